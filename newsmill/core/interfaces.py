@@ -1,0 +1,34 @@
+"""Interfaces between stages (structural protocols).
+
+The dedup stage reads the persistent sketch index through
+:class:`SketchIndex`; the SQL store implements it, and
+``newsmill.dedup.MemorySketchIndex`` is the in-memory stand-in for tests.
+New sketches are *written* by the store in the same transaction as the
+articles they belong to, so the index never disagrees with the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+from newsmill.core.records import Sketch, SketchRef
+
+
+class SketchIndex(Protocol):
+    """Read access to persisted sketches."""
+
+    def lookup(self, kind: str, bands: Iterable[int]) -> list[SketchRef]:
+        """Every stored sketch of ``kind`` that shares at least one band key."""
+        ...
+
+    def shingles(self, refs: Iterable[SketchRef]) -> Mapping[SketchRef, bytes]:
+        """The stored shingle hashes of the given sketches."""
+        ...
+
+
+class SketchSink(Protocol):
+    """Write access used by the in-memory index (the SQL store writes
+    sketches together with their articles)."""
+
+    def add(self, sketches: Iterable[Sketch]) -> None: ...

@@ -1,0 +1,198 @@
+"""Typed settings: where data lives, how to fetch, which sources to ingest.
+
+Paths: by default the raw archive is ``raw/`` and the SQLite store ``data/``
+of the current checkout (the working directory). ``NEWSMILL_HOME`` (or
+``--home``) moves both under one directory; ``NEWSMILL_DATABASE_URL`` selects
+another database (e.g. ``postgresql://...``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newsmill.core.errors import ConfigError
+
+SOURCE_KINDS = ("feed", "sitemap", "urls", "folder", "warc")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the raw archive and the store live."""
+
+    raw_dir: Path
+    data_dir: Path
+    database_url: str
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> Paths:
+        home = home or os.environ.get("NEWSMILL_HOME") or None
+        if home:
+            base = Path(home).expanduser().resolve()
+            raw_dir, data_dir = base / "raw", base / "data"
+        else:
+            cwd = Path.cwd()
+            raw_dir, data_dir = cwd / "raw", cwd / "data"
+        url = os.environ.get("NEWSMILL_DATABASE_URL") or f"sqlite:///{data_dir / 'newsmill.db'}"
+        return cls(raw_dir=raw_dir, data_dir=data_dir, database_url=url)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Global fetch settings (the ``fetch:`` block of a sources file)."""
+
+    user_agent: str = "newsmill/0.1 (+https://example.org/contact)"
+    per_host_concurrency: int = 2
+    per_host_delay: float = 1.0
+    global_concurrency: int = 32
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    retries: int = 3
+    backoff: float = 0.5
+    obey_robots: bool = True
+
+    def __post_init__(self) -> None:
+        if self.per_host_concurrency < 1:
+            raise ConfigError("fetch.per_host_concurrency must be >= 1")
+        if self.global_concurrency < 1:
+            raise ConfigError("fetch.global_concurrency must be >= 1")
+        if self.per_host_delay < 0:
+            raise ConfigError("fetch.per_host_delay must be >= 0 seconds")
+        if self.timeout <= 0 or self.connect_timeout <= 0:
+            raise ConfigError("fetch.timeout and fetch.connect_timeout must be > 0 seconds")
+        if self.max_bytes < 1024:
+            raise ConfigError("fetch.max_bytes must be >= 1024")
+        if not 0 <= self.max_redirects <= 20:
+            raise ConfigError("fetch.max_redirects must be between 0 and 20")
+        if self.retries < 0:
+            raise ConfigError("fetch.retries must be >= 0")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One entry of the ``sources:`` list."""
+
+    name: str
+    kind: str
+    site: str
+    url: str | None = None
+    path: str | None = None
+    group: str = "default"
+    language: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_articles: int = 200
+    allow_private: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ConfigError("every source needs a name")
+        if self.kind not in SOURCE_KINDS:
+            raise ConfigError(
+                f"source {self.name!r}: kind must be one of {', '.join(SOURCE_KINDS)}, got {self.kind!r}"
+            )
+        if self.kind in ("folder", "warc"):
+            if not self.path:
+                raise ConfigError(f"source {self.name!r}: kind {self.kind} needs `path:`")
+        elif not self.url:
+            raise ConfigError(f"source {self.name!r}: kind {self.kind} needs `url:`")
+        if self.max_articles < 1:
+            raise ConfigError(f"source {self.name!r}: max_articles must be >= 1")
+        for pattern in (*self.include, *self.exclude):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"source {self.name!r}: bad URL pattern {pattern!r}: {exc}") from exc
+
+    @property
+    def location(self) -> str:
+        return self.url or self.path or ""
+
+    def wants(self, url: str) -> bool:
+        """True if ``url`` passes the include/exclude patterns."""
+        if self.include and not any(re.search(p, url) for p in self.include):
+            return False
+        return not any(re.search(p, url) for p in self.exclude)
+
+
+@dataclass(frozen=True)
+class SourcesFile:
+    """A parsed sources file."""
+
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    sources: tuple[SourceConfig, ...] = ()
+
+    def select(self, names: list[str] | None = None, group: str | None = None) -> list[SourceConfig]:
+        chosen = list(self.sources)
+        if names:
+            unknown = set(names) - {s.name for s in chosen}
+            if unknown:
+                raise ConfigError(f"unknown source(s): {', '.join(sorted(unknown))}")
+            chosen = [s for s in chosen if s.name in names]
+        if group:
+            chosen = [s for s in chosen if s.group == group]
+        return chosen
+
+
+def _build(cls: type[Any], data: dict[str, Any], where: str) -> Any:
+    known = {f.name for f in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+    values = dict(data)
+    for key in ("include", "exclude"):
+        if key in values:
+            if not isinstance(values[key], list | tuple):
+                raise ConfigError(f"{where}: {key} must be a list of regexes")
+            values[key] = tuple(str(v) for v in values[key])
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def parse_sources(data: Any, *, base_dir: Path | None = None) -> SourcesFile:
+    """Validate a sources mapping (as loaded from YAML)."""
+    if not isinstance(data, dict):
+        raise ConfigError("a sources file must be a mapping with a `sources:` list")
+    fetch_data = data.get("fetch") or {}
+    if not isinstance(fetch_data, dict):
+        raise ConfigError("`fetch:` must be a mapping")
+    fetch = _build(FetchSettings, fetch_data, "fetch")
+    entries = data.get("sources")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError("a sources file needs a non-empty `sources:` list")
+    sources: list[SourceConfig] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"sources[{i}] must be a mapping")
+        if base_dir is not None and entry.get("path"):
+            p = Path(str(entry["path"])).expanduser()
+            entry = {**entry, "path": str(p if p.is_absolute() else (base_dir / p).resolve())}
+        sources.append(_build(SourceConfig, entry, f"sources[{i}] ({entry.get('name', '?')})"))
+    names = [s.name for s in sources]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ConfigError(f"duplicate source name(s): {', '.join(sorted(dupes))}")
+    return SourcesFile(fetch=fetch, sources=tuple(sources))
+
+
+def load_sources(path: str | os.PathLike[str]) -> SourcesFile:
+    """Read and validate a sources file (YAML)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read sources file {p}: {exc.strerror or exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"sources file {p} is not valid YAML: {exc}") from exc
+    return parse_sources(data, base_dir=p.parent.resolve())
