@@ -14,8 +14,8 @@ from newsmill.core.errors import (
     StorageError,
 )
 from newsmill.core.records import (
-    Article,
     ArchiveLocation,
+    Article,
     DuplicateLink,
     Failure,
     FetchOutcome,

@@ -18,8 +18,9 @@ from newsmill.core.records import Sketch, SketchRef
 class SketchIndex(Protocol):
     """Read access to persisted sketches."""
 
-    def lookup(self, kind: str, bands: Iterable[int]) -> list[SketchRef]:
-        """Every stored sketch of ``kind`` that shares at least one band key."""
+    def lookup(self, kind: str, bands: Iterable[int]) -> dict[int, list[SketchRef]]:
+        """For each given band key, the stored sketches of ``kind`` indexed
+        under it (keys with no sketch are left out)."""
         ...
 
     def shingles(self, refs: Iterable[SketchRef]) -> Mapping[SketchRef, bytes]:

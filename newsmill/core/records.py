@@ -292,3 +292,11 @@ class Sketch:
     @property
     def ref(self) -> SketchRef:
         return SketchRef(self.kind, self.article_id, self.paragraph, self.order_key)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """Conditional-GET state of a feed or sitemap, kept per source."""
+
+    etag: str | None = None
+    last_modified: str | None = None

@@ -1,0 +1,20 @@
+"""Near-duplicate detection of articles and passages (MinHash + LSH,
+verified by exact Jaccard)."""
+
+from newsmill.dedup.dedup import Deduplicator, DedupResult, order_key
+from newsmill.dedup.index import MemorySketchIndex
+from newsmill.dedup.minhash import SketchParams, band_keys, signatures
+from newsmill.dedup.normalize import jaccard, normalize_text, shingle_hashes
+
+__all__ = [
+    "DedupResult",
+    "Deduplicator",
+    "MemorySketchIndex",
+    "SketchParams",
+    "band_keys",
+    "jaccard",
+    "normalize_text",
+    "order_key",
+    "shingle_hashes",
+    "signatures",
+]

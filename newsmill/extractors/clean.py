@@ -1,0 +1,133 @@
+"""The text-level boilerplate cleaner.
+
+``clean`` takes the paragraphs (lines) of an extracted article and returns
+the kept ones plus every removed line with the rule that removed it. It
+never raises and never returns a line that was not in its input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from newsmill.core.records import Removal
+from newsmill.extractors import rules as r
+
+
+@dataclass
+class CleanResult:
+    paragraphs: list[str]
+    removed: list[Removal] = field(default_factory=list)
+
+
+def _key(line: str) -> str:
+    """Comparison key for repeats: folded, lowercased, punctuation-free."""
+    return re.sub(r"[\W_]+", " ", r.fold(line).casefold()).strip()
+
+
+def _block_end(lines: list[str], start: int, kind: str) -> int:
+    """Index after the run of lines a block heading at ``start`` owns."""
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        if kind == "related.list":
+            other_heading = r.is_exchange_heading(line) or bool(r.WEATHER_HEAD.match(r.fold(line)))
+            ok = not other_heading and (r.is_headline_like(line) or r.is_related_heading(line))
+        elif kind == "widget.exchange_block":
+            ok = r.is_exchange_ticker(line) or (r.n_words(r.fold(line)) <= 3 and not r.fold(line).endswith("."))
+        else:  # weather
+            ok = r.is_weather(line) or (r.n_words(r.fold(line)) <= 3 and not r.fold(line).endswith("."))
+        if not ok:
+            break
+        end += 1
+    return end
+
+
+class Cleaner:
+    """Applies the rule catalog; ``templates`` are per-site learned lines."""
+
+    def __init__(self, templates: Iterable[str] = ()) -> None:
+        self.templates = {_key(t) for t in templates if _key(t)}
+
+    def clean(self, paragraphs: list[str], *, title: str | None = None) -> CleanResult:
+        lines = [p for p in paragraphs if p and p.strip()]
+        drop: dict[int, str] = {}
+        self._line_rules(lines, drop)
+        self._block_rules(lines, drop)
+        self._repeats(lines, drop, title)
+        self._trailing(lines, drop)
+        kept = [line for i, line in enumerate(lines) if i not in drop]
+        removed = [Removal(text=lines[i], rule=drop[i]) for i in sorted(drop)]
+        return CleanResult(paragraphs=kept, removed=removed)
+
+    def _line_rules(self, lines: list[str], drop: dict[int, str]) -> None:
+        for i, line in enumerate(lines):
+            for rule in r.LINE_RULES:
+                assert rule.match is not None
+                if rule.match(line):
+                    drop[i] = rule.name
+                    break
+            else:
+                if self.templates and _key(line) in self.templates:
+                    drop[i] = "site.template"
+
+    def _block_rules(self, lines: list[str], drop: dict[int, str]) -> None:
+        i = 0
+        while i < len(lines):
+            for rule in r.BLOCK_RULES:
+                assert rule.match is not None
+                if rule.match(lines[i]):
+                    end = _block_end(lines, i, rule.name)
+                    for j in range(i, end):
+                        drop.setdefault(j, rule.name)
+                    i = end - 1
+                    break
+            i += 1
+
+    def _repeats(self, lines: list[str], drop: dict[int, str], title: str | None) -> None:
+        head = _key(title) if title else ""
+        seen: set[str] = set()
+        for i, line in enumerate(lines):
+            if i in drop:
+                continue
+            k = _key(line)
+            if not k:
+                continue
+            if head and k == head:
+                drop[i] = "repeat.headline"
+            elif head and len(head) >= 20 and k.startswith(head + " ") and r.n_words(k) - r.n_words(head) <= 20:
+                drop[i] = "repeat.headline_caption"
+            elif k in seen and len(k) >= 12:
+                drop[i] = "repeat.paragraph"
+            seen.add(k)
+
+    def _trailing(self, lines: list[str], drop: dict[int, str]) -> None:
+        """Short headline-like lines and fragments after the article's end."""
+        kept = [i for i in range(len(lines)) if i not in drop]
+        if len(kept) < 2:
+            return
+        # A run of >= 3 headline-like lines at the very end: related headlines.
+        run: list[int] = []
+        for i in reversed(kept):
+            if r.is_headline_like(lines[i]) and r.n_words(r.fold(lines[i])) >= 3:
+                run.append(i)
+            else:
+                break
+        if len(run) >= 3 and len(run) < len(kept):
+            for i in run:
+                drop[i] = "related.trailing"
+        # One- to three-word fragments left at the end (outlet names, labels).
+        kept = [i for i in range(len(lines)) if i not in drop]
+        while len(kept) >= 2:
+            last = lines[kept[-1]]
+            t = r.fold(last)
+            if r.n_words(t) <= 3 and not t.endswith(r.TERMINAL) and not any(c.isdigit() for c in t):
+                drop[kept.pop()] = "trailing.fragment"
+            else:
+                break
+
+
+def clean(paragraphs: list[str], *, title: str | None = None, templates: Iterable[str] = ()) -> CleanResult:
+    """Remove boilerplate lines; see :class:`Cleaner`."""
+    return Cleaner(templates).clean(paragraphs, title=title)

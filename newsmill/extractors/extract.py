@@ -1,0 +1,178 @@
+"""Raw document → normalized, cleaned :class:`~newsmill.core.records.Article`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import py3langid
+from trafilatura import bare_extraction
+
+from newsmill.core.errors import ConfigError, ExtractionError
+from newsmill.core.records import Article, RawDocument
+from newsmill.core.urls import canonicalize_url
+from newsmill.extractors.clean import Cleaner
+from newsmill.extractors.decode import decode
+from newsmill.extractors.metadata import PageMeta, clean_authors, page_metadata, parse_datetime
+from newsmill.extractors.text import parse_text
+
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    """Extraction settings (trafilatura's chosen by measurement, see README)."""
+
+    favor_precision: bool = False
+    favor_recall: bool = False
+    include_tables: bool = True
+    include_comments: bool = False
+    min_words: int = 20
+    max_html_bytes: int = 20_000_000
+    templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.favor_precision and self.favor_recall:
+            raise ConfigError("favor_precision and favor_recall exclude each other")
+        if self.min_words < 1:
+            raise ConfigError("min_words must be >= 1")
+
+
+DEFAULT_SETTINGS = ExtractSettings()
+
+
+def normalize_paragraph(text: str) -> str:
+    """NFC, no control characters, single spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(c if c.isprintable() or c in "\t" else " " for c in text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def detect_language(text: str, hint: str | None = None) -> str | None:
+    sample = text[:3000]
+    if len(sample.split()) < 5 and not re.search(r"[\u4e00-\u9fff]{10}", sample):
+        return hint
+    lang, _ = py3langid.classify(sample)
+    return str(lang) if lang else hint
+
+
+def _is_text(doc: RawDocument) -> bool:
+    ctype = (doc.content_type or doc.headers.get("content-type", "")).lower()
+    if "text/plain" in ctype:
+        return True
+    path = urlsplit(doc.url).path.lower()
+    return path.endswith((".txt", ".txt.gz"))
+
+
+def _site(doc: RawDocument, url: str) -> str:
+    if doc.site:
+        return doc.site
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or "local"
+
+
+def _canonical(doc: RawDocument, declared: str | None) -> str:
+    base = doc.effective_url
+    if not base.startswith(("http://", "https://")):
+        return base
+    own = canonicalize_url(base)
+    if not declared:
+        return own
+    cand = canonicalize_url(declared, base)
+    own_host, cand_host = urlsplit(own).hostname or "", urlsplit(cand).hostname or ""
+    same_site = own_host.removeprefix("www.") == cand_host.removeprefix("www.")
+    # A canonical pointing at another site (syndication) or at the homepage is
+    # not this page's identity.
+    if not same_site or (urlsplit(cand).path in ("", "/") and urlsplit(own).path not in ("", "/")):
+        return own
+    return cand
+
+
+def _hint_datetime(doc: RawDocument, key: str) -> Any:
+    return parse_datetime(doc.hints.get(key))
+
+
+def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Article:
+    """Extract, normalize and clean one article; raises ExtractionError
+    (``status`` says why) when no usable article comes out."""
+    s = settings or DEFAULT_SETTINGS
+    body = doc.body
+    if not body or not body.strip():
+        raise ExtractionError("empty document", status="empty")
+    if len(body) > s.max_html_bytes:
+        raise ExtractionError(f"document is {len(body)} bytes, over the {s.max_html_bytes}-byte cap",
+                              status="too_large")
+    if len(_BINARY.findall(body[:4096])) > 40:
+        raise ExtractionError("binary data, not a text or HTML document", status="decode_error")
+    text, _encoding = decode(body, doc.content_type or doc.headers.get("content-type"))
+    if _is_text(doc):
+        tdoc = parse_text(text)
+        meta = PageMeta(title=tdoc.title, published=tdoc.published,
+                        authors=clean_authors(tdoc.headers.get("author") or tdoc.headers.get("authors") or []))
+        paragraphs = tdoc.paragraphs
+    else:
+        meta, paragraphs = _extract_html(text, doc, s)
+    paragraphs = [p for p in (normalize_paragraph(x) for x in paragraphs) if p]
+    title = meta.title or (str(doc.hints["title"]) if doc.hints.get("title") else None)
+    site = _site(doc, doc.effective_url)
+    cleaner = Cleaner(s.templates.get(site, ()))
+    cleaned = cleaner.clean(paragraphs, title=title)
+    body_text = "\n\n".join(cleaned.paragraphs)
+    words = len(body_text.split())
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", body_text))
+    if words < s.min_words and cjk < s.min_words * 3:
+        status = "empty" if not paragraphs else "not_article"
+        raise ExtractionError(
+            f"only {words} word(s) of article text after cleaning (minimum {s.min_words})", status=status)
+    language = detect_language(body_text, meta.language or doc.hints.get("language"))
+    authors = meta.authors or clean_authors(doc.hints.get("authors") or [])
+    return Article(
+        url=doc.url,
+        canonical_url=_canonical(doc, meta.canonical),
+        site=site,
+        text=body_text,
+        paragraphs=cleaned.paragraphs,
+        source=doc.source,
+        fetched_at=doc.fetched_at,
+        title=normalize_paragraph(title) if title else None,
+        authors=authors,
+        published_at=meta.published or _hint_datetime(doc, "published"),
+        modified_at=meta.modified or _hint_datetime(doc, "modified"),
+        language=language,
+        description=meta.description,
+        image=meta.image,
+        boilerplate_removed=cleaned.removed,
+        raw=doc.archive,
+    )
+
+
+def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[PageMeta, list[str]]:
+    meta = page_metadata(html, doc.effective_url)
+    try:
+        result = bare_extraction(
+            html,
+            url=doc.effective_url if doc.effective_url.startswith("http") else None,
+            with_metadata=True,
+            include_comments=s.include_comments,
+            include_tables=s.include_tables,
+            favor_precision=s.favor_precision,
+            favor_recall=s.favor_recall,
+        )
+    except Exception as exc:  # trafilatura/lxml failures on hostile markup
+        raise ExtractionError(f"trafilatura failed: {type(exc).__name__}: {exc}", status="extract_error") from exc
+    if result is None:
+        raise ExtractionError("trafilatura found no article text", status="not_article")
+    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    meta.title = meta.title or data.get("title")
+    if not meta.authors and data.get("author"):
+        meta.authors = clean_authors(data["author"])
+    meta.published = meta.published or parse_datetime(data.get("date"))
+    meta.description = meta.description or data.get("description")
+    meta.image = meta.image or data.get("image")
+    meta.language = meta.language or data.get("language")
+    meta.site_name = meta.site_name or data.get("sitename")
+    text = data.get("text") or ""
+    return meta, [line for line in text.split("\n") if line.strip()]

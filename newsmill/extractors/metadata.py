@@ -1,0 +1,149 @@
+"""Article metadata from JSON-LD (``NewsArticle``/``Article``) and
+OpenGraph/meta tags; trafilatura's own metadata fills the gaps."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from dateutil import parser as dateparser
+from lxml import html as lxml_html
+
+ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+                 "opinionnewsarticle", "backgroundnewsarticle", "report", "webpage"}
+
+
+@dataclass
+class PageMeta:
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    language: str | None = None
+    site_name: str | None = None
+    canonical: str | None = None
+    description: str | None = None
+    image: str | None = None
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A timezone-aware datetime (naive values are taken as UTC), or None."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            dt = dateparser.isoparse(value.strip())
+        except (ValueError, OverflowError):
+            try:
+                dt = dateparser.parse(value.strip())
+            except (ValueError, OverflowError, TypeError):
+                return None
+    else:
+        return None
+    if dt.year < 1990 or dt.year > 2100:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def clean_authors(value: Any) -> list[str]:
+    """A clean list of person names from JSON-LD or a byline string."""
+    names: list[str] = []
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("name")
+        if not isinstance(item, str):
+            continue
+        for part in re.split(r"\s*(?:;|,|\band\b|\bи\b|\bve\b|\bund\b|\bet\b|\by\b|、|\|)\s*", item):
+            part = re.sub(r"^(by|автор|author|yazar|von|par|por)\s*:?\s+", "", part.strip(), flags=re.I)
+            part = part.strip(" .,:-—")
+            if 2 <= len(part) <= 80 and not part.startswith("http") and part not in names:
+                names.append(part)
+    return names
+
+
+def _jsonld_objects(doc: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for script in doc.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content() or "null")
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+                out.append(item)
+    return out
+
+
+def _type_names(obj: dict[str, Any]) -> set[str]:
+    t = obj.get("@type")
+    names = t if isinstance(t, list) else [t]
+    return {str(n).lower() for n in names if n}
+
+
+def _meta(doc: Any, *names: str) -> str | None:
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            found = doc.xpath(f'//meta[@{attr}="{name}"]/@content')
+            if found and str(found[0]).strip():
+                return str(found[0]).strip()
+    return None
+
+
+def page_metadata(html: str, base_url: str) -> PageMeta:
+    """Metadata declared by the page itself (JSON-LD first, then meta tags)."""
+    meta = PageMeta()
+    try:
+        doc = lxml_html.fromstring(html)
+    except (ValueError, Exception):
+        return meta
+    articles = [o for o in _jsonld_objects(doc) if _type_names(o) & ARTICLE_TYPES]
+    articles.sort(key=lambda o: "webpage" in _type_names(o))  # real article types first
+    for obj in articles:
+        meta.title = meta.title or _str(obj.get("headline")) or _str(obj.get("name"))
+        meta.authors = meta.authors or clean_authors(obj.get("author"))
+        meta.published = meta.published or parse_datetime(obj.get("datePublished"))
+        meta.modified = meta.modified or parse_datetime(obj.get("dateModified"))
+        meta.language = meta.language or _str(obj.get("inLanguage"))
+        meta.description = meta.description or _str(obj.get("description"))
+        publisher = obj.get("publisher")
+        if isinstance(publisher, dict):
+            meta.site_name = meta.site_name or _str(publisher.get("name"))
+        image = obj.get("image")
+        if isinstance(image, dict):
+            image = image.get("url")
+        if isinstance(image, list) and image:
+            image = image[0] if isinstance(image[0], str) else image[0].get("url") if isinstance(image[0], dict) else None
+        meta.image = meta.image or _str(image)
+    meta.title = meta.title or _meta(doc, "og:title", "twitter:title")
+    meta.published = meta.published or parse_datetime(
+        _meta(doc, "article:published_time", "datePublished", "pubdate", "publish-date", "date"))
+    meta.modified = meta.modified or parse_datetime(_meta(doc, "article:modified_time", "dateModified"))
+    if not meta.authors:
+        meta.authors = clean_authors(_meta(doc, "author", "article:author") or [])
+    meta.site_name = meta.site_name or _meta(doc, "og:site_name", "application-name")
+    meta.description = meta.description or _meta(doc, "og:description", "description")
+    meta.image = meta.image or _meta(doc, "og:image", "twitter:image")
+    canon = doc.xpath('//link[@rel="canonical"]/@href')
+    meta.canonical = str(canon[0]).strip() if canon else _meta(doc, "og:url")
+    lang = doc.xpath("/html/@lang")
+    meta.language = meta.language or (str(lang[0]) if lang else None)
+    if meta.language:
+        meta.language = meta.language.split("-")[0].split("_")[0].lower()[:8] or None
+    return meta
+
+
+def _str(value: Any) -> str | None:
+    if isinstance(value, str):
+        value = re.sub(r"\s+", " ", value).strip()
+        return value or None
+    return None

@@ -1,0 +1,229 @@
+"""The ``newsmill`` command.
+
+Run commands (``demo``, ``run``, ``import``) execute Prefect flows (against
+``PREFECT_API_URL`` if set, else a temporary local server); read commands
+(``extract``, ``export``, ``stats``, ``failures``) never start Prefect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsmill.core.errors import NewsmillError
+from newsmill.core.records import Failure
+from newsmill.core.settings import Paths
+
+
+def _quiet_prefect_defaults() -> None:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _parse_since(value: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {value!r}") from exc
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _print_summary(title: str, report: dict[str, Any]) -> None:
+    from newsmill.flows.report import COLUMNS
+
+    totals = report["totals"]
+    print(f"\n{title}")
+    print(f"  articles stored:     {totals['new']} new, {totals['updated']} updated, "
+          f"{totals['unchanged']} unchanged")
+    print(f"  duplicates found:    {totals['duplicates']} articles, "
+          f"{totals['duplicate_passages']} duplicate passages")
+    print(f"  boilerplate removed: {totals['boilerplate_removed']} lines")
+    print(f"  fetched:             {totals['fetched']} responses ({totals['blocked']} blocked)")
+    print(f"  failures:            {len(report['failures'])}")
+    for f in report["failures"][:10]:
+        print(f"    - [{f['stage']}/{f['status']}] {f['url']}: {f['reason'][:120]}")
+    print(f"  store:               {report['store']}")
+    print(f"  raw archive:         {report['archive']}")
+    per_site = report["per_site"]
+    if per_site:
+        width = max(len(s) for s in per_site)
+        print("\n  " + "site".ljust(width) + "  " + "  ".join(c[:10].rjust(10) for c in COLUMNS))
+        for site, row in per_site.items():
+            print("  " + site.ljust(width) + "  " + "  ".join(str(row[c]).rjust(10) for c in COLUMNS))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _quiet_prefect_defaults()
+    from newsmill.flows.ingest import demo
+
+    print("newsmill demo: serving the bundled sample news site on loopback and ingesting it")
+    report = demo(home=args.home)
+    _print_summary("newsmill demo: done", report)
+    print("\nnext: `newsmill export --all | head`, `newsmill stats`, `newsmill failures`")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _quiet_prefect_defaults()
+    from newsmill.flows.ingest import ingest
+
+    report = ingest(sources_file=args.sources, sources=args.source or None,
+                    group=args.group, home=args.home)
+    _print_summary("newsmill run: done", report)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    _quiet_prefect_defaults()
+    from newsmill.flows.ingest import import_files
+
+    report = import_files(paths=[str(p) for p in args.paths], home=args.home)
+    _print_summary("newsmill import: done", report)
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from newsmill.core.errors import ExtractionError
+    from newsmill.extractors import extract
+    from newsmill.flows.pipeline import expand_import_paths, read_import_path
+
+    out = sys.stdout
+    for item in expand_import_paths(args.paths):
+        if isinstance(item, Failure):
+            out.write(json.dumps({"input": item.url, "error": item.to_dict()}, ensure_ascii=False) + "\n")
+            continue
+        for got in read_import_path(item):
+            if isinstance(got, Failure):
+                record: dict[str, Any] = {"input": got.url, "error": got.to_dict()}
+            else:
+                source_path = got.url.removeprefix("file://")
+                try:
+                    article = extract(got)
+                    record = {"input": source_path, **_pre_storage_fields(article.to_dict())}
+                except ExtractionError as exc:
+                    record = {"input": source_path, "error": {"stage": "extract", "status": exc.status,
+                                                              "reason": str(exc)}}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _pre_storage_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The exported fields that exist before storage (no dedup, no archive)."""
+    for key in ("duplicate_of", "similarity", "duplicate_passages", "raw"):
+        record.pop(key, None)
+    return record
+
+
+def _open_store(args: argparse.Namespace) -> Any:
+    from newsmill.storage import open_store
+
+    return open_store(Paths.resolve(args.home).database_url)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from newsmill.storage.export import write_jsonl, write_parquet
+
+    store = _open_store(args)
+    try:
+        records = store.articles(include_duplicates=args.all, since=args.since)
+        if args.format == "parquet":
+            if not args.out:
+                raise NewsmillError("--format parquet needs --out FILE")
+            n = write_parquet(records, Path(args.out))
+        elif args.out:
+            with open(args.out, "w", encoding="utf-8") as fh:
+                n = write_jsonl(records, fh)
+        else:
+            n = write_jsonl(records, sys.stdout)
+    finally:
+        store.close()
+    print(f"exported {n} article(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    try:
+        print(json.dumps(store.stats(), indent=2, ensure_ascii=False, default=str))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_failures(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    try:
+        rows = [f.to_dict() for f in store.failures(since=args.since)]
+    finally:
+        store.close()
+    if args.format == "jsonl":
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['at']}  {row['stage']:<8} {row['status']:<18} {row['url']}\n    {row['reason']}")
+        print(f"{len(rows)} failure(s)", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsmill", description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--home", help="data directory for raw/ and data/ (default: NEWSMILL_HOME or ./)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="serve the bundled sample news site on loopback and ingest it")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("run", help="run the ingest flow once over the configured sources")
+    p.add_argument("--sources", required=True, help="sources file (YAML)")
+    p.add_argument("--source", action="append", help="only this source (repeatable)")
+    p.add_argument("--group", help="only sources of this group")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("import", help="ingest local files and folders (.html .htm .html.gz .txt .warc .warc.gz)")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("extract", help="print one JSON line per input file (nothing stored)")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("export", help="write the cleaned store (canonical articles by default)")
+    p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl")
+    p.add_argument("--out", help="output file (default: standard output for jsonl)")
+    p.add_argument("--all", action="store_true", help="include duplicates")
+    p.add_argument("--since", type=_parse_since, help="only articles stored since this date")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("stats", help="counts by site and status, duplicates, failures")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("failures", help="every recorded fetch or extraction failure")
+    p.add_argument("--since", type=_parse_since)
+    p.add_argument("--format", choices=("table", "jsonl"), default="table")
+    p.set_defaults(func=cmd_failures)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except NewsmillError as exc:
+        print(f"newsmill: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

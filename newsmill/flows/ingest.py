@@ -1,0 +1,237 @@
+"""Prefect flows: ``ingest`` (sources -> store) and ``import-files``.
+
+The flow reads as the story; each task is one batch-level step (per source
+or per batch, never per article) wrapping a plain function of
+:mod:`newsmill.flows.pipeline`. Retries only on tasks that do network I/O.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE as NO_CACHE
+from prefect.runtime import flow_run
+
+from newsmill.core.errors import ConfigError
+from newsmill.core.records import Failure, RawDocument
+from newsmill.core.settings import (
+    FetchSettings,
+    SourceConfig,
+    SourcesFile,
+    load_sources,
+    parse_sources,
+)
+from newsmill.flows import pipeline
+from newsmill.flows.report import RunReport
+from newsmill.sources import DiscoveredItem
+from newsmill.storage import RawArchive, Store
+
+EXTRACT_BATCH = 200
+
+
+def _ingest_run_name() -> str:
+    params: dict[str, Any] = flow_run.parameters or {}
+    group = params.get("group") or "all"
+    return f"ingest-{group}-{datetime.now(UTC):%Y-%m-%d-%H%M}"
+
+
+def _import_run_name() -> str:
+    return f"import-files-{datetime.now(UTC):%Y-%m-%d-%H%M}"
+
+
+@task(name="discover-source", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def discover_source(
+    source: SourceConfig, settings: FetchSettings, store: Store, archive: RawArchive, run_id: str
+) -> pipeline.Discovered:
+    """Read one source's feed, sitemap or URL list."""
+    found = pipeline.discover_source(source, settings, store, archive, run_id)
+    get_run_logger().info("%s: %d item(s) listed", source.name, len(found.items))
+    return found
+
+
+@task(name="fetch-articles", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def fetch_articles(
+    source: SourceConfig, items: list[DiscoveredItem], settings: FetchSettings, store: Store,
+    archive: RawArchive, run_id: str,
+) -> pipeline.Fetched:
+    """Fetch and archive one source's new article pages."""
+    fetched = pipeline.fetch_items(source, items, settings, store, archive, run_id)
+    get_run_logger().info("%s: %d page(s) fetched, %d failure(s)", source.name, len(fetched.docs),
+                          len(fetched.failures))
+    return fetched
+
+
+@task(name="extract-and-clean", cache_policy=NO_CACHE)
+def extract_batch(docs: list[RawDocument]) -> pipeline.Extracted:
+    """Extract and clean one batch of raw documents."""
+    return pipeline.extract_documents(docs)
+
+
+@task(name="dedup-and-store", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def dedup_and_store(extracted: list[pipeline.Extracted], store: Store, report: RunReport) -> RunReport:
+    """Link duplicates against the store and save the batch in one transaction."""
+    articles = [a for e in extracted for a in e.articles]
+    pipeline.dedup_and_store(articles, store, report)
+    return report
+
+
+@task(name="record-failures", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def record_failures(failures: list[Failure], store: Store, run_id: str) -> None:
+    store.record_failures(failures, run_id=run_id)
+
+
+def publish_report(report: RunReport) -> None:
+    """The run's report and failures/duplicates tables in the Prefect UI."""
+    create_markdown_artifact(report.to_markdown(), key="run-report", description="newsmill run report")
+    if report.failures:
+        create_table_artifact(
+            [
+                {"url": f.url, "stage": f.stage, "status": f.status, "reason": f.reason[:300], "site": f.site}
+                for f in report.failures
+            ],
+            key="failures",
+            description="fetch and extraction failures of this run",
+        )
+    if report.duplicate_links:
+        create_table_artifact(report.duplicate_links, key="duplicate-links", description="new duplicate links")
+
+
+def _batches(docs: list[RawDocument], size: int = EXTRACT_BATCH) -> list[list[RawDocument]]:
+    return [docs[i : i + size] for i in range(0, len(docs), size)]
+
+
+def load_plan(
+    sources_file: str | None, config: dict[str, Any] | None, group: str | None, sources: list[str] | None
+) -> tuple[SourcesFile, list[SourceConfig]]:
+    if config is not None:
+        plan = parse_sources(config)
+    elif sources_file:
+        plan = load_sources(sources_file)
+    else:
+        raise ConfigError("no sources: pass --sources FILE (see README, 'The sources file')")
+    chosen = plan.select(sources, group)
+    if not chosen:
+        raise ConfigError(f"no source matches group={group!r} sources={sources!r}")
+    return plan, chosen
+
+
+def run_ingest(
+    plan: SourcesFile, chosen: list[SourceConfig], home: str | None, report: RunReport
+) -> RunReport:
+    """The ingest story, shared by the flow and its tests."""
+    logger = get_run_logger()
+    paths, store, archive = pipeline.open_context(home)
+    report.store, report.archive = paths.database_url, str(paths.raw_dir)
+    run_id = store.start_run("ingest", {"sources": [s.name for s in chosen]})
+    try:
+        found = [f.result() for f in [discover_source.submit(s, plan.fetch, store, archive, run_id)
+                                       for s in chosen]]
+        report.sources_total = len(chosen)
+        report.sources_failed = sum(1 for d in found if d.failed)
+        for d in found:
+            report.add_fetches(d.outcomes)
+            report.add_failures(d.failures)
+        todo = pipeline.assign_items(found, store)
+        fetched = [f.result() for f in [fetch_articles.submit(s, todo[s.name], plan.fetch, store, archive, run_id)
+                                         for s in chosen if todo[s.name]]]
+        docs = [doc for f in fetched for doc in f.docs]
+        for f in fetched:
+            report.add_fetches(f.outcomes)
+            report.add_failures(f.failures)
+        extracted = [extract_batch.submit(b).result() for b in _batches(docs)]
+        for e in extracted:
+            report.add_failures(e.failures)
+        dedup_and_store(extracted, store, report)
+        record_failures(report.failures, store, run_id)
+        pipeline.commit_source_states(found, store)
+        store.finish_run(run_id, "completed", report.totals())
+    except BaseException:
+        store.finish_run(run_id, "failed", report.totals())
+        raise
+    finally:
+        store.close()
+    publish_report(report)
+    logger.info("run %s: %s", run_id, report.totals())
+    if report.sources_total and report.sources_failed == report.sources_total:
+        raise RuntimeError(f"every source failed ({report.sources_total}); see the failures artifact")
+    return report
+
+
+@flow(name="ingest", flow_run_name=_ingest_run_name, timeout_seconds=6 * 3600)
+def ingest(
+    sources_file: str | None = None,
+    group: str | None = None,
+    sources: list[str] | None = None,
+    home: str | None = None,
+    config: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Ingest one source group: discover, fetch, archive, extract, clean, dedup, store.
+
+    Args:
+        sources_file: path of the sources YAML file.
+        group: only sources of this group (one deployment per group).
+        sources: only these source names.
+        home: data directory for the raw archive and SQLite store (NEWSMILL_HOME).
+        config: an inline sources mapping instead of a file (used by `newsmill demo`).
+    """
+    plan, chosen = load_plan(sources_file, config, group, sources)
+    return run_ingest(plan, chosen, home, RunReport(flow="ingest")).to_dict()
+
+
+@flow(name="demo", flow_run_name=lambda: f"demo-{datetime.now(UTC):%Y-%m-%d-%H%M}", timeout_seconds=3600)
+def demo(home: str | None = None) -> dict[str, Any]:
+    """Serve the bundled sample news site on loopback and ingest it once.
+
+    Args:
+        home: data directory for the raw archive and SQLite store (NEWSMILL_HOME).
+    """
+    from newsmill.flows.sample_site import SampleSite
+
+    with SampleSite() as site:
+        plan, chosen = load_plan(None, site.sources_config(), None, None)
+        return run_ingest(plan, chosen, home, RunReport(flow="ingest")).to_dict()
+
+
+@flow(name="import-files", flow_run_name=_import_run_name, timeout_seconds=6 * 3600)
+def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
+    """Ingest local files and folders (.html, .htm, .html.gz, .txt, .warc, .warc.gz).
+
+    Every file is archived as a WARC resource record, so it can be reprocessed.
+    """
+    report = RunReport(flow="import-files")
+    ctx_paths, store, archive = pipeline.open_context(home)
+    report.store, report.archive = ctx_paths.database_url, str(ctx_paths.raw_dir)
+    run_id = store.start_run("import-files", {"paths": paths})
+    try:
+        docs: list[RawDocument] = []
+        for item in pipeline.expand_import_paths(paths):
+            if isinstance(item, Failure):
+                report.add_failures([item])
+                continue
+            for got in pipeline.read_import_path(item):
+                if isinstance(got, Failure):
+                    report.add_failures([got])
+                else:
+                    docs.append(got)
+        pipeline.archive_documents(archive, run_id, docs)
+        for d in docs:
+            report.count(d.site or "local", "fetched")
+        extracted = [extract_batch.submit(b).result() for b in _batches(docs)]
+        for e in extracted:
+            report.add_failures(e.failures)
+        dedup_and_store(extracted, store, report)
+        record_failures(report.failures, store, run_id)
+        store.finish_run(run_id, "completed", report.totals())
+    except BaseException:
+        store.finish_run(run_id, "failed", report.totals())
+        raise
+    finally:
+        store.close()
+    publish_report(report)
+    return report.to_dict()
+
+
+__all__ = ["demo", "import_files", "ingest", "load_plan", "publish_report", "run_ingest"]

@@ -1,0 +1,307 @@
+"""The pipeline steps as plain functions over the stages (no Prefect here).
+
+The Prefect flows in :mod:`newsmill.flows.ingest` wrap these in tasks; the
+functions themselves are what tests and benchmarks call directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsmill.core.errors import ExtractionError, NewsmillError
+from newsmill.core.records import (
+    Article,
+    Failure,
+    FetchOutcome,
+    FetchStatus,
+    RawDocument,
+    SourceRef,
+    SourceState,
+)
+from newsmill.core.settings import FetchSettings, Paths, SourceConfig
+from newsmill.dedup import Deduplicator
+from newsmill.extractors import extract
+from newsmill.flows.report import RunReport
+from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
+from newsmill.storage import RawArchive, Store, open_store
+
+IMPORT_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".txt", ".warc", ".warc.gz")
+
+
+def new_run_id(flow: str) -> str:
+    """A sortable, unique run id: ``<flow>-<UTC timestamp>-<random>``."""
+    return f"{flow}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Fetched:
+    """What fetching one source produced."""
+
+    source: str
+    docs: list[RawDocument] = field(default_factory=list)
+    outcomes: list[FetchOutcome] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass
+class Extracted:
+    """What extracting a batch of raw documents produced."""
+
+    articles: list[Article] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+def failure_from_outcome(outcome: FetchOutcome, stage: str = "fetch") -> Failure:
+    return Failure(
+        url=outcome.url,
+        stage=stage,
+        status=outcome.status.value,
+        reason=outcome.reason or outcome.status.value,
+        at=outcome.at,
+        site=outcome.site,
+        source=outcome.source.name,
+    )
+
+
+def archive_documents(archive: RawArchive, name: str, docs: Sequence[RawDocument]) -> None:
+    """Write every document to the raw archive and set its location."""
+    if not docs:
+        return
+    with archive.open_writer(name) as writer:
+        for doc in docs:
+            doc.archive = writer.write(doc)
+
+
+@dataclass
+class Discovered:
+    """What discovering one source produced."""
+
+    source: SourceConfig
+    items: list[DiscoveredItem] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    outcomes: list[FetchOutcome] = field(default_factory=list)
+    failed: bool = False
+    state: SourceState | None = None
+
+
+async def _discover_async(source: SourceConfig, settings: FetchSettings, store: Store) -> tuple[Discovery, int]:
+    async with Fetcher(settings) as fetcher:
+        discovery = await discover(source, fetcher, store.get_source_state(source.name))
+    return discovery, 0
+
+
+def discover_source(
+    source: SourceConfig, settings: FetchSettings, store: Store, archive: RawArchive, run_id: str
+) -> Discovered:
+    """Read one source (feed, sitemap, URL list); archive what was fetched,
+    record the fetches, keep the conditional-GET state."""
+    discovery, _ = asyncio.run(_discover_async(source, settings, store))
+    result = Discovered(source=source, items=discovery.items, outcomes=[discovery.outcome])
+    status = discovery.outcome.status
+    if status not in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
+        result.failures.append(failure_from_outcome(discovery.outcome, stage="discover"))
+        result.failed = True
+    for err in discovery.errors:
+        result.failures.append(Failure(url=source.location, stage="discover", status="parse_error",
+                                       reason=err, site=source.site, source=source.name))
+    if discovery.errors and not discovery.items:
+        result.failed = True
+    archive_documents(archive, f"{run_id}-{source.name}", discovery.raw)
+    store.record_fetches(result.outcomes, run_id=run_id)
+    if not discovery.errors:
+        result.state = discovery.state
+    return result
+
+
+def commit_source_states(discovered: Sequence[Discovered], store: Store) -> None:
+    """Remember each source's ETag/Last-Modified, only once its articles are
+    stored: a run that dies earlier must not make the next one see a 304 and
+    skip articles it never stored."""
+    for d in discovered:
+        if d.state is not None:
+            store.set_source_state(d.source.name, d.state.etag, d.state.last_modified)
+
+
+def assign_items(discovered: Sequence[Discovered], store: Store) -> dict[str, list[DiscoveredItem]]:
+    """Items to fetch per source: each URL once across sources (the first
+    source that lists it wins) and never a URL already stored."""
+    assigned: dict[str, list[DiscoveredItem]] = {}
+    seen: set[str] = set()
+    for d in discovered:
+        mine = []
+        for item in d.items:
+            if item.url not in seen:
+                seen.add(item.url)
+                mine.append(item)
+        assigned[d.source.name] = mine
+    known = store.known_urls(seen)
+    return {name: [i for i in items if i.url not in known] for name, items in assigned.items()}
+
+
+async def _fetch_async(source: SourceConfig, items: Sequence[DiscoveredItem],
+                       settings: FetchSettings) -> list[tuple[FetchOutcome, RawDocument | None]]:
+    ref = SourceRef(name=source.name, kind=source.kind, url=source.location)
+    async with Fetcher(settings) as fetcher:
+        return list(await asyncio.gather(*(
+            fetcher.fetch(item.url, source=ref, site=source.site, allow_private=source.allow_private)
+            for item in items
+        )))
+
+
+def fetch_items(
+    source: SourceConfig,
+    items: Sequence[DiscoveredItem],
+    settings: FetchSettings,
+    store: Store,
+    archive: RawArchive,
+    run_id: str,
+) -> Fetched:
+    """Fetch one source's new articles politely, archive every response
+    and record every fetch in the store's fetch log."""
+    result = Fetched(source=source.name)
+    fetched = asyncio.run(_fetch_async(source, items, settings)) if items else []
+    docs: list[RawDocument] = []
+    ok: set[int] = set()
+    for item, (outcome, doc) in zip(items, fetched, strict=True):
+        result.outcomes.append(outcome)
+        if doc is not None:
+            doc.hints = {**item.hints, **doc.hints}
+            if source.language:
+                doc.hints.setdefault("language", source.language)
+            if outcome.status is FetchStatus.OK:
+                ok.add(id(doc))
+            docs.append(doc)
+        if outcome.status is not FetchStatus.OK:
+            result.failures.append(failure_from_outcome(outcome))
+    archive_documents(archive, f"{run_id}-{source.name}", docs)
+    result.docs = [d for d in docs if id(d) in ok]
+    store.record_fetches(result.outcomes, run_id=run_id)
+    return result
+
+
+def extract_documents(docs: Iterable[RawDocument]) -> Extracted:
+    """Extract and clean every document; a failure is recorded, never raised."""
+    out = Extracted()
+    for doc in docs:
+        try:
+            out.articles.append(extract(doc))
+        except ExtractionError as exc:
+            out.failures.append(
+                Failure(
+                    url=doc.url,
+                    stage="extract",
+                    status=exc.status,
+                    reason=str(exc),
+                    site=doc.site,
+                    source=doc.source.name,
+                )
+            )
+        except Exception as exc:  # a bug in a stage must not stop the run
+            out.failures.append(
+                Failure(
+                    url=doc.url,
+                    stage="extract",
+                    status="extract_error",
+                    reason=f"{type(exc).__name__}: {exc}",
+                    site=doc.site,
+                    source=doc.source.name,
+                )
+            )
+    return out
+
+
+def dedup_and_store(articles: list[Article], store: Store, report: RunReport) -> None:
+    """Skip unchanged articles, link duplicates against the whole store and
+    the batch, and save articles with their sketches in one transaction."""
+    by_url: dict[str, Article] = {}
+    for article in articles:  # the same canonical URL twice in one batch: keep the first
+        by_url.setdefault(article.canonical_url, article)
+    stored = store.existing(by_url)
+    fresh = []
+    for url, article in by_url.items():
+        if stored.get(url) == article.content_hash:
+            report.count(article.site, "unchanged")
+        else:
+            fresh.append(article)
+    unchanged = [a for u, a in by_url.items() if stored.get(u) == a.content_hash]
+    if unchanged:
+        store.touch(a.canonical_url for a in unchanged)
+    if not fresh:
+        return
+    result = Deduplicator(store).run(fresh)
+    saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty)
+    for article in result.articles:
+        site = article.site
+        report.count(site, "new" if stored.get(article.canonical_url) is None else "updated")
+        report.count(site, "boilerplate_removed", len(article.boilerplate_removed))
+        report.count(site, "duplicate_passages", len(article.duplicate_passages))
+        if article.duplicate_of:
+            report.count(site, "duplicates")
+            report.duplicate_links.append(
+                {
+                    "article": article.id,
+                    "url": article.url,
+                    "duplicate_of": article.duplicate_of,
+                    "similarity": round(article.similarity or 0.0, 4),
+                }
+            )
+    del saved
+
+
+def expand_import_paths(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
+    """Files to import from the given files and folders (folders recursively)."""
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            yield Failure(url=p.as_uri() if p.is_absolute() else str(p), stage="import",
+                          status="not_found", reason=f"no such file or folder: {p}")
+        elif p.is_dir() or p.name.endswith(IMPORT_SUFFIXES):
+            yield p
+        else:
+            yield Failure(url=p.resolve().as_uri(), stage="import", status="unsupported",
+                          reason=f"not an importable file type (want {', '.join(IMPORT_SUFFIXES)}): {p}")
+
+
+def read_import_path(path: Path) -> Iterator[RawDocument | Failure]:
+    """Raw documents from one file or folder given to ``newsmill import``."""
+    ref = SourceRef(name="import", kind="warc" if ".warc" in path.name else "folder",
+                    url=path.resolve().as_uri())
+    if path.is_file() and path.name.endswith((".warc", ".warc.gz")):
+        yield from iter_warc(path, ref, site="")
+    else:
+        yield from iter_folder(path, ref, site="")
+
+
+def open_context(home: str | None = None) -> tuple[Paths, Store, RawArchive]:
+    """Resolve paths and open the store and the raw archive."""
+    paths = Paths.resolve(home)
+    paths.raw_dir.mkdir(parents=True, exist_ok=True)
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        store = open_store(paths.database_url)
+    except NewsmillError:
+        raise
+    return paths, store, RawArchive(paths.raw_dir)
+
+
+__all__ = [
+    "Discovered",
+    "Extracted",
+    "Fetched",
+    "archive_documents",
+    "assign_items",
+    "commit_source_states",
+    "dedup_and_store",
+    "discover_source",
+    "expand_import_paths",
+    "extract_documents",
+    "fetch_items",
+    "new_run_id",
+    "open_context",
+    "read_import_path",
+]

@@ -1,0 +1,111 @@
+"""The run report: what a run fetched, stored, linked and lost, per site.
+
+Plain data (no Prefect): the flows turn it into artifacts, the CLI prints it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsmill.core.records import Failure, FetchOutcome, FetchStatus
+
+COLUMNS = (
+    "fetched",
+    "new",
+    "updated",
+    "unchanged",
+    "duplicates",
+    "duplicate_passages",
+    "boilerplate_removed",
+    "blocked",
+    "failed",
+)
+
+
+@dataclass
+class RunReport:
+    """Counts per site plus the failures and new duplicate links of one run."""
+
+    flow: str
+    per_site: dict[str, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
+    )
+    failures: list[Failure] = field(default_factory=list)
+    duplicate_links: list[dict[str, Any]] = field(default_factory=list)
+    store: str = ""
+    archive: str = ""
+    sources_total: int = 0
+    sources_failed: int = 0
+
+    def count(self, site: str, column: str, n: int = 1) -> None:
+        if column not in COLUMNS:
+            raise ValueError(f"unknown report column {column!r}")
+        self.per_site[site or "(unknown)"][column] += n
+
+    def add_fetches(self, outcomes: list[FetchOutcome]) -> None:
+        for o in outcomes:
+            if o.status is FetchStatus.OK:
+                self.count(o.site, "fetched")
+            elif o.status is FetchStatus.BLOCKED:
+                self.count(o.site, "blocked")
+
+    def add_failures(self, failures: list[Failure]) -> None:
+        for f in failures:
+            if f.status != FetchStatus.BLOCKED.value:
+                self.count(f.site, "failed")
+        self.failures.extend(failures)
+
+    def total(self, column: str) -> int:
+        return sum(row[column] for row in self.per_site.values())
+
+    def totals(self) -> dict[str, int]:
+        return {c: self.total(c) for c in COLUMNS}
+
+    @property
+    def stored(self) -> int:
+        return self.total("new") + self.total("updated")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "flow": self.flow,
+            "totals": self.totals(),
+            "per_site": {site: dict(row) for site, row in sorted(self.per_site.items())},
+            "failures": [f.to_dict() for f in self.failures],
+            "duplicate_links": list(self.duplicate_links),
+            "store": self.store,
+            "archive": self.archive,
+        }
+
+    def to_markdown(self) -> str:
+        """The per-site table shown as the run's report artifact."""
+        head = "| site | " + " | ".join(c.replace("_", " ") for c in COLUMNS) + " |"
+        sep = "|---" * (len(COLUMNS) + 1) + "|"
+        rows = [
+            f"| {site} | " + " | ".join(str(row[c]) for c in COLUMNS) + " |"
+            for site, row in sorted(self.per_site.items())
+        ]
+        totals = self.totals()
+        rows.append("| **total** | " + " | ".join(f"**{totals[c]}**" for c in COLUMNS) + " |")
+        lines = [f"# newsmill {self.flow} report", "", head, sep, *rows, ""]
+        if self.failures:
+            lines.append(f"{len(self.failures)} failure(s); see the failures table artifact.")
+        else:
+            lines.append("No failures.")
+        if self.store:
+            lines += ["", f"Store: `{self.store}`  ", f"Raw archive: `{self.archive}`"]
+        return "\n".join(lines) + "\n"
+
+    def summary_lines(self) -> list[str]:
+        """The short summary the CLI prints after a run."""
+        t = self.totals()
+        return [
+            f"articles stored:      {t['new']} new, {t['updated']} updated, {t['unchanged']} unchanged",
+            f"duplicates found:     {t['duplicates']} articles, {t['duplicate_passages']} passages",
+            f"boilerplate removed:  {t['boilerplate_removed']} lines",
+            f"fetched:              {t['fetched']} responses ({t['blocked']} blocked)",
+            f"failures:             {len(self.failures)} (see `newsmill failures`)",
+            f"store:                {self.store}",
+            f"raw archive:          {self.archive}",
+        ]

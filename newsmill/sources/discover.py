@@ -1,0 +1,164 @@
+"""Discovery: what articles a source points at right now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsmill.core.errors import SourceError
+from newsmill.core.records import FetchOutcome, FetchStatus, RawDocument, SourceRef, SourceState
+from newsmill.core.settings import SourceConfig
+from newsmill.sources.fetcher import Fetcher
+from newsmill.sources.parse import (
+    DiscoveredItem,
+    discover_feed_links,
+    gunzip_capped,
+    looks_like_html,
+    parse_feed,
+    parse_sitemap,
+    parse_url_list,
+)
+from newsmill.sources.urls import canonicalize_url, is_http_url
+
+MAX_SITEMAP_DEPTH = 3
+MAX_CHILD_SITEMAPS = 200
+
+
+@dataclass
+class Discovery:
+    """The items of a source, the fetch of the source document itself and
+    its raw bytes (archived like any response), and the new conditional-GET
+    state. ``errors`` lists what went wrong without stopping discovery."""
+
+    items: list[DiscoveredItem]
+    outcome: FetchOutcome
+    raw: list[RawDocument] = field(default_factory=list)
+    state: SourceState | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def select_items(source: SourceConfig, items: list[DiscoveredItem], base: str) -> list[DiscoveredItem]:
+    """Resolve, canonicalize, filter (include/exclude), dedupe and cap."""
+    seen: set[str] = set()
+    out: list[DiscoveredItem] = []
+    for item in items:
+        url = canonicalize_url(item.url, base)
+        if not is_http_url(url) or url in seen or not source.wants(url):
+            continue
+        seen.add(url)
+        out.append(DiscoveredItem(url, item.hints))
+        if len(out) >= source.max_articles:
+            break
+    return out
+
+
+async def discover(source: SourceConfig, fetcher: Fetcher, state: SourceState | None = None) -> Discovery:
+    """Read one feed, sitemap or URL-list source. Never raises for bad input:
+    failures are in ``outcome`` and ``errors``."""
+    ref = SourceRef(name=source.name, kind=source.kind, url=source.location)
+    url = source.location
+    if source.kind == "urls" and not is_http_url(url):
+        return _local_url_list(source, ref)
+    outcome, doc = await fetcher.fetch(url, source=ref, site=source.site, allow_private=source.allow_private,
+                                       kind="feed", state=state)
+    result = Discovery(items=[], outcome=outcome, raw=[doc] if doc is not None else [])
+    if doc is None or outcome.status is not FetchStatus.OK:
+        return result
+    result.state = SourceState(etag=doc.headers.get("etag") or doc.headers.get("ETag"),
+                               last_modified=doc.headers.get("last-modified") or doc.headers.get("Last-Modified"))
+    try:
+        if source.kind == "feed":
+            items = await _feed_items(source, fetcher, ref, doc, result)
+        elif source.kind == "sitemap":
+            items = await _sitemap_items(source, fetcher, ref, doc, result)
+        else:
+            items = parse_url_list(doc.body.decode("utf-8", "replace"))
+    except SourceError as exc:
+        result.errors.append(str(exc))
+        return result
+    result.items = select_items(source, items, doc.effective_url)
+    return result
+
+
+async def _feed_items(source: SourceConfig, fetcher: Fetcher, ref: SourceRef, doc: RawDocument,
+                      result: Discovery) -> list[DiscoveredItem]:
+    ctype = (doc.content_type or "").lower()
+    if "html" in ctype or looks_like_html(doc.body):
+        links = discover_feed_links(doc.body, doc.effective_url)
+        if not links:
+            raise SourceError(f"{doc.effective_url} is an HTML page announcing no feed", status="parse_error")
+        outcome, feed = await fetcher.fetch(links[0], source=ref, site=source.site,
+                                            allow_private=source.allow_private, kind="feed")
+        if feed is not None:
+            result.raw.append(feed)
+        if feed is None or outcome.status is not FetchStatus.OK:
+            raise SourceError(f"discovered feed {links[0]} failed: {outcome.reason}", status=outcome.status.value)
+        doc = feed
+        ctype = (doc.content_type or "").lower()
+    _, items = parse_feed(doc.body, ctype)
+    return items
+
+
+async def _sitemap_items(source: SourceConfig, fetcher: Fetcher, ref: SourceRef, doc: RawDocument,
+                         result: Discovery) -> list[DiscoveredItem]:
+    max_bytes = fetcher.settings.max_bytes
+    if urlsplit(doc.effective_url).path.endswith("robots.txt"):
+        todo = await fetcher.robots_sitemaps(doc.effective_url)
+        if not todo:
+            raise SourceError(f"{doc.effective_url} lists no Sitemap", status="parse_error")
+        queue = [(u, 0) for u in todo]
+        body: bytes | None = None
+    else:
+        queue = []
+        body = doc.body
+    items: list[DiscoveredItem] = []
+    seen: set[str] = set()
+    first = True
+    while first or queue:
+        if first and body is not None:
+            data, depth = body, 0
+        else:
+            sm_url, depth = queue.pop(0)
+            if sm_url in seen:
+                first = False
+                continue
+            seen.add(sm_url)
+            outcome, sm = await fetcher.fetch(sm_url, source=ref, site=source.site,
+                                              allow_private=source.allow_private, kind="feed")
+            if sm is not None:
+                result.raw.append(sm)
+            if sm is None or outcome.status is not FetchStatus.OK:
+                result.errors.append(f"sitemap {sm_url}: {outcome.reason or outcome.status.value}")
+                first = False
+                continue
+            data = sm.body
+        first = False
+        if data[:2] == b"\x1f\x8b":
+            data = gunzip_capped(data, max_bytes)
+        try:
+            children, page_items = parse_sitemap(data)
+        except SourceError as exc:
+            result.errors.append(str(exc))
+            continue
+        items.extend(page_items)
+        if depth < MAX_SITEMAP_DEPTH:
+            queue.extend((c, depth + 1) for c in children[:MAX_CHILD_SITEMAPS])
+        if len(items) >= source.max_articles * 4:
+            break
+    # Newest first when dates are known, so max_articles keeps the fresh ones.
+    items.sort(key=lambda i: str(i.hints.get("published") or i.hints.get("modified") or ""), reverse=True)
+    return items
+
+
+def _local_url_list(source: SourceConfig, ref: SourceRef) -> Discovery:
+    path = Path(source.location.removeprefix("file://"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        outcome = FetchOutcome(url=source.location, status=FetchStatus.READ_ERROR, source=ref, site=source.site,
+                               reason=f"cannot read URL list {path}: {exc}")
+        return Discovery(items=[], outcome=outcome)
+    outcome = FetchOutcome(url=source.location, status=FetchStatus.OK, source=ref, site=source.site,
+                           bytes=len(text.encode("utf-8")))
+    return Discovery(items=select_items(source, parse_url_list(text), ""), outcome=outcome)

@@ -1,0 +1,196 @@
+"""Parsing of feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed), XML sitemaps
+(indexes, Google News) and URL lists into discovered items.
+
+XML is parsed defensively: documents declaring entities or external DTDs
+are refused before any parser sees them (entity-expansion and external
+entity attacks), lxml runs with entity resolution and network off.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any
+
+import feedparser
+from lxml import etree
+from lxml import html as lxml_html
+
+from newsmill.core.errors import SourceError
+
+_ENTITY_DECL = re.compile(rb"<!ENTITY|<!DOCTYPE[^>]*(SYSTEM|PUBLIC)", re.IGNORECASE)
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
+               "application/rdf+xml", "text/xml", "application/xml")
+NS_SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NS_NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
+
+
+@dataclass(frozen=True)
+class DiscoveredItem:
+    """A URL a source points at, with what the source says about it."""
+
+    url: str
+    hints: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def refuse_dangerous_xml(body: bytes) -> None:
+    """Raise SourceError for XML declaring entities or external DTDs."""
+    if _ENTITY_DECL.search(body[:200_000]):
+        raise SourceError("XML declares entities or an external DTD; refused (entity-expansion or "
+                          "external-entity attack)", status="parse_error")
+
+
+def gunzip_capped(body: bytes, max_bytes: int) -> bytes:
+    """Decompress a gzip body, refusing more than ``max_bytes`` of output."""
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
+            out = fh.read(max_bytes + 1)
+    except (OSError, EOFError) as exc:
+        raise SourceError(f"broken gzip data: {exc}", status="parse_error") from exc
+    if len(out) > max_bytes:
+        raise SourceError(f"gzip data expands beyond {max_bytes} bytes; refused", status="too_large")
+    return out
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, struct_time):
+        return datetime(*value[:6], tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    return None
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]
+
+
+def discover_feed_links(body: bytes, base_url: str) -> list[str]:
+    """Feed URLs announced by an HTML page's ``<link rel="alternate">``."""
+    try:
+        doc = lxml_html.fromstring(body, base_url=base_url)
+    except (etree.ParserError, ValueError):
+        return []
+    doc.make_links_absolute(base_url)
+    links = []
+    for link in doc.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        ctype = (link.get("type") or "").lower()
+        if "alternate" in rel and ctype in _FEED_TYPES and link.get("href"):
+            links.append(str(link.get("href")))
+    return links
+
+
+def parse_feed(body: bytes, content_type: str = "") -> tuple[str, list[DiscoveredItem]]:
+    """Items of an RSS, Atom or JSON feed (title, date, language as hints)."""
+    stripped = body.lstrip()
+    if "json" in content_type or stripped.startswith(b"{"):
+        return parse_json_feed(body)
+    refuse_dangerous_xml(body)
+    parsed = feedparser.parse(body)
+    if parsed.bozo and not parsed.entries:
+        err = parsed.get("bozo_exception")
+        raise SourceError(f"malformed feed: {err}", status="parse_error")
+    feed_lang = parsed.feed.get("language")
+    items = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if not link:
+            continue
+        hints: dict[str, Any] = {}
+        if entry.get("title"):
+            hints["title"] = entry["title"]
+        published = _to_datetime(entry.get("published_parsed") or entry.get("updated_parsed"))
+        if published:
+            hints["published"] = published.isoformat()
+        if feed_lang:
+            hints["language"] = str(feed_lang).split("-")[0].lower()
+        authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+        if authors:
+            hints["authors"] = authors
+        items.append(DiscoveredItem(str(link), hints))
+    return str(parsed.get("version") or "feed"), items
+
+
+def parse_json_feed(body: bytes) -> tuple[str, list[DiscoveredItem]]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"malformed JSON feed: {exc}", status="parse_error") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise SourceError("not a JSON Feed: no `items` list", status="parse_error")
+    lang = data.get("language")
+    items = []
+    for entry in data["items"]:
+        if not isinstance(entry, dict):
+            continue
+        link = entry.get("url") or entry.get("external_url")
+        if not isinstance(link, str):
+            continue
+        hints: dict[str, Any] = {}
+        if isinstance(entry.get("title"), str):
+            hints["title"] = entry["title"]
+        published = _to_datetime(entry.get("date_published"))
+        if published:
+            hints["published"] = published.isoformat()
+        if isinstance(lang, str):
+            hints["language"] = lang.split("-")[0].lower()
+        items.append(DiscoveredItem(link, hints))
+    return "json", items
+
+
+def parse_sitemap(body: bytes) -> tuple[list[str], list[DiscoveredItem]]:
+    """(child sitemap URLs, page items) of a sitemap or sitemap index."""
+    if body[:2] == b"\x1f\x8b":
+        raise SourceError("gzip sitemap must be decompressed first", status="parse_error")
+    refuse_dangerous_xml(body)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+                             recover=False)
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise SourceError(f"malformed sitemap XML: {exc}", status="parse_error") from exc
+    tag = etree.QName(root).localname
+    if tag == "sitemapindex":
+        return [loc.text.strip() for loc in root.iter(f"{{{NS_SITEMAP}}}loc", "loc") if loc.text], []
+    if tag != "urlset":
+        raise SourceError(f"not a sitemap: root element <{tag}>", status="parse_error")
+    items = []
+    for url in root.iter(f"{{{NS_SITEMAP}}}url", "url"):
+        loc = url.findtext(f"{{{NS_SITEMAP}}}loc") or url.findtext("loc")
+        if not loc:
+            continue
+        hints: dict[str, Any] = {}
+        lastmod = _to_datetime(url.findtext(f"{{{NS_SITEMAP}}}lastmod") or url.findtext("lastmod"))
+        if lastmod:
+            hints["modified"] = lastmod.isoformat()
+        news = url.find(f"{{{NS_NEWS}}}news")
+        if news is not None:
+            pub = _to_datetime(news.findtext(f"{{{NS_NEWS}}}publication_date"))
+            if pub:
+                hints["published"] = pub.isoformat()
+            title = news.findtext(f"{{{NS_NEWS}}}title")
+            if title:
+                hints["title"] = title.strip()
+            lang = news.findtext(f"{{{NS_NEWS}}}publication/{{{NS_NEWS}}}language")
+            if lang:
+                hints["language"] = lang.strip().lower()
+        items.append(DiscoveredItem(loc.strip(), hints))
+    return [], items
+
+
+def parse_url_list(text: str) -> list[DiscoveredItem]:
+    """One URL per line; blank lines and ``#`` comments are skipped."""
+    return [DiscoveredItem(line.strip()) for line in text.splitlines()
+            if line.strip() and not line.strip().startswith("#")]

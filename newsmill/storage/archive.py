@@ -1,0 +1,236 @@
+"""The raw archive: every response and imported file, byte-exact, as WARC.
+
+Files are gzip-per-record WARC (``<root>/<YYYY>/<MM>/<name>.warc.gz``), so a
+record can be read by seeking to its offset. HTTP responses become
+``response`` records (status line, headers, body); local files become
+``resource`` records. newsmill's own metadata travels in extra WARC headers
+of the same record:
+
+- ``WARC-Newsmill-Source``: JSON ``{"name", "kind", "url"}`` of the source;
+- ``WARC-Newsmill-Site``: the site the document belongs to;
+- ``WARC-Newsmill-Final-URL``: the URL after redirects;
+- ``WARC-Newsmill-Hints``: JSON of what the source knew (feed title, date...).
+
+The stored body is the payload after transfer and content decoding; the
+original ``Content-Encoding``/``Transfer-Encoding``/``Content-Length``
+headers are kept as ``X-Archive-Orig-*`` so readers do not decode twice.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from http import HTTPStatus
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsmill.core.errors import ArchiveError
+from newsmill.core.records import ArchiveLocation, RawDocument, SourceRef
+
+_RENAMED_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _warc_date(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_warc_date(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+class ArchiveWriter:
+    """Appends records to one WARC file; use as a context manager."""
+
+    def __init__(self, root: Path, relpath: str) -> None:
+        self._root = root
+        self.relpath = relpath
+        path = root / relpath
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            is_new = not path.exists() or path.stat().st_size == 0
+            self._fh: IO[bytes] = open(path, "ab")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise ArchiveError(f"cannot open raw archive file {path}: {exc.strerror or exc}") from exc
+        self._writer = WARCWriter(self._fh, gzip=True)
+        if is_new:
+            self._write(self._writer.create_warcinfo_record(
+                Path(relpath).name, {"software": "newsmill", "format": "WARC File Format 1.1"}))
+
+    def _write(self, record: ArcWarcRecord) -> ArchiveLocation:
+        try:
+            offset = self._fh.tell()
+            self._writer.write_record(record)
+            self._fh.flush()
+            length = self._fh.tell() - offset
+        except OSError as exc:
+            raise ArchiveError(
+                f"cannot write to raw archive {self._root / self.relpath}: {exc.strerror or exc}"
+            ) from exc
+        return ArchiveLocation(path=self.relpath, offset=offset, length=length)
+
+    def write(self, doc: RawDocument) -> ArchiveLocation:
+        """Archive one document; returns where its record lives."""
+        warc_headers = {
+            "WARC-Date": _warc_date(doc.fetched_at),
+            "WARC-Record-ID": f"<urn:uuid:{uuid.uuid4()}>",
+            "WARC-Newsmill-Source": json.dumps(doc.source.to_dict(), ensure_ascii=True),
+            "WARC-Newsmill-Site": doc.site,
+            "WARC-Newsmill-Hints": json.dumps(doc.hints, ensure_ascii=True, default=_json_default),
+        }
+        if doc.final_url:
+            warc_headers["WARC-Newsmill-Final-URL"] = doc.final_url
+        payload = io.BytesIO(doc.body)
+        if doc.http_status is not None:
+            headers = []
+            for name, value in doc.headers.items():
+                if name.lower() in _RENAMED_HEADERS:
+                    name = f"X-Archive-Orig-{name}"
+                headers.append((name, value))
+            headers.append(("Content-Length", str(len(doc.body))))
+            try:
+                phrase = HTTPStatus(doc.http_status).phrase
+            except ValueError:
+                phrase = "Unknown"
+            http = StatusAndHeaders(f"{doc.http_status} {phrase}", headers, protocol="HTTP/1.1")
+            record = self._writer.create_warc_record(
+                doc.url, "response", payload=payload, length=len(doc.body),
+                http_headers=http, warc_headers_dict=warc_headers,
+            )
+        else:
+            record = self._writer.create_warc_record(
+                doc.url, "resource", payload=payload, length=len(doc.body),
+                warc_content_type=doc.content_type or "application/octet-stream",
+                warc_headers_dict=warc_headers,
+            )
+        return self._write(record)
+
+    def close(self) -> None:
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            raise ArchiveError(f"cannot sync raw archive {self.relpath}: {exc.strerror or exc}") from exc
+        finally:
+            self._fh.close()
+
+    def __enter__(self) -> ArchiveWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _document_from_record(record: ArcWarcRecord, loc: ArchiveLocation | None) -> RawDocument:
+    wh = record.rec_headers
+    url = wh.get_header("WARC-Target-URI") or ""
+    body = record.content_stream().read() if record.rec_type == "resource" else record.raw_stream.read()
+    headers: dict[str, str] = {}
+    status: int | None = None
+    content_type = wh.get_header("Content-Type")
+    if record.rec_type == "response" and record.http_headers is not None:
+        status = int(record.http_headers.get_statuscode() or 0) or None
+        for name, value in record.http_headers.headers:
+            if name.lower() == "content-length":
+                continue
+            if name.lower().startswith("x-archive-orig-"):
+                name = name[len("X-Archive-Orig-"):]
+            headers[name] = value
+        content_type = record.http_headers.get_header("Content-Type")
+    source = json.loads(wh.get_header("WARC-Newsmill-Source") or "{}")
+    hints = json.loads(wh.get_header("WARC-Newsmill-Hints") or "{}")
+    return RawDocument(
+        url=url,
+        body=body,
+        source=SourceRef(name=source.get("name", ""), kind=source.get("kind", ""), url=source.get("url", "")),
+        site=wh.get_header("WARC-Newsmill-Site") or "",
+        fetched_at=_parse_warc_date(wh.get_header("WARC-Date")),
+        final_url=wh.get_header("WARC-Newsmill-Final-URL"),
+        http_status=status,
+        content_type=content_type,
+        headers=headers,
+        hints=hints,
+        archive=loc,
+    )
+
+
+class RawArchive:
+    """The raw archive under ``root``."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def open_writer(self, name: str) -> ArchiveWriter:
+        """A writer appending to ``<YYYY>/<MM>/<name>.warc.gz``."""
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        if not safe:
+            raise ArchiveError("archive file name must not be empty")
+        now = datetime.now(UTC)
+        return ArchiveWriter(self.root, f"{now:%Y}/{now:%m}/{safe}.warc.gz")
+
+    def read(self, loc: ArchiveLocation) -> RawDocument:
+        """The document archived at ``loc``."""
+        path = self.root / loc.path
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(loc.offset)
+                for record in ArchiveIterator(fh):
+                    if record.rec_type in ("response", "resource"):
+                        return _document_from_record(record, loc)
+                    break
+        except (OSError, ArchiveLoadFailed, EOFError, ValueError) as exc:
+            raise ArchiveError(f"cannot read archive record {loc.to_uri()}: {exc}") from exc
+        raise ArchiveError(f"no response or resource record at {loc.to_uri()}")
+
+    def iter_documents(self, relpath: str) -> Iterator[RawDocument]:
+        """Every document of one archive file, in order. A torn or corrupt
+        tail (an interrupted write) ends the iteration instead of failing."""
+        path = self.root / relpath
+        try:
+            fh = open(path, "rb")  # noqa: SIM115
+        except OSError as exc:
+            raise ArchiveError(f"cannot open archive file {path}: {exc.strerror or exc}") from exc
+        with fh:
+            it = ArchiveIterator(fh)
+            while True:
+                try:
+                    record = next(it)
+                    if record.rec_type not in ("response", "resource"):
+                        continue
+                    offset = it.get_record_offset()
+                    doc = _document_from_record(record, None)
+                    it.read_to_end()
+                    doc.archive = ArchiveLocation(relpath, offset, it.get_record_length())
+                except StopIteration:
+                    return
+                except (ArchiveLoadFailed, EOFError, OSError, ValueError, Exception):  # torn tail
+                    return
+                yield doc
+
+    def files(self) -> list[str]:
+        """Archive files, relative to the root, oldest first."""
+        if not self.root.exists():
+            return []
+        return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*.warc.gz"))

@@ -1,0 +1,61 @@
+"""Streaming exports of store records: JSON Lines and Parquet."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from newsmill.core.errors import StorageError
+
+PARQUET_BATCH = 1000
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """Write one JSON object per line; returns the number written."""
+    n = 0
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False))
+        out.write("\n")
+        n += 1
+    return n
+
+
+def write_parquet(records: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write records to a Parquet file in batches (memory flat in the row
+    count). Nested fields (lists, objects) are stored as JSON strings."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - pyarrow is a declared extra
+        raise StorageError("Parquet export needs pyarrow: pip install 'newsmill[parquet]'") from exc
+    writer: Any = None
+    n = 0
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        nonlocal writer
+        if not batch:
+            return
+        rows = [
+            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for k, v in r.items()}
+            for r in batch
+        ]
+        table = pa.Table.from_pylist(rows, schema=writer.schema if writer else None)
+        if writer is None:
+            writer = pq.ParquetWriter(str(path), table.schema)
+        writer.write_table(table)
+        batch.clear()
+
+    try:
+        for record in records:
+            batch.append(record)
+            n += 1
+            if len(batch) >= PARQUET_BATCH:
+                flush()
+        flush()
+    finally:
+        if writer is not None:
+            writer.close()
+    return n

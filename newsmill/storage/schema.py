@@ -1,0 +1,176 @@
+"""The store's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
+
+Every column is documented in ``docs/schema.md``; a change here bumps
+``SCHEMA_VERSION`` and gets a CHANGELOG entry.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+Timestamp = DateTime(timezone=True)
+
+schema_info = Table(
+    "schema_info",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    Column("canonical_url", Text, nullable=False, unique=True),
+    Column("site", Text, nullable=False),
+    Column("title", Text),
+    Column("authors", Text, nullable=False, default="[]"),
+    Column("published_at", Timestamp),
+    Column("modified_at", Timestamp),
+    Column("fetched_at", Timestamp, nullable=False),
+    Column("language", String(16)),
+    Column("description", Text),
+    Column("image", Text),
+    Column("text", Text, nullable=False),
+    Column("paragraphs", Text, nullable=False),
+    Column("word_count", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("duplicate_of", String(40)),
+    Column("similarity", Float),
+    Column("novelty", Float),
+    Column("source_name", Text, nullable=False),
+    Column("source_kind", String(16), nullable=False),
+    Column("source_url", Text, nullable=False),
+    Column("raw", Text),
+    Column("version", Integer, nullable=False, default=1),
+    Column("first_seen", Timestamp, nullable=False),
+    Column("last_seen", Timestamp, nullable=False),
+    Column("stored_at", Timestamp, nullable=False),
+)
+Index("ix_articles_site", articles.c.site)
+Index("ix_articles_stored_at", articles.c.stored_at)
+Index("ix_articles_duplicate_of", articles.c.duplicate_of)
+Index("ix_articles_url", articles.c.url)
+
+passage_links = Table(
+    "passage_links",
+    metadata,
+    Column("article_id", String(40), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("paragraph", Integer, primary_key=True),
+    Column("of_article", String(40), primary_key=True),
+    Column("of_paragraph", Integer, primary_key=True),
+    Column("similarity", Float, nullable=False),
+)
+Index("ix_passage_links_of_article", passage_links.c.of_article)
+
+boilerplate_removals = Table(
+    "boilerplate_removals",
+    metadata,
+    Column("article_id", String(40), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("rule", String(64), nullable=False),
+)
+Index("ix_boilerplate_rule", boilerplate_removals.c.rule)
+
+fetches = Table(
+    "fetches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(80)),
+    Column("url", Text, nullable=False),
+    Column("final_url", Text),
+    Column("status", String(32), nullable=False),
+    Column("http_status", Integer),
+    Column("bytes", BigInteger, nullable=False, default=0),
+    Column("elapsed", Float, nullable=False, default=0.0),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("reason", Text, nullable=False, default=""),
+    Column("at", Timestamp, nullable=False),
+    Column("archive", Text),
+    Column("source", Text, nullable=False),
+    Column("site", Text, nullable=False),
+)
+Index("ix_fetches_at", fetches.c.at)
+Index("ix_fetches_url", fetches.c.url)
+
+failures = Table(
+    "failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(80)),
+    Column("url", Text, nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("at", Timestamp, nullable=False),
+    Column("last_at", Timestamp, nullable=False),
+    Column("count", Integer, nullable=False, default=1),
+    Column("site", Text, nullable=False, default=""),
+    Column("source", Text, nullable=False, default=""),
+)
+Index("ix_failures_at", failures.c.at)
+
+source_state = Table(
+    "source_state",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_seen", Timestamp, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("flow", String(64), nullable=False),
+    Column("params", Text, nullable=False, default="{}"),
+    Column("started_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp),
+    Column("status", String(16), nullable=False),
+    Column("counts", Text, nullable=False, default="{}"),
+)
+
+sketches = Table(
+    "sketches",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("article_id", String(40), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("paragraph", Integer, primary_key=True),
+    Column("order_key", Text, nullable=False),
+    Column("shingles", LargeBinary, nullable=False),
+    Column("params", String(128), nullable=False),
+)
+
+sketch_bands = Table(
+    "sketch_bands",
+    metadata,
+    Column("kind", String(16), nullable=False),
+    Column("key", BigInteger, nullable=False),
+    Column("article_id", String(40), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("paragraph", Integer, nullable=False),
+    UniqueConstraint("kind", "key", "article_id", "paragraph", name="uq_sketch_bands"),
+)
+Index("ix_sketch_bands_article", sketch_bands.c.article_id)

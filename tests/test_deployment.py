@@ -1,0 +1,181 @@
+"""Deployment end to end against a real Prefect server, work pool and worker.
+
+Starts ``prefect server start`` on a loopback port with its own PREFECT_HOME,
+creates the process work pool, runs ``prefect deploy --all`` from the
+repository's prefect.yaml, starts a worker, triggers the sample deployment
+and waits, through the Prefect API, for the run to complete and its report
+artifact to hold the expected counts. Also checks that the scheduler created
+scheduled runs from the cron schedule (the failure mode of unpinned
+fastapi/SQLAlchemy releases).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent
+PREFECT = str(BIN / "prefect")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PrefectStack:
+    def __init__(self, tmp: Path) -> None:
+        self.port = _free_port()
+        self.api = f"http://127.0.0.1:{self.port}/api"
+        self.home = tmp / "prefect-home"
+        self.data = tmp / "newsmill-home"
+        self.logs = tmp / "logs"
+        self.logs.mkdir()
+        self.env = {
+            **os.environ,
+            "PREFECT_HOME": str(self.home),
+            "PREFECT_API_URL": self.api,
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(self.port),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+            "PREFECT_LOGGING_LEVEL": "INFO",
+            "NEWSMILL_HOME": str(self.data),
+            "PWD": str(REPO),
+        }
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            [PREFECT, *args], cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def run(self, *args: str, timeout: float = 180) -> str:
+        out = subprocess.run(
+            [PREFECT, *args], cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+        assert out.returncode == 0, f"prefect {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}"
+        return out.stdout
+
+    def wait_healthy(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.api}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError("Prefect server did not become healthy:\n" + self.log("server"))
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        r = httpx.post(f"{self.api}{path}", json=body, timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+    def get(self, path: str) -> Any:
+        r = httpx.get(f"{self.api}{path}", timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+    def log(self, name: str) -> str:
+        p = self.logs / f"{name}.log"
+        return p.read_text(errors="replace")[-5000:] if p.exists() else ""
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectStack]:
+    s = PrefectStack(tmp_path_factory.mktemp("deploy"))
+    s.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(s.port))
+    try:
+        s.wait_healthy()
+        yield s
+    finally:
+        s.stop()
+        artifacts = REPO / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        for log in s.logs.glob("*.log"):
+            shutil.copy(log, artifacts / f"deploy-{log.name}")
+
+
+def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
+    stack.run("work-pool", "create", "newsmill", "--type", "process", "--overwrite")
+    out = stack.run("--no-prompt", "deploy", "--all")
+    assert "sample" in out
+
+    deployments = stack.post("/deployments/filter", {})
+    by_name = {d["name"]: d for d in deployments}
+    assert {"sample", "ingest-central-asia", "import-files"} <= set(by_name)
+    sample = by_name["sample"]
+    assert sample["work_pool_name"] == "newsmill"
+    assert sample["schedules"][0]["schedule"]["cron"] == "0 * * * *"
+    assert sample["concurrency_limit"] == 1 or sample.get("global_concurrency_limit")
+
+    # The scheduler turns the cron schedule into scheduled runs.
+    deadline = time.monotonic() + 90
+    scheduled: list[Any] = []
+    while time.monotonic() < deadline and not scheduled:
+        scheduled = stack.post(
+            "/flow_runs/filter",
+            {"flow_runs": {"deployment_id": {"any_": [sample["id"]]}, "state": {"type": {"any_": ["SCHEDULED"]}}}},
+        )
+        time.sleep(2)
+    assert scheduled, "the scheduler created no runs from the cron schedule:\n" + stack.log("server")
+
+    # Trigger a run now and let a real worker execute it.
+    run = stack.post(f"/deployments/{sample['id']}/create_flow_run", {"parameters": {}})
+    stack.start("worker", "worker", "start", "--pool", "newsmill", "--limit", "1")
+    deadline = time.monotonic() + 400
+    state = ""
+    while time.monotonic() < deadline:
+        state = stack.get(f"/flow_runs/{run['id']}")["state"]["type"]
+        if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            break
+        time.sleep(2)
+    assert state == "COMPLETED", f"run ended {state}\nworker:\n{stack.log('worker')}"
+
+    flow_run = stack.get(f"/flow_runs/{run['id']}")
+    assert flow_run["name"].startswith("demo-")
+    artifacts = stack.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [run["id"]]}}})
+    keys = {a["key"]: a for a in artifacts}
+    assert "run-report" in keys, artifacts
+    report = keys["run-report"]["data"]
+    assert "| **total** |" in report
+    # The totals row: new articles stored is the third cell (site, fetched, new).
+    total_row = next(line for line in report.splitlines() if line.startswith("| **total**"))
+    cells = [c.strip(" *") for c in total_row.strip("|").split("|")]
+    assert int(cells[2]) >= 30, total_row
+    assert "failures" in keys  # the sample site has a 404 and a non-article page
+    (REPO / "test-artifacts").mkdir(exist_ok=True)
+    (REPO / "test-artifacts" / "deploy-run.json").write_text(json.dumps(flow_run, indent=2, default=str))

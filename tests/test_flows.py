@@ -1,0 +1,159 @@
+"""The whole pipeline through the Prefect flows, on the bundled sample site.
+
+One demo ingest per module (it is the expensive part), then checks on what
+the store holds: counts, duplicate links, passage links, no boilerplate,
+failures recorded, idempotent re-runs, export and CLI shape.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+EXPECTED = json.loads((REPO / "raw" / "sample" / "EXPECTED.json").read_text(encoding="utf-8"))
+EXPORT_FIELDS = {
+    "id", "url", "canonical_url", "site", "title", "authors", "published_at", "modified_at",
+    "fetched_at", "language", "text", "paragraphs", "word_count", "content_hash", "duplicate_of",
+    "similarity", "duplicate_passages", "boilerplate_removed", "source", "raw",
+}
+
+
+def _newsmill(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newsmill.flows.cli", "--home", str(home), *args],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+
+
+def _export(home: Path, *args: str) -> list[dict[str, Any]]:
+    out = _newsmill(home, "export", *args)
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Path:
+    from newsmill.flows.ingest import demo
+
+    home = tmp_path_factory.mktemp("demo")
+    report = demo(home=str(home))
+    assert report["totals"]["new"] >= 30, report["totals"]
+    return home
+
+
+def test_demo_stores_the_sample_site(demo_home: Path) -> None:
+    records = _export(demo_home, "--all")
+    assert len(records) >= 30
+    for r in records:
+        assert EXPORT_FIELDS <= set(r), set(EXPORT_FIELDS) - set(r)
+        assert r["text"] and r["paragraphs"] and r["word_count"] > 0
+        assert r["raw"] and ".warc" in r["raw"]
+    assert {"en", "ru"} <= {r["language"] for r in records}
+    assert len({r["site"] for r in records}) >= 3
+
+
+def test_near_duplicate_wire_story_is_linked(demo_home: Path) -> None:
+    records = {r["url"].split("/", 3)[-1]: r for r in _export(demo_home, "--all")}
+    pair = EXPECTED["near_duplicate"]
+    original = next(r for path, r in records.items() if path.endswith(pair["original"].lstrip("/")))
+    copy = next(r for path, r in records.items() if path.endswith(pair["copy"].lstrip("/")))
+    assert copy["duplicate_of"] == original["id"]
+    assert copy["similarity"] >= 0.8
+    assert original["duplicate_of"] is None
+    canonical_ids = {r["id"] for r in _export(demo_home)}
+    assert copy["id"] not in canonical_ids and original["id"] in canonical_ids
+
+
+def test_shared_passages_are_linked(demo_home: Path) -> None:
+    records = _export(demo_home, "--all")
+    by_id = {r["id"]: r for r in records}
+    linked = [
+        (r, p) for r in records for p in r["duplicate_passages"]
+        if r["duplicate_of"] is None and by_id[p["of_article"]]["duplicate_of"] is None
+        and p["of_article"] != r["id"]
+    ]
+    assert linked, "no passage link between otherwise different articles"
+    for r, p in linked:
+        other = by_id[p["of_article"]]
+        assert p["similarity"] >= 0.5
+        assert r["paragraphs"][p["paragraph"]] and other["paragraphs"][p["of_paragraph"]]
+
+
+def test_no_boilerplate_in_exported_text(demo_home: Path) -> None:
+    records = _export(demo_home, "--all")
+    text = "\n".join(r["text"] for r in records)
+    for needle in EXPECTED["must_not_contain"]:
+        assert needle not in text, f"boilerplate survived: {needle!r}"
+    for needle in EXPECTED["must_contain"]:
+        assert needle in text, f"content lost: {needle!r}"
+    assert sum(len(r["boilerplate_removed"]) for r in records) > 0
+
+
+def test_failures_are_recorded(demo_home: Path) -> None:
+    out = _newsmill(demo_home, "failures", "--format", "jsonl")
+    assert out.returncode == 0, out.stderr
+    failures = [json.loads(line) for line in out.stdout.splitlines()]
+    urls = " ".join(f["url"] for f in failures)
+    for path in EXPECTED["failures"]:
+        assert path in urls, f"failure for {path} not recorded: {failures}"
+    for f in failures:
+        assert {"url", "stage", "status", "reason", "at"} <= set(f) and f["reason"]
+
+
+def test_second_run_stores_nothing_twice(demo_home: Path) -> None:
+    from newsmill.flows.ingest import demo
+
+    before = _export(demo_home, "--all")
+    failures_before = _newsmill(demo_home, "failures", "--format", "jsonl").stdout
+    report = demo(home=str(demo_home))
+    assert report["totals"]["new"] == 0 and report["totals"]["updated"] == 0
+    after = _export(demo_home, "--all")
+    assert [r["id"] for r in after] == [r["id"] for r in before]
+    assert [r["content_hash"] for r in after] == [r["content_hash"] for r in before]
+    assert _newsmill(demo_home, "failures", "--format", "jsonl").stdout == failures_before
+
+
+def test_stats(demo_home: Path) -> None:
+    out = _newsmill(demo_home, "stats")
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(out.stdout)
+    assert stats["articles"] >= 30 and stats["duplicates"] >= 1
+
+
+def test_extract_command_prints_one_line_per_file(tmp_path: Path) -> None:
+    page = next((REPO / "raw" / "sample").rglob("*.html"))
+    txt = tmp_path / "note.txt"
+    txt.write_text("date 2025-06-22\n\n" + "A plain text article paragraph with enough words. " * 8, encoding="utf-8")
+    out = _newsmill(tmp_path, "extract", str(page), str(txt))
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 2
+    assert all("input" in line for line in lines)
+    assert lines[1]["published_at"].startswith("2025-06-22")
+
+
+def test_import_seeds(shared_dir: Path, home: Path, prefect_harness: None) -> None:
+    from newsmill.flows.ingest import import_files
+
+    seeds = sorted(str(p) for p in (shared_dir / "seeds").glob("*.txt"))
+    report = import_files(paths=seeds, home=str(home))
+    assert report["totals"]["new"] == 5
+    records = {Path(r["url"]).name[:3]: r for r in _export(home, "--all")}
+    assert len(records) == 5
+    assert all(r["duplicate_of"] is None for r in records.values())
+    links = records["001"]["duplicate_passages"]
+    assert any(p["of_article"] == records["000"]["id"] for p in links), links
+    text = "\n".join(r["text"] for r in records.values())
+    for needle in ("ПОДЕЛИТЬСЯ", "course up", "Читайте также", "Join Telegram", "İlginizi Çekebilir"):
+        assert needle not in text
+    again = import_files(paths=seeds, home=str(home))
+    assert again["totals"]["new"] == 0 and again["totals"]["unchanged"] == 5
