@@ -87,7 +87,7 @@ REPRINT = _rx(
 )
 PHOTO = _rx(
     r"^(photo|photos|photograph|picture|image|video|фото|фотография|видео|сурет|бейне|foto|fotoğraf|"
-    r"görsel|图片|照片|图|视频|rasm|surat|bild|bilder|crédit photo|crédits? photo|crédito|fotografía|"
+    r"görsel|图片来源|图片|照片|摄影|图|视频|rasm|surat|bild|bilder|crédit photo|crédits? photo|crédito|fotografía|"
     r"imagen)(\s*(credit|credits|by|provided by|courtesy( of)?|source|:|—|-|/|©|\|)|\s*$)",
     r"^(credit|courtesy|источник фото|фото предоставлено|фото из открытых источников)\s*:",
     r"^\(?(фото|photo|foto)\s*:", r"(getty images|shutterstock|reuters/|ap photo|afp photo|epa/|сурет:)",
@@ -98,9 +98,10 @@ ADS = _rx(
     r"anzeige|werbung|publicité|publicidad|patrocinado)\.?$",
 )
 COOKIES = _rx(
-    r"(cookie|cookies|куки|файлы cookie|çerez|cookie-файл|使用cookie|kukilar).*(use|accept|agree|consent|"
-    r"используем|использует|согласие|соглашаетесь|kullan|kabul|同意|使用|verwenden|akzeptieren|utilis|"
-    r"acepta|utiliza)",
+    r"(cookie|cookies|куки|çerez|kukilar).*(use|accept|agree|consent|используем|использует|согласие|"
+    r"соглашаетесь|kullan|kabul|同意|使用|verwenden|akzeptieren|utilis|acepta|utiliza)",
+    r"(we use|используем|использует|kullanıyoruz|kullanılmaktadır|使用|verwenden|utilisons|utilizamos)"
+    r".*(cookie|cookies|куки|çerez)",
 )
 NAV_WORDS = {
     "редакция", "реклама", "контакты", "о нас", "advertising", "contacts", "contact", "about", "us",
@@ -245,7 +246,7 @@ def is_weather(line: str) -> bool:
     t = fold(line)
     if not t or n_words(t) > 10 or t.endswith((".", "!", "?")):
         return False
-    return bool(TEMPERATURE.search(t)) or bool(WEATHER_HEAD.match(t)) or bool(CSS_TOKEN.match(t))
+    return bool(TEMPERATURE.search(t)) or bool(CSS_TOKEN.match(t))
 
 
 def is_exchange_heading(line: str) -> bool:
@@ -292,7 +293,7 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule("related.inline", "a single 'read also: <headline>' line", is_related_inline),
     Rule("byline.dateline", "short date-and-author or date-and-outlet lines", is_dateline),
     Rule("widget.exchange_rate", "exchange-rate and stock tickers (number-heavy lines)", is_exchange_ticker),
-    Rule("widget.weather", "weather widgets: temperatures, weather headings, widget ids", is_weather),
+    Rule("widget.weather", "weather widgets: temperatures and widget ids", is_weather),
 )
 
 BLOCK_RULES: tuple[Rule, ...] = (

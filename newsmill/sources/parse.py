@@ -99,7 +99,7 @@ def parse_feed(body: bytes, content_type: str = "") -> tuple[str, list[Discovere
         return parse_json_feed(body)
     refuse_dangerous_xml(body)
     parsed = feedparser.parse(body)
-    if parsed.bozo and not parsed.entries:
+    if parsed.bozo and not any(e.get("link") for e in parsed.entries):
         err = parsed.get("bozo_exception")
         raise SourceError(f"malformed feed: {err}", status="parse_error")
     feed_lang = parsed.feed.get("language")

@@ -72,7 +72,7 @@ class ArchiveWriter:
             self._fh: IO[bytes] = open(path, "ab")  # noqa: SIM115 - closed in close()
         except OSError as exc:
             raise ArchiveError(f"cannot open raw archive file {path}: {exc.strerror or exc}") from exc
-        self._writer = WARCWriter(self._fh, gzip=True)
+        self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
         if is_new:
             self._write(self._writer.create_warcinfo_record(
                 Path(relpath).name, {"software": "newsmill", "format": "WARC File Format 1.1"}))
@@ -219,8 +219,8 @@ class RawArchive:
                     record = next(it)
                     if record.rec_type not in ("response", "resource"):
                         continue
+                    doc = _document_from_record(record, None)  # read the body before asking offsets
                     offset = it.get_record_offset()
-                    doc = _document_from_record(record, None)
                     it.read_to_end()
                     doc.archive = ArchiveLocation(relpath, offset, it.get_record_length())
                 except StopIteration:

@@ -1,0 +1,143 @@
+"""Near-duplicate detection: normalization, signatures, LSH, verification, linking."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from newsmill.core.errors import DedupError
+from newsmill.core.records import Article, SourceRef
+from newsmill.dedup import Deduplicator, MemorySketchIndex, SketchParams, jaccard, normalize_text, shingle_hashes
+from newsmill.dedup.minhash import candidate_probability, signatures
+from newsmill.dedup.normalize import words
+
+REF = SourceRef("t", "urls", "t")
+T0 = datetime(2025, 6, 1, tzinfo=UTC)
+VOCAB = ("port ferry line container rail timetable customs tariff river dam turbine school teacher robot "
+         "farmer apple orchard harvest metro station bus city mayor budget water pipeline museum gallery "
+         "chess player tournament forum media agency minister border truck queue hotel tourist guide").split()
+
+
+def text(seed: int, n: int = 60) -> str:
+    rnd = random.Random(seed)
+    return " ".join(rnd.choice(VOCAB) + str(rnd.randint(0, 9) if rnd.random() < 0.05 else "") for _ in range(n))
+
+
+def article(name: str, paragraphs: list[str], hours: int = 0) -> Article:
+    return Article(url=f"https://x.example/{name}", canonical_url=f"https://x.example/{name}", site="x",
+                   text="\n\n".join(paragraphs), paragraphs=paragraphs, source=REF,
+                   fetched_at=T0 + timedelta(hours=hours), published_at=T0 + timedelta(hours=hours))
+
+
+def test_normalization_folds_case_punctuation_digits_and_forms() -> None:
+    assert normalize_text("USD 504.61 ▲ Курс, ВАЛЮТ!") == normalize_text("usd 499.99 ▲ курс валют")
+    assert normalize_text("ﬁrst  Ｆｕｌｌ") == "first full"
+
+
+def test_shingles_are_deterministic_and_sorted_unique() -> None:
+    a = shingle_hashes(words("the quick brown fox jumps over the lazy dog"), 5)
+    b = shingle_hashes(words("The quick, brown fox jumps over the lazy dog."), 5)
+    assert a.dtype == np.uint32 and np.array_equal(a, b) and np.all(np.diff(a.astype(np.int64)) > 0)
+    assert shingle_hashes(words("two words"), 5).size == 1
+    assert shingle_hashes([], 5).size == 0
+
+
+def test_signatures_equal_datasketch() -> None:
+    params = SketchParams()
+    sets = [shingle_hashes(words(text(i)), 5) for i in range(20)]
+    sigs = signatures(sets, params)
+    for s, sig in zip(sets, sigs, strict=True):
+        m = MinHash(num_perm=params.num_perm, seed=params.seed, scheme="affine32", hashfunc=lambda x: x)
+        m.update_batch([int(h) for h in s])
+        assert np.array_equal(m.hashvalues, sig)
+
+
+def test_band_choice_gives_recall_at_thresholds() -> None:
+    p = SketchParams()
+    assert p.recall_at("passage", p.passage_threshold) >= 0.99
+    assert p.recall_at("article", p.article_threshold) >= 0.999
+    # datasketch's default split for 0.8 with 128 permutations misses far more
+    assert candidate_probability(0.8, 9, 13) < 0.9
+
+
+def test_params_validate() -> None:
+    with pytest.raises(DedupError, match="fit in num_perm"):
+        SketchParams(num_perm=64, passage_bands=42, passage_rows=3)
+    with pytest.raises(DedupError, match="threshold"):
+        SketchParams(article_threshold=1.5)
+    assert "affine32" in SketchParams().id and "seed=1" in SketchParams().id
+
+
+def test_near_duplicate_links_to_earliest_even_in_reverse_order() -> None:
+    base = [text(1), text(2), text(3)]
+    edited = [base[0].replace("port", "harbour", 1), base[1], base[2] + " minister said"]
+    original, copy = article("orig", base, hours=0), article("copy", edited, hours=5)
+    result = Deduplicator(MemorySketchIndex()).run([copy, original])
+    assert copy.duplicate_of == original.id and copy.similarity is not None and copy.similarity >= 0.8
+    assert original.duplicate_of is None
+    assert {p.of_article for p in copy.duplicate_passages} == {original.id}
+    assert result.novelty[copy.id] < 0.1 and result.novelty[original.id] == 1.0
+
+
+def test_shared_paragraph_is_a_passage_link_not_an_article_duplicate() -> None:
+    shared = text(99)
+    a = article("a", [text(10), shared, text(11)], hours=0)
+    b = article("b", [text(20), text(21), shared], hours=1)
+    Deduplicator(MemorySketchIndex()).run([a, b])
+    assert b.duplicate_of is None
+    assert [(p.paragraph, p.of_article, p.of_paragraph, p.similarity) for p in b.duplicate_passages] == [
+        (2, a.id, 1, 1.0)]
+
+
+def test_candidates_are_verified_exactly() -> None:
+    a = article("a", [text(1)], hours=0)
+    b = article("b", [text(2)], hours=1)  # same vocabulary, different text
+    result = Deduplicator(MemorySketchIndex()).run([a, b])
+    assert b.duplicate_of is None and not b.duplicate_passages
+    sa, sb = (shingle_hashes(words(x.text), 5) for x in (a, b))
+    assert jaccard(sa, sb) < 0.5
+    assert result.links == []
+
+
+def test_index_and_batch_overlay_and_no_self_links() -> None:
+    index = MemorySketchIndex()
+    a = article("a", [text(1), text(2)], hours=0)
+    first = Deduplicator(index).run([a])
+    index.add(first.sketches)
+    b = article("b", [text(1), text(2)], hours=3)
+    Deduplicator(index).run([b])
+    assert b.duplicate_of == a.id
+    again = article("a", [text(1), text(2)], hours=0)  # the stored article seen again
+    Deduplicator(index).run([again])
+    assert again.duplicate_of is None and not again.duplicate_passages
+
+
+def test_short_paragraphs_use_exact_hashes() -> None:
+    line = "Earlier the agency reported on the forum"
+    a = article("a", [text(1), line], hours=0)
+    b = article("b", [text(2), line], hours=1)
+    result = Deduplicator(MemorySketchIndex()).run([a, b])
+    assert [(p.paragraph, p.of_paragraph) for p in b.duplicate_passages] == [(1, 1)]
+    exact = [s for s in result.sketches if s.kind == "passage" and s.paragraph == 1]
+    assert all(len(s.bands) == 1 for s in exact)
+
+
+def test_seeds_shared_paragraphs(shared_dir: Path) -> None:
+    from newsmill.core.records import RawDocument
+    from newsmill.extractors import extract
+
+    arts = []
+    for i, path in enumerate(sorted((shared_dir / "seeds").glob("*.txt"))):
+        raw = RawDocument(url=path.resolve().as_uri(), body=path.read_bytes(), source=REF, site="seeds",
+                          content_type="text/plain", fetched_at=T0 + timedelta(minutes=i))
+        arts.append(extract(raw))
+    Deduplicator(MemorySketchIndex()).run(arts)
+    assert all(a.duplicate_of is None for a in arts)
+    links = {(arts[1].paragraphs[p.paragraph][:30], p.of_article) for p in arts[1].duplicate_passages}
+    assert ("Ahead of the event, a bilatera", arts[0].id) in links
+    assert ("Earlier, Kazinform News Agency", arts[0].id) in links

@@ -1,0 +1,227 @@
+"""The raw archive and the SQL store (SQLite always; PostgreSQL when a test
+server is available, see scripts/test-services.sh)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text as sql
+
+from newsmill.core.errors import ArchiveError, StorageError
+from newsmill.core.records import (
+    Article,
+    Failure,
+    FetchOutcome,
+    FetchStatus,
+    PassageLink,
+    RawDocument,
+    Removal,
+    SourceRef,
+)
+from newsmill.dedup import Deduplicator
+from newsmill.storage import RawArchive, Store, open_store
+from newsmill.storage.export import write_jsonl, write_parquet
+
+REF = SourceRef("src", "feed", "https://x.example/rss")
+T0 = datetime(2025, 6, 1, 12, tzinfo=UTC)
+PG_URL = os.environ.get("NEWSMILL_TEST_POSTGRES_URL")
+
+
+def backends() -> list[object]:
+    params: list[object] = ["sqlite"]
+    params.append(pytest.param("postgresql", marks=pytest.mark.skipif(
+        not PG_URL, reason="no PostgreSQL test server (scripts/test-services.sh starts one; set "
+                           "NEWSMILL_TEST_POSTGRES_URL)")))
+    return params
+
+
+@pytest.fixture(params=backends())
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        s = open_store(f"sqlite:///{tmp_path / 'db' / 'newsmill.db'}")
+        yield s
+        s.close()
+        return
+    assert PG_URL
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = open_store(PG_URL)
+    with admin.engine.begin() as conn:
+        conn.execute(sql(f"CREATE SCHEMA {schema}"))
+    admin.close()
+    sep = "&" if "?" in PG_URL else "?"
+    s = open_store(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    yield s
+    s.close()
+    admin = open_store(PG_URL)
+    with admin.engine.begin() as conn:
+        conn.execute(sql(f"DROP SCHEMA {schema} CASCADE"))
+    admin.close()
+
+
+def art(n: int, text: str | None = None, **kw: object) -> Article:
+    paragraphs = (text or f"Article number {n} has a body with several words in it for testing.").split("\n\n")
+    a = Article(url=f"https://x.example/{n}", canonical_url=f"https://x.example/{n}", site="x.example",
+                text="\n\n".join(paragraphs), paragraphs=paragraphs, source=REF, fetched_at=T0,
+                title=f"Title {n}", authors=["A. Author"], published_at=T0 - timedelta(hours=n),
+                language="en", boilerplate_removed=[Removal("ПОДЕЛИТЬСЯ", "share.buttons")])
+    return replace(a, **kw) if kw else a
+
+
+# --- raw archive ---------------------------------------------------------------
+
+def raw(body: bytes, status: int | None = 200) -> RawDocument:
+    return RawDocument(url="https://x.example/a", body=body, source=REF, site="x.example", fetched_at=T0,
+                       http_status=status, content_type="text/html; charset=windows-1251",
+                       headers={"Content-Type": "text/html; charset=windows-1251", "Content-Encoding": "gzip",
+                                "ETag": '"1"'}, hints={"title": "Заголовок", "published": T0})
+
+
+def test_archive_roundtrip_byte_exact(tmp_path: Path) -> None:
+    archive = RawArchive(tmp_path)
+    body = "Привет, мир".encode("cp1251")
+    with archive.open_writer("run-1") as w:
+        loc = w.write(raw(body))
+        loc2 = w.write(raw(b"plain file text", status=None))
+    doc = archive.read(loc)
+    assert doc.body == body and doc.http_status == 200 and doc.url == "https://x.example/a"
+    assert doc.headers["Content-Encoding"] == "gzip"  # original header kept, body stored decoded
+    assert doc.source == REF and doc.site == "x.example" and doc.hints["title"] == "Заголовок"
+    assert doc.fetched_at == T0
+    res = archive.read(loc2)
+    assert res.body == b"plain file text" and res.http_status is None
+    assert [d.body for d in archive.iter_documents(loc.path)] == [body, b"plain file text"]
+
+
+def test_archive_torn_tail_is_skipped(tmp_path: Path) -> None:
+    archive = RawArchive(tmp_path)
+    with archive.open_writer("run-2") as w:
+        first = w.write(raw(b"first body"))
+        second = w.write(raw(b"second body " * 100))
+    path = tmp_path / first.path
+    data = path.read_bytes()
+    path.write_bytes(data[: second.offset + second.length // 2])
+    assert [d.body for d in archive.iter_documents(first.path)] == [b"first body"]
+    with pytest.raises(ArchiveError):
+        archive.read(second)
+
+
+def test_archive_write_errors_are_clear(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ArchiveError, match="cannot open raw archive"):
+        RawArchive(blocker).open_writer("x")
+
+
+def test_archive_files_are_standard_gzip_warc(tmp_path: Path) -> None:
+    archive = RawArchive(tmp_path)
+    with archive.open_writer("run-3") as w:
+        loc = w.write(raw(b"x"))
+    content = gzip.decompress((tmp_path / loc.path).read_bytes())
+    assert content.startswith(b"WARC/1.1") and b"WARC-Type: response" in content
+
+
+# --- store -------------------------------------------------------------------------
+
+def count(store: Store, table: str) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(sql(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+
+def test_save_is_idempotent_and_versions_changes(store: Store) -> None:
+    batch = [art(1), art(2)]
+    result = Deduplicator(store).run(batch)
+    saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty)
+    assert (saved.inserted, saved.updated, saved.unchanged) == (2, 0, 0)
+    counts = {t: count(store, t) for t in ("articles", "boilerplate_removals", "sketches", "sketch_bands")}
+    again = store.save_batch([art(1), art(2)], result.sketches)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    assert {t: count(store, t) for t in counts} == counts
+    changed = art(1, text="A corrected body for article one, with different words than before.")
+    store.save_batch([changed], [])
+    rows = {r["id"]: r for r in store.articles(include_duplicates=True)}
+    assert rows[changed.id]["version"] == 2 and rows[changed.id]["text"].startswith("A corrected")
+    assert store.existing([changed.canonical_url]) == {changed.canonical_url: changed.content_hash}
+
+
+def test_export_shape_matches_article(store: Store) -> None:
+    a = art(1)
+    b = art(2, duplicate_of=a.id, similarity=0.91,
+            duplicate_passages=[PassageLink(0, a.id, 0, 0.95)])
+    store.save_batch([a, b], [])
+    records = list(store.articles(include_duplicates=True))
+    expected = b.to_dict()
+    got = next(r for r in records if r["id"] == b.id)
+    for key, value in expected.items():
+        assert got[key] == value, key
+    assert [r["id"] for r in store.articles()] == [a.id]  # canonical only by default
+
+
+def test_lookup_and_shingles(store: Store) -> None:
+    a = art(1, text="The port received the first ferry of a new weekly line linking two shores today.")
+    result = Deduplicator(store).run([a])
+    store.save_batch(result.articles, result.sketches)
+    sk = next(s for s in result.sketches if s.kind == "passage")
+    found = store.lookup("passage", sk.bands)
+    assert all(sk.ref in refs for refs in found.values()) and found
+    assert store.shingles([sk.ref]) == {sk.ref: sk.shingles}
+    b = art(2, text=a.text, published_at=T0 + timedelta(days=1))
+    Deduplicator(store).run([b])
+    assert b.duplicate_of == a.id
+
+
+def test_failures_are_not_duplicated(store: Store) -> None:
+    f = Failure(url="https://x.example/404", stage="fetch", status="http_error", reason="HTTP 404", at=T0)
+    store.record_failures([f], run_id="r1")
+    store.record_failures([replace(f, at=T0 + timedelta(days=1))], run_id="r2")
+    got = list(store.failures())
+    assert len(got) == 1 and got[0].at == T0
+    assert list(store.failures(since=T0 + timedelta(days=2))) == []
+
+
+def test_fetch_log_runs_state_and_stats(store: Store) -> None:
+    store.record_fetches([FetchOutcome(url="https://x.example/1", status=FetchStatus.OK, source=REF,
+                                       site="x.example", http_status=200, bytes=10)], run_id="r")
+    run = store.start_run("ingest", {"sources": ["src"]})
+    store.finish_run(run, "completed", {"new": 1})
+    store.set_source_state("src", '"e1"', "Mon, 01 Jan 2025 00:00:00 GMT")
+    state = store.get_source_state("src")
+    assert state is not None and state.etag == '"e1"'
+    store.save_batch([art(1)], [])
+    stats = store.stats()
+    assert stats["articles"] == 1 and stats["fetches"] == {"ok": 1} and stats["runs"] == 1
+    assert stats["boilerplate_by_rule"] == {"share.buttons": 1}
+
+
+def test_hostile_text_is_stored(store: Store) -> None:
+    nasty = art(1, text="NUL\x00 byte, lone \udcff surrogate, quotes ' \" ; DROP TABLE articles; --",
+                title="x" * 5000)
+    store.save_batch([nasty], [])
+    got = next(store.articles())
+    assert "DROP TABLE" in got["text"] and "\x00" not in got["text"] and len(got["title"]) == 5000
+    assert count(store, "articles") == 1
+
+
+def test_streaming_export(store: Store, tmp_path: Path) -> None:
+    store.save_batch([art(i) for i in range(1200)], [])
+    out = tmp_path / "out.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        assert write_jsonl(store.articles(), fh) == 1200
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1200
+    assert write_parquet(store.articles(), tmp_path / "out.parquet") == 1200
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(tmp_path / "out.parquet").num_rows == 1200
+    last = list(store.articles())[-1]["seq"]
+    assert list(store.articles(after_seq=last)) == []
+
+
+def test_bad_urls_are_storage_errors(tmp_path: Path) -> None:
+    with pytest.raises(StorageError):
+        open_store("nosuchdriver://x")
