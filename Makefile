@@ -22,9 +22,10 @@ demo: $(STAMP)
 	$(BIN)/newsmill demo
 
 test: $(STAMP)
-	$(BIN)/ruff check newsmill tests benchmarks
+	$(BIN)/ruff check newsmill tests benchmarks scripts
 	$(BIN)/mypy
-	$(BIN)/pytest
+	bash scripts/test-services.sh start
+	$(BIN)/pytest; status=$$?; bash scripts/test-services.sh stop; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check newsmill tests benchmarks

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sample_articles import ARTICLES, MISSING, SHARED_EN, SHARED_RU  # noqa: E402
+from sample_articles import ARTICLES, MISSING, SHARED_EN, SHARED_RU
 
 ROOT = Path(__file__).resolve().parents[1] / "raw" / "sample"
 BASE = "{{BASE_URL}}"

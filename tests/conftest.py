@@ -22,6 +22,14 @@ os.environ.pop("NEWSMILL_DATABASE_URL", None)
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
+# The PostgreSQL test server started by scripts/test-services.sh (make test).
+_SERVICES_ENV = REPO / ".test-services" / "env"
+if "NEWSMILL_TEST_POSTGRES_URL" not in os.environ and _SERVICES_ENV.is_file():
+    for _line in _SERVICES_ENV.read_text().splitlines():
+        _key, _, _value = _line.partition("=")
+        if _key == "NEWSMILL_TEST_POSTGRES_URL" and _value:
+            os.environ[_key] = _value
+
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:

@@ -51,7 +51,7 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
         def send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8",
@@ -64,7 +64,7 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802, C901
+        def do_GET(self) -> None:
             path = self.path.split("?")[0]
             with state.lock:
                 state.hits[path] += 1

@@ -12,15 +12,20 @@ from datasketch import MinHash
 
 from newsmill.core.errors import DedupError
 from newsmill.core.records import Article, SourceRef
-from newsmill.dedup import Deduplicator, MemorySketchIndex, SketchParams, jaccard, normalize_text, shingle_hashes
+from newsmill.dedup import (
+    Deduplicator,
+    MemorySketchIndex,
+    SketchParams,
+    jaccard,
+    normalize_text,
+    shingle_hashes,
+)
 from newsmill.dedup.minhash import candidate_probability, signatures
 from newsmill.dedup.normalize import words
 
 REF = SourceRef("t", "urls", "t")
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
-VOCAB = ("port ferry line container rail timetable customs tariff river dam turbine school teacher robot "
-         "farmer apple orchard harvest metro station bus city mayor budget water pipeline museum gallery "
-         "chess player tournament forum media agency minister border truck queue hotel tourist guide").split()
+VOCAB = ["port", "ferry", "line", "container", "rail", "timetable", "customs", "tariff", "river", "dam", "turbine", "school", "teacher", "robot", "farmer", "apple", "orchard", "harvest", "metro", "station", "bus", "city", "mayor", "budget", "water", "pipeline", "museum", "gallery", "chess", "player", "tournament", "forum", "media", "agency", "minister", "border", "truck", "queue", "hotel", "tourist", "guide"]
 
 
 def text(seed: int, n: int = 60) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -122,7 +123,7 @@ def test_per_host_delay_is_respected(server: FetchServer) -> None:
 
     asyncio.run(go())
     times = sorted(t for p, ts in server.state.times.items() if p.startswith("/ok-delay-") for t in ts)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(times) == 4 and min(gaps) >= 0.18, gaps
 
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Start (or stop) the throwaway services the tests use, on loopback only:
+# a PostgreSQL server in .test-services/pg. Installs Debian's postgresql
+# package when it is missing and we are root (CI); otherwise prints why the
+# PostgreSQL tests will be skipped. Writes the URL to .test-services/env.
+#   bash scripts/test-services.sh start|stop
+set -uo pipefail
+cd "$(dirname "$0")/.."
+DIR="$PWD/.test-services"
+PGDATA="$DIR/pg/data"
+ENVFILE="$DIR/env"
+action="${1:-start}"
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+if [ "$action" = stop ]; then
+  BIN="$(pg_bin)"
+  if [ -n "$BIN" ] && [ -f "$PGDATA/postmaster.pid" ]; then
+    as_pg "$BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  rm -f "$ENVFILE"
+  exit 0
+fi
+
+mkdir -p "$DIR"
+rm -f "$ENVFILE"
+BIN="$(pg_bin)"
+if [ -z "$BIN" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test-services: installing PostgreSQL (Debian package)..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+      || echo "test-services: apt-get install postgresql failed"
+    BIN="$(pg_bin)"
+  fi
+fi
+if [ -z "$BIN" ]; then
+  echo "test-services: no PostgreSQL server available (not root or no apt); PostgreSQL tests will be skipped"
+  exit 0
+fi
+if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+  useradd --system --home-dir "$DIR/pg" --shell /usr/sbin/nologin postgres
+fi
+
+port_file="$DIR/pg/port"
+if [ -f "$PGDATA/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+  PORT="$(cat "$port_file")"
+else
+  rm -rf "$DIR/pg"
+  mkdir -p "$DIR/pg/sock"
+  [ "$(id -u)" = 0 ] && chown -R postgres "$DIR/pg"
+  as_pg "$BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/pg/initdb.log" 2>&1 \
+    || as_pg "$BIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 >"$DIR/pg/initdb.log" 2>&1 \
+    || { echo "test-services: initdb failed:"; tail -5 "$DIR/pg/initdb.log"; exit 0; }
+  PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  echo "$PORT" >"$port_file"
+  as_pg "$BIN/pg_ctl" -D "$PGDATA" -l "$DIR/pg/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR/pg/sock -c fsync=off -c max_connections=100" start >/dev/null \
+    || { echo "test-services: PostgreSQL did not start:"; tail -20 "$DIR/pg/server.log"; exit 0; }
+  as_pg "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres newsmill_test
+fi
+echo "NEWSMILL_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:$PORT/newsmill_test" >"$ENVFILE"
+echo "test-services: PostgreSQL on 127.0.0.1:$PORT"
