@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +146,15 @@ def test_seeds_shared_paragraphs(shared_dir: Path) -> None:
     links = {(arts[1].paragraphs[p.paragraph][:30], p.of_article) for p in arts[1].duplicate_passages}
     assert ("Ahead of the event, a bilatera", arts[0].id) in links
     assert ("Earlier, Kazinform News Agency", arts[0].id) in links
+
+
+def test_earliest_compares_instants_not_offsets() -> None:
+    shared = text(7)
+    # 09:30+05:00 is 04:30 UTC: earlier than 08:00 UTC despite the larger wall-clock time.
+    early = article("early", [text(30), shared])
+    late = article("late", [text(31), shared])
+    early.published_at = datetime(2025, 6, 8, 9, 30, tzinfo=timezone(timedelta(hours=5)))
+    late.published_at = datetime(2025, 6, 8, 8, 0, tzinfo=UTC)
+    Deduplicator(MemorySketchIndex()).run([late, early])
+    assert [p.of_article for p in late.duplicate_passages] == [early.id]
+    assert early.duplicate_passages == []

@@ -86,6 +86,13 @@ def test_shared_passages_are_linked(demo_home: Path) -> None:
         other = by_id[p["of_article"]]
         assert p["similarity"] >= 0.5
         assert r["paragraphs"][p["paragraph"]] and other["paragraphs"][p["of_paragraph"]]
+    by_path = {"/" + r["url"].split("/", 3)[-1]: r for r in records}
+    for pair in EXPECTED["shared_passages"]:
+        first, second = sorted((by_path[path] for path in pair["articles"]), key=lambda r: r["published_at"])
+        link = [p for p in second["duplicate_passages"] if p["of_article"] == first["id"]]
+        assert link, f"{pair} not linked"
+        assert second["paragraphs"][link[0]["paragraph"]].startswith(pair["starts"])
+        assert not [p for p in first["duplicate_passages"] if p["of_article"] == second["id"]]
 
 
 def test_no_boilerplate_in_exported_text(demo_home: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 
 import numpy as np
 
@@ -22,7 +23,6 @@ from newsmill.core.records import (
     PassageLink,
     Sketch,
     SketchRef,
-    isoformat,
 )
 from newsmill.core.stats import StepStats
 from newsmill.dedup.index import MemorySketchIndex
@@ -33,7 +33,9 @@ from newsmill.dedup.normalize import U32, jaccard, shingle_hashes, text_hash, wo
 def order_key(article: Article) -> str:
     """Oldest first: published time (else fetched time), then canonical URL."""
     when = article.published_at or article.fetched_at
-    return f"{isoformat(when)}|{article.canonical_url}"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"{when.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}|{article.canonical_url}"
 
 
 @dataclass
