@@ -123,16 +123,22 @@ def main(argv: list[str] | None = None) -> list[str]:
     ap.add_argument("--pages", type=int, default=2000)
     ap.add_argument("--hosts", type=int, default=20)
     ap.add_argument("--delay", type=float, default=0.05)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each fetcher; the best is reported")
     args = ap.parse_args(argv)
     hosts = Hosts(args.hosts)
     urls = [f"{hosts.urls[i % args.hosts]}/article/{i}.html" for i in range(args.pages)]
     bound = args.hosts / args.delay
-    rows = [measure("bare httpx loop (baseline)", lambda: run_bare(urls, args.delay)),
-            measure("newsmill Fetcher", lambda: run_newsmill(urls, args.delay))]
+    # Alternate the two (best of --repeat runs each), so drift in machine load
+    # hits both alike.
+    runs: dict[str, list[dict[str, Any]]] = {"bare": [], "newsmill": []}
+    for _ in range(args.repeat):
+        runs["newsmill"].append(measure("newsmill Fetcher", lambda: run_newsmill(urls, args.delay)))
+        runs["bare"].append(measure("bare httpx loop (baseline)", lambda: run_bare(urls, args.delay)))
+    rows = [max(runs[k], key=lambda r: r["rate"]) for k in ("bare", "newsmill")]
     hosts.close()
     lines = [
         f"### Fetch rate: {args.pages} pages, {args.hosts} loopback hosts, {args.delay * 1000:.0f} ms per-host delay "
-        f"(politeness bound {bound:.0f} pages/s)",
+        f"(politeness bound {bound:.0f} pages/s; best of {args.repeat} alternating runs each)",
         "",
         "| fetcher | pages ok | seconds | pages/s | share of bound | peak traced memory (MB) |",
         "|---|---|---|---|---|---|",

@@ -90,8 +90,11 @@ class SourceConfig:
     exclude: tuple[str, ...] = ()
     max_articles: int = 200
     allow_private: bool = False
+    recheck_hours: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.recheck_hours < 0:
+            raise ConfigError(f"source {self.name!r}: recheck_hours must be >= 0")
         if not self.name:
             raise ConfigError("every source needs a name")
         if self.kind not in SOURCE_KINDS:

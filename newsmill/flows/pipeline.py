@@ -10,7 +10,7 @@ import asyncio
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from newsmill.core.errors import ExtractionError, NewsmillError
@@ -129,7 +129,10 @@ def commit_source_states(discovered: Sequence[Discovered], store: Store) -> None
 
 def assign_items(discovered: Sequence[Discovered], store: Store) -> dict[str, list[DiscoveredItem]]:
     """Items to fetch per source: each URL once across sources (the first
-    source that lists it wins) and never a URL already stored."""
+    source that lists it wins), and a URL already stored only when the
+    source's ``recheck_hours`` says recent articles are re-checked for
+    updates (a changed page becomes a new version, an unchanged one only
+    updates ``last_seen``)."""
     assigned: dict[str, list[DiscoveredItem]] = {}
     seen: set[str] = set()
     for d in discovered:
@@ -140,7 +143,16 @@ def assign_items(discovered: Sequence[Discovered], store: Store) -> dict[str, li
                 mine.append(item)
         assigned[d.source.name] = mine
     known = store.known_urls(seen)
-    return {name: [i for i in items if i.url not in known] for name, items in assigned.items()}
+    by_name = {d.source.name: d.source for d in discovered}
+    out: dict[str, list[DiscoveredItem]] = {}
+    for name, items in assigned.items():
+        source = by_name[name]
+        recheck: set[str] = set()
+        if source.recheck_hours > 0:
+            since = datetime.now(UTC) - timedelta(hours=source.recheck_hours)
+            recheck = store.recent_urls([i.url for i in items if i.url in known], since)
+        out[name] = [i for i in items if i.url not in known or i.url in recheck]
+    return out
 
 
 async def _fetch_async(source: SourceConfig, items: Sequence[DiscoveredItem],

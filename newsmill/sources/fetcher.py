@@ -56,7 +56,7 @@ def blocked_reason(status: int, body: bytes) -> str | None:
     """Why a response is a block or interstitial page rather than content."""
     if status in (403, 451):
         return f"HTTP {status}: access refused"
-    head = body[:20_000]
+    head = body[:8_000]
     if len(body) < 200_000 and (m := _BLOCK_MARKERS.search(head)):
         return f"bot challenge or consent wall ({m.group(0).decode('ascii', 'replace')[:40]})"
     return None

@@ -109,6 +109,10 @@ def iter_warc(path: Path, source: SourceRef, site: str) -> Iterator[RawDocument 
             except Exception as exc:  # zlib/brotli errors of a damaged record
                 yield _failure(path, "truncated", f"record {url} unreadable: {exc}", source, site)
                 return
+            if getattr(record.raw_stream, "limit", 0):  # fewer bytes than the record declares
+                yield _failure(path, "truncated", f"WARC truncated inside record {url} after {count} "
+                               "complete record(s)", source, site)
+                return
             status = None
             headers: dict[str, str] = {}
             ctype = record.rec_headers.get_header("Content-Type")

@@ -198,7 +198,10 @@ class RawArchive:
                 fh.seek(loc.offset)
                 for record in ArchiveIterator(fh):
                     if record.rec_type in ("response", "resource"):
-                        return _document_from_record(record, loc)
+                        doc = _document_from_record(record, loc)
+                        if getattr(record.raw_stream, "limit", 0):
+                            raise ArchiveError(f"archive record {loc.to_uri()} is truncated")
+                        return doc
                     break
         except (OSError, ArchiveLoadFailed, EOFError, ValueError) as exc:
             raise ArchiveError(f"cannot read archive record {loc.to_uri()}: {exc}") from exc
@@ -220,6 +223,8 @@ class RawArchive:
                     if record.rec_type not in ("response", "resource"):
                         continue
                     doc = _document_from_record(record, None)  # read the body before asking offsets
+                    if getattr(record.raw_stream, "limit", 0):
+                        return  # torn tail: the record is shorter than it declares
                     offset = it.get_record_offset()
                     it.read_to_end()
                     doc.archive = ArchiveLocation(relpath, offset, it.get_record_length())

@@ -130,6 +130,20 @@ class Store:
                     known.update(r[0] for r in conn.execute(select(col).where(col.in_(part))))
         return known
 
+    def recent_urls(self, urls: Iterable[str], since: datetime) -> set[str]:
+        """The given URLs whose stored article was published (else first
+        seen) at or after ``since``: candidates for a re-check."""
+        wanted = list(dict.fromkeys(urls))
+        a = t.articles
+        when = func.coalesce(a.c.published_at, a.c.first_seen)
+        recent: set[str] = set()
+        with self._connect() as conn:
+            for part in _chunks(wanted):
+                for col in (a.c.url, a.c.canonical_url):
+                    recent.update(r[0] for r in conn.execute(
+                        select(col).where(col.in_(part), when >= _utc(since))))
+        return recent
+
     def touch(self, canonical_urls: Iterable[str]) -> None:
         """Mark stored articles as seen again (content unchanged)."""
         urls = list(canonical_urls)

@@ -1,0 +1,185 @@
+"""Discovery from feeds, sitemaps and URL lists over real loopback HTTP, and
+local folder and WARC sources."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import json
+import os
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsmill.core.errors import ConfigError
+from newsmill.core.records import Failure, FetchStatus, RawDocument, SourceRef
+from newsmill.core.settings import FetchSettings, SourceConfig, parse_sources
+from newsmill.sources import Fetcher, canonicalize_url, discover, iter_folder, iter_warc
+
+SETTINGS = FetchSettings(per_host_delay=0.0, timeout=2, retries=0)
+ROUTES: dict[str, tuple[str, bytes]] = {}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
+
+    def do_GET(self) -> None:  # noqa: N802
+        ctype, body = ROUTES.get(self.path.split("?")[0], ("text/plain", b""))
+        status = 200 if self.path.split("?")[0] in ROUTES else 404
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.4", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.4:{server.server_address[1]}"
+    yield url
+    server.shutdown()
+
+
+def run_discover(url: str, kind: str = "feed", **kw: Any):  # type: ignore[no-untyped-def]
+    source = SourceConfig(name="s", kind=kind, url=url, site="t", allow_private=True, **kw)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(SETTINGS) as f:
+            return await discover(source, f)
+
+    return asyncio.run(go())
+
+
+def test_rss_items_with_hints_and_tracking_stripped(base: str) -> None:
+    ROUTES["/rss.xml"] = ("application/rss+xml", f"""<?xml version="1.0"?><rss version="2.0"><channel>
+        <title>T</title><language>ru-RU</language>
+        <item><title>One</title><link>{base}/a/1.html?utm_source=rss&amp;id=1</link>
+        <pubDate>Tue, 10 Jun 2025 09:00:00 +0000</pubDate></item>
+        <item><title>Two</title><link>/a/2.html</link></item>
+        <item><title>Dup</title><link>{base}/a/1.html?id=1&amp;fbclid=x</link></item>
+        </channel></rss>""".encode())
+    d = run_discover(f"{base}/rss.xml")
+    assert d.outcome.status is FetchStatus.OK and not d.errors
+    assert [i.url for i in d.items] == [f"{base}/a/1.html?id=1", f"{base}/a/2.html"]
+    assert d.items[0].hints == {"title": "One", "published": "2025-06-10T09:00:00+00:00", "language": "ru"}
+    assert d.raw and d.raw[0].body.startswith(b"<?xml")
+
+
+def test_atom_json_feed_and_autodiscovery(base: str) -> None:
+    ROUTES["/atom.xml"] = ("application/atom+xml", f"""<?xml version="1.0"?>
+        <feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>x</id><updated>2025-06-10T00:00:00Z</updated>
+        <entry><title>E</title><id>e</id><link rel="alternate" href="{base}/e.html"/>
+        <updated>2025-06-10T00:00:00Z</updated></entry></feed>""".encode())
+    ROUTES["/feed.json"] = ("application/feed+json", json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "J", "language": "en",
+        "items": [{"id": "1", "url": f"{base}/j.html", "title": "J1", "date_published": "2025-06-10T10:00:00Z"}],
+    }).encode())
+    ROUTES["/home.html"] = ("text/html", b'<html><head><link rel="alternate" type="application/atom+xml" '
+                                         b'href="/atom.xml"></head><body>home</body></html>')
+    assert [i.url for i in run_discover(f"{base}/atom.xml").items] == [f"{base}/e.html"]
+    j = run_discover(f"{base}/feed.json").items
+    assert [i.url for i in j] == [f"{base}/j.html"] and j[0].hints["title"] == "J1"
+    home = run_discover(f"{base}/home.html")
+    assert [i.url for i in home.items] == [f"{base}/e.html"] and len(home.raw) == 2
+
+
+def test_sitemap_index_gzip_news_and_robots(base: str) -> None:
+    ns = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
+    child = f"""<?xml version="1.0"?><urlset {ns}>
+      <url><loc>{base}/n/1.html</loc><news:news><news:publication><news:name>N</news:name>
+      <news:language>kk</news:language></news:publication><news:publication_date>2025-06-10T08:00:00+05:00</news:publication_date>
+      <news:title>Жаңалық</news:title></news:news></url>
+      <url><loc>{base}/n/2.html</loc><lastmod>2025-06-09</lastmod></url></urlset>"""
+    ROUTES["/child.xml.gz"] = ("application/gzip", gzip.compress(child.encode()))
+    ROUTES["/index.xml"] = ("application/xml", f"""<?xml version="1.0"?>
+        <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+        <sitemap><loc>{base}/child.xml.gz</loc></sitemap></sitemapindex>""".encode())
+    ROUTES["/robots.txt"] = ("text/plain", f"User-agent: *\nDisallow: /private/\nSitemap: {base}/index.xml\n".encode())
+    for url in (f"{base}/index.xml", f"{base}/robots.txt"):
+        d = run_discover(url, kind="sitemap")
+        assert not d.errors, d.errors
+        assert [i.url for i in d.items] == [f"{base}/n/1.html", f"{base}/n/2.html"]
+        assert d.items[0].hints == {"published": "2025-06-10T08:00:00+05:00", "title": "Жаңалық", "language": "kk"}
+
+
+def test_include_exclude_and_cap(base: str) -> None:
+    ROUTES["/list.txt"] = ("text/plain", "\n".join(
+        [f"{base}/news/{i}.html" for i in range(5)] + [f"{base}/video/1.html", "# comment", ""]).encode())
+    d = run_discover(f"{base}/list.txt", kind="urls", include=("/news/", "/video/"), exclude=("/video/",),
+                     max_articles=3)
+    assert [i.url for i in d.items] == [f"{base}/news/{i}.html" for i in range(3)]
+
+
+def test_sources_file_validation() -> None:
+    with pytest.raises(ConfigError, match="kind must be one of"):
+        parse_sources({"sources": [{"name": "x", "kind": "rss", "url": "http://x", "site": "x"}]})
+    with pytest.raises(ConfigError, match="unknown setting"):
+        parse_sources({"sources": [{"name": "x", "kind": "feed", "url": "http://x", "site": "x", "urll": 1}]})
+    with pytest.raises(ConfigError, match="bad URL pattern"):
+        parse_sources({"sources": [{"name": "x", "kind": "feed", "url": "http://x", "site": "x", "include": ["("]}]})
+    with pytest.raises(ConfigError, match="per_host_delay"):
+        parse_sources({"fetch": {"per_host_delay": -1}, "sources": [{"name": "x", "kind": "feed", "url": "http://x",
+                                                                      "site": "x"}]})
+
+
+def test_canonicalize() -> None:
+    assert canonicalize_url("HTTP://Example.COM:80/a?utm_source=x&b=2&a=1#f") == "http://example.com/a?a=1&b=2"
+    assert canonicalize_url("../b.html", "https://x.kz/news/a/") == "https://x.kz/news/b.html"
+
+
+REF = SourceRef("import", "folder", "x")
+
+
+def test_folder_source_with_odd_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a story.html").write_text("<html>a</html>", encoding="utf-8")
+    (tmp_path / "sub" / "b.txt").write_text("date 2025-06-22 text", encoding="utf-8")
+    (tmp_path / "sub" / "c.html.gz").write_bytes(gzip.compress(b"<html>c</html>"))
+    (tmp_path / "sub" / "ignored.pdf").write_bytes(b"%PDF")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)
+    (tmp_path / "truncated.html.gz").write_bytes(gzip.compress(b"<html>" * 1000)[:30])
+    unreadable = tmp_path / "locked.html"
+    unreadable.write_text("x")
+    unreadable.chmod(0)
+    items = list(iter_folder(tmp_path, REF, "local"))
+    docs = [i for i in items if isinstance(i, RawDocument)]
+    fails = [i for i in items if isinstance(i, Failure)]
+    names = sorted(Path(d.url).name for d in docs)
+    assert {"a%20story.html", "b.txt", "c.html.gz"} <= set(names)
+    assert any(d.body == b"<html>c</html>" for d in docs)
+    statuses = {f.status for f in fails}
+    assert "symlink_loop" in statuses and "read_error" in statuses
+    if os.geteuid() != 0:
+        assert any("locked.html" in f.url for f in fails)
+
+
+def _warc(path: Path, n: int) -> None:
+    with path.open("wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        for i in range(n):
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(f"https://x.kz/{i}", "response",
+                                                payload=io.BytesIO(f"<html>{i}</html>".encode() * 50),
+                                                http_headers=http))
+
+
+def test_warc_source_and_truncation(tmp_path: Path) -> None:
+    path = tmp_path / "a.warc.gz"
+    _warc(path, 3)
+    docs = list(iter_warc(path, REF, "x"))
+    assert [d.url for d in docs if isinstance(d, RawDocument)] == [f"https://x.kz/{i}" for i in range(3)]
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 40])
+    got = list(iter_warc(path, REF, "x"))
+    assert [d.url for d in got if isinstance(d, RawDocument)] == ["https://x.kz/0", "https://x.kz/1"]
+    assert isinstance(got[-1], Failure) and got[-1].status == "truncated"
