@@ -28,10 +28,10 @@ ROUTES: dict[str, tuple[str, bytes]] = {}
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         ctype, body = ROUTES.get(self.path.split("?")[0], ("text/plain", b""))
         status = 200 if self.path.split("?")[0] in ROUTES else 404
         self.send_response(status)

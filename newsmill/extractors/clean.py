@@ -47,8 +47,12 @@ def _block_end(lines: list[str], start: int, kind: str) -> int:
 class Cleaner:
     """Applies the rule catalog; ``templates`` are per-site learned lines."""
 
-    def __init__(self, templates: Iterable[str] = ()) -> None:
+    def __init__(self, templates: Iterable[str] = (), *, trailing_runs: bool = True) -> None:
         self.templates = {_key(t) for t in templates if _key(t)}
+        # Unheaded runs of short lines at the end are related headlines in
+        # captured plain text; in HTML, trafilatura has already dropped link
+        # lists, and such runs are mostly content (dates, lists).
+        self.trailing_runs = trailing_runs
 
     def clean(self, paragraphs: list[str], *, title: str | None = None) -> CleanResult:
         lines = [p for p in paragraphs if p and p.strip()]
@@ -63,9 +67,12 @@ class Cleaner:
 
     def _line_rules(self, lines: list[str], drop: dict[int, str]) -> None:
         for i, line in enumerate(lines):
+            words = len(line.split())
+            cjk = len(r._CJK.findall(line)) if words <= 3 else 0  # CJK lines have few spaces
+            length = max(words, cjk // 2)
             for rule in r.LINE_RULES:
                 assert rule.match is not None
-                if rule.match(line):
+                if length <= rule.max_words and rule.match(line):
                     drop[i] = rule.name
                     break
             else:
@@ -114,7 +121,7 @@ class Cleaner:
                 run.append(i)
             else:
                 break
-        if len(run) >= 3 and len(run) < len(kept):
+        if self.trailing_runs and len(run) >= 3 and len(run) < len(kept):
             for i in run:
                 drop[i] = "related.trailing"
         # One- to three-word fragments left at the end (outlet names, labels).
@@ -128,6 +135,7 @@ class Cleaner:
                 break
 
 
-def clean(paragraphs: list[str], *, title: str | None = None, templates: Iterable[str] = ()) -> CleanResult:
+def clean(paragraphs: list[str], *, title: str | None = None, templates: Iterable[str] = (),
+          trailing_runs: bool = True) -> CleanResult:
     """Remove boilerplate lines; see :class:`Cleaner`."""
-    return Cleaner(templates).clean(paragraphs, title=title)
+    return Cleaner(templates, trailing_runs=trailing_runs).clean(paragraphs, title=title)

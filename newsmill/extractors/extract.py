@@ -9,6 +9,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import py3langid
+from htmldate import find_date
+from lxml import etree
+from lxml import html as lxml_html
 from trafilatura import bare_extraction
 
 from newsmill.core.errors import ConfigError, ExtractionError
@@ -108,7 +111,8 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
     if len(_BINARY.findall(body[:4096])) > 40:
         raise ExtractionError("binary data, not a text or HTML document", status="decode_error")
     text, _encoding = decode(body, doc.content_type or doc.headers.get("content-type"))
-    if _is_text(doc):
+    is_text = _is_text(doc)
+    if is_text:
         tdoc = parse_text(text)
         meta = PageMeta(title=tdoc.title, published=tdoc.published,
                         authors=clean_authors(tdoc.headers.get("author") or tdoc.headers.get("authors") or []))
@@ -118,7 +122,7 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
     paragraphs = [p for p in (normalize_paragraph(x) for x in paragraphs) if p]
     title = meta.title or (str(doc.hints["title"]) if doc.hints.get("title") else None)
     site = _site(doc, doc.effective_url)
-    cleaner = Cleaner(s.templates.get(site, ()))
+    cleaner = Cleaner(s.templates.get(site, ()), trailing_runs=is_text)
     cleaned = cleaner.clean(paragraphs, title=title)
     body_text = "\n\n".join(cleaned.paragraphs)
     words = len(body_text.split())
@@ -150,12 +154,17 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
 
 
 def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[PageMeta, list[str]]:
-    meta = page_metadata(html, doc.effective_url)
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"unparsable HTML: {exc}", status="not_article") from exc
+    meta = page_metadata(tree)
+    url = doc.effective_url if doc.effective_url.startswith("http") else None
     try:
         result = bare_extraction(
-            html,
-            url=doc.effective_url if doc.effective_url.startswith("http") else None,
-            with_metadata=True,
+            html,  # trafilatura's own loader: passing our tree costs recall
+            url=url,
+            with_metadata=False,
             include_comments=s.include_comments,
             include_tables=s.include_tables,
             favor_precision=s.favor_precision,
@@ -166,13 +175,20 @@ def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[Page
     if result is None:
         raise ExtractionError("trafilatura found no article text", status="not_article")
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
-    meta.title = meta.title or data.get("title")
-    if not meta.authors and data.get("author"):
-        meta.authors = clean_authors(data["author"])
-    meta.published = meta.published or parse_datetime(data.get("date"))
-    meta.description = meta.description or data.get("description")
-    meta.image = meta.image or data.get("image")
-    meta.language = meta.language or data.get("language")
-    meta.site_name = meta.site_name or data.get("sitename")
+    if meta.published is None and not doc.hints.get("published"):
+        # The page declares no date: let htmldate look (costly, so only now).
+        meta.published = parse_datetime(find_date(html, url=url, extensive_search=False, outputformat="%Y-%m-%d"))
+    if not meta.title:
+        h1 = tree.xpath("//h1")
+        meta.title = (h1[0].text_content().strip() or None) if h1 else None
+        meta.title = meta.title or _html_title(html)
     text = data.get("text") or ""
     return meta, [line for line in text.split("\n") if line.strip()]
+
+
+def _html_title(html: str) -> str | None:
+    m = re.search(r"<title[^>]*>(.*?)</title>", html[:50_000], re.IGNORECASE | re.DOTALL)
+    if not m:
+        return None
+    title = re.sub(r"\s+", " ", m.group(1)).strip()
+    return re.split(r"\s+[|–—-]\s+", title)[0].strip() or None

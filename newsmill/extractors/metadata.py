@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dateutil import parser as dateparser
-from lxml import html as lxml_html
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
                  "opinionnewsarticle", "backgroundnewsarticle", "report", "webpage"}
@@ -99,13 +98,10 @@ def _meta(doc: Any, *names: str) -> str | None:
     return None
 
 
-def page_metadata(html: str, base_url: str) -> PageMeta:
-    """Metadata declared by the page itself (JSON-LD first, then meta tags)."""
+def page_metadata(doc: Any) -> PageMeta:
+    """Metadata declared by the page itself (JSON-LD first, then meta tags),
+    from a parsed lxml document."""
     meta = PageMeta()
-    try:
-        doc = lxml_html.fromstring(html)
-    except (ValueError, Exception):
-        return meta
     articles = [o for o in _jsonld_objects(doc) if _type_names(o) & ARTICLE_TYPES]
     articles.sort(key=lambda o: "webpage" in _type_names(o))  # real article types first
     for obj in articles:

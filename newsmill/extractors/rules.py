@@ -210,8 +210,8 @@ def is_nav(line: str) -> bool:
 def is_dateline(line: str) -> bool:
     """A short byline/dateline: a date with a name or outlet, no sentence."""
     t = fold(line)
-    if not t or n_words(t) > 10 or t.endswith((".", "!", "?", "。")):
-        return False
+    if not t or n_words(t) > 10 or t.endswith((".", "!", "?", "。")) or t.startswith(("—", "–", "-")) or "(@" in t:
+        return False  # an attribution line of a quoted post is content
     if not DATE.search(t):
         return bool(BYLINE.match(t)) and n_words(t) <= 6
     rest = DATE.sub(" ", t)
@@ -278,22 +278,24 @@ class Rule:
     name: str
     description: str
     match: Matcher | None = None
+    max_words: int = 1_000_000  # lines longer than this never match (a fast pre-filter)
 
 
 LINE_RULES: tuple[Rule, ...] = (
-    Rule("share.buttons", "share prompts and rows of social network names", is_share),
+    Rule("share.buttons", "share prompts and rows of social network names", is_share, 12),
     Rule("promo.messenger", "subscribe/join/follow prompts for messengers, channels, newsletters",
-         is_messenger),
-    Rule("footer.copyright", "copyright and all-rights-reserved lines", is_copyright),
-    Rule("footer.reprint", "reprint and citation conditions", is_reprint),
-    Rule("credit.photo", "photo and video credits and captions credits", is_photo_credit),
-    Rule("ads.marker", "advertising and sponsored-content markers", is_ad_marker),
-    Rule("cookie.notice", "cookie consent notices", is_cookie_notice),
-    Rule("nav.links", "site navigation and footer link rows", is_nav),
-    Rule("related.inline", "a single 'read also: <headline>' line", is_related_inline),
-    Rule("byline.dateline", "short date-and-author or date-and-outlet lines", is_dateline),
-    Rule("widget.exchange_rate", "exchange-rate and stock tickers (number-heavy lines)", is_exchange_ticker),
-    Rule("widget.weather", "weather widgets: temperatures and widget ids", is_weather),
+         is_messenger, 18),
+    Rule("footer.copyright", "copyright and all-rights-reserved lines", is_copyright, 25),
+    Rule("footer.reprint", "reprint and citation conditions", is_reprint, 40),
+    Rule("credit.photo", "photo and video credits and captions credits", is_photo_credit, 20),
+    Rule("ads.marker", "advertising and sponsored-content markers", is_ad_marker, 4),
+    Rule("cookie.notice", "cookie consent notices", is_cookie_notice, 60),
+    Rule("nav.links", "site navigation and footer link rows", is_nav, 8),
+    Rule("related.inline", "a single 'read also: <headline>' line", is_related_inline, 25),
+    Rule("byline.dateline", "short date-and-author or date-and-outlet lines", is_dateline, 10),
+    Rule("widget.exchange_rate", "exchange-rate and stock tickers (number-heavy lines)", is_exchange_ticker,
+         40),
+    Rule("widget.weather", "weather widgets: temperatures and widget ids", is_weather, 10),
 )
 
 BLOCK_RULES: tuple[Rule, ...] = (

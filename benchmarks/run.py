@@ -1,0 +1,50 @@
+"""Run every benchmark and write benchmarks/RESULTS.md (`make bench`).
+
+Each benchmark prints its own table and a baseline measured in the same run;
+this collects them with the machine and the date.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import dedup_bench, extraction_quality, fetch_bench
+
+OUT = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = cpu
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} "
+            f"{platform.release()}; newsmill {rev.stdout.strip() or '?'}")
+
+
+def main() -> None:
+    sections = [
+        "# newsmill benchmark results",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        "Reproduce with `make bench`. Absolute times on shared machines are noisy: compare each row with the",
+        "baseline measured in the same run.",
+        "",
+    ]
+    for bench in (extraction_quality, dedup_bench, fetch_bench):
+        print(f"== {bench.__name__}", flush=True)
+        sections += [*bench.main([]), ""]
+    OUT.write_text("\n".join(sections) + "\n", encoding="utf-8")
+    print(f"\nwrote {OUT}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
