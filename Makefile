@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test lint typecheck bench serve serve-stop clean
+.PHONY: install demo test lint typecheck bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,6 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check newsmill tests benchmarks
-	$(BIN)/ruff format --check newsmill tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
 import threading
 import time
 import tracemalloc
@@ -146,7 +145,6 @@ def main(argv: list[str] | None = None) -> list[str]:
     for r in rows:
         lines.append(f"| {r['label']} | {r['ok']} | {r['elapsed']:.2f} | {r['rate']:.0f} | "
                      f"{r['rate'] / bound:.2f} | {r['peak_mb']:.1f} |")
-    lines.append(f"\nProcess max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print("\n".join(lines))
     return lines
 

@@ -129,6 +129,21 @@ def test_second_run_stores_nothing_twice(demo_home: Path) -> None:
     assert _newsmill(demo_home, "failures", "--format", "jsonl").stdout == failures_before
 
 
+def test_fetch_log_points_into_the_archive(demo_home: Path) -> None:
+    import sqlite3
+
+    from newsmill.core.records import ArchiveLocation
+    from newsmill.storage import RawArchive
+
+    db = sqlite3.connect(demo_home / "data" / "newsmill.db")
+    rows = db.execute("SELECT url, status, archive FROM fetches").fetchall()
+    assert rows and all(archive for _, status, archive in rows if status in ("ok", "http_error"))
+    archive = RawArchive(demo_home / "raw")
+    url, _, loc = next(r for r in rows if r[1] == "http_error")
+    doc = archive.read(ArchiveLocation.from_uri(loc))
+    assert doc.url == url and doc.http_status == 404  # the error page is kept too
+
+
 def test_stats(demo_home: Path) -> None:
     out = _newsmill(demo_home, "stats")
     assert out.returncode == 0, out.stderr

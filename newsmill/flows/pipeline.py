@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -112,6 +112,8 @@ def discover_source(
     if discovery.errors and not discovery.items:
         result.failed = True
     archive_documents(archive, f"{run_id}-{source.name}", discovery.raw)
+    if discovery.raw:
+        result.outcomes = [replace(o, archive=discovery.raw[0].archive) for o in result.outcomes]
     store.record_fetches(result.outcomes, run_id=run_id)
     if not discovery.errors:
         result.state = discovery.state
@@ -191,6 +193,8 @@ def fetch_items(
         if outcome.status is not FetchStatus.OK:
             result.failures.append(failure_from_outcome(outcome))
     archive_documents(archive, f"{run_id}-{source.name}", docs)
+    archived = {d.url: d.archive for d in docs}
+    result.outcomes = [replace(o, archive=archived.get(o.url)) for o in result.outcomes]
     result.docs = [d for d in docs if id(d) in ok]
     store.record_fetches(result.outcomes, run_id=run_id)
     return result
