@@ -91,8 +91,11 @@ class SourceConfig:
     max_articles: int = 200
     allow_private: bool = False
     recheck_hours: float = 0.0
+    max_age_hours: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.max_age_hours < 0:
+            raise ConfigError(f"source {self.name!r}: max_age_hours must be >= 0")
         if self.recheck_hours < 0:
             raise ConfigError(f"source {self.name!r}: recheck_hours must be >= 0")
         if not self.name:

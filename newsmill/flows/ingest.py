@@ -64,6 +64,12 @@ def fetch_articles(
     return fetched
 
 
+@task(name="read-local-source", cache_policy=NO_CACHE)
+def read_local_source(source: SourceConfig, store: Store, archive: RawArchive, run_id: str) -> pipeline.Fetched:
+    """Read and archive a folder or WARC source's new files."""
+    return pipeline.read_local_source(source, store, archive, run_id)
+
+
 @task(name="extract-and-clean", cache_policy=NO_CACHE)
 def extract_batch(docs: list[RawDocument]) -> pipeline.Extracted:
     """Extract and clean one batch of raw documents."""
@@ -127,8 +133,10 @@ def run_ingest(
     report.store, report.archive = paths.database_url, str(paths.raw_dir)
     run_id = store.start_run("ingest", {"sources": [s.name for s in chosen]})
     try:
+        remote = [s for s in chosen if s.kind in ("feed", "sitemap", "urls")]
+        local = [s for s in chosen if s.kind in ("folder", "warc")]
         found = [f.result() for f in [discover_source.submit(s, plan.fetch, store, archive, run_id)
-                                       for s in chosen]]
+                                       for s in remote]]
         report.sources_total = len(chosen)
         report.sources_failed = sum(1 for d in found if d.failed)
         for d in found:
@@ -136,11 +144,17 @@ def run_ingest(
             report.add_failures(d.failures)
         todo = pipeline.assign_items(found, store)
         fetched = [f.result() for f in [fetch_articles.submit(s, todo[s.name], plan.fetch, store, archive, run_id)
-                                         for s in chosen if todo[s.name]]]
+                                         for s in remote if todo[s.name]]]
+        local_read = [read_local_source(s, store, archive, run_id) for s in local]
+        report.sources_failed += sum(1 for f in local_read if f.failures and not f.docs)
+        fetched += local_read
         docs = [doc for f in fetched for doc in f.docs]
         for f in fetched:
             report.add_fetches(f.outcomes)
             report.add_failures(f.failures)
+            if f.source in {s.name for s in local}:
+                for doc in f.docs:
+                    report.count(doc.site, "fetched")
         extracted = [extract_batch.submit(b).result() for b in _batches(docs)]
         for e in extracted:
             report.add_failures(e.failures)

@@ -120,6 +120,30 @@ def discover_source(
     return result
 
 
+def read_local_source(source: SourceConfig, store: Store, archive: RawArchive, run_id: str) -> Fetched:
+    """A ``folder`` or ``warc`` source: read its files (unseen ones only),
+    archive them as WARC records like any response."""
+    ref = SourceRef(name=source.name, kind=source.kind, url=source.location)
+    result = Fetched(source=source.name)
+    path = Path(source.location)
+    reader = iter_warc(path, ref, source.site) if source.kind == "warc" else iter_folder(path, ref, source.site)
+    docs: list[RawDocument] = []
+    for got in reader:
+        if isinstance(got, Failure):
+            result.failures.append(got)
+        elif source.wants(got.url):
+            docs.append(got)
+        if len(docs) >= source.max_articles:
+            break
+    known = store.known_urls(d.url for d in docs)
+    result.docs = [d for d in docs if d.url not in known]
+    for doc in result.docs:
+        if source.language:
+            doc.hints.setdefault("language", source.language)
+    archive_documents(archive, f"{run_id}-{source.name}", result.docs)
+    return result
+
+
 def commit_source_states(discovered: Sequence[Discovered], store: Store) -> None:
     """Remember each source's ETag/Last-Modified, only once its articles are
     stored: a run that dies earlier must not make the next one see a 304 and
@@ -131,10 +155,10 @@ def commit_source_states(discovered: Sequence[Discovered], store: Store) -> None
 
 def assign_items(discovered: Sequence[Discovered], store: Store) -> dict[str, list[DiscoveredItem]]:
     """Items to fetch per source: each URL once across sources (the first
-    source that lists it wins), and a URL already stored only when the
-    source's ``recheck_hours`` says recent articles are re-checked for
-    updates (a changed page becomes a new version, an unchanged one only
-    updates ``last_seen``)."""
+    source that lists it wins) and never a URL already stored, except the
+    source's own articles of the last ``recheck_hours``, re-checked for
+    updates even when the feed is unchanged (a changed page becomes a new
+    version, an unchanged one only updates ``last_seen``)."""
     assigned: dict[str, list[DiscoveredItem]] = {}
     seen: set[str] = set()
     for d in discovered:
@@ -145,15 +169,14 @@ def assign_items(discovered: Sequence[Discovered], store: Store) -> dict[str, li
                 mine.append(item)
         assigned[d.source.name] = mine
     known = store.known_urls(seen)
-    by_name = {d.source.name: d.source for d in discovered}
-    out: dict[str, list[DiscoveredItem]] = {}
-    for name, items in assigned.items():
-        source = by_name[name]
-        recheck: set[str] = set()
-        if source.recheck_hours > 0:
-            since = datetime.now(UTC) - timedelta(hours=source.recheck_hours)
-            recheck = store.recent_urls([i.url for i in items if i.url in known], since)
-        out[name] = [i for i in items if i.url not in known or i.url in recheck]
+    out = {name: [i for i in items if i.url not in known] for name, items in assigned.items()}
+    taken = {i.url for items in out.values() for i in items}
+    for d in discovered:
+        if d.source.recheck_hours > 0:
+            since = datetime.now(UTC) - timedelta(hours=d.source.recheck_hours)
+            again = [u for u in store.recent_urls(d.source.name, since) if u not in taken]
+            out[d.source.name] += [DiscoveredItem(u) for u in again[: d.source.max_articles]]
+            taken.update(again)
     return out
 
 
@@ -320,4 +343,5 @@ __all__ = [
     "new_run_id",
     "open_context",
     "read_import_path",
+    "read_local_source",
 ]

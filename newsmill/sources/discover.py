@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,13 +39,27 @@ class Discovery:
     errors: list[str] = field(default_factory=list)
 
 
+def _too_old(item: DiscoveredItem, cutoff: datetime | None) -> bool:
+    if cutoff is None:
+        return False
+    when = item.hints.get("published") or item.hints.get("modified")
+    if not isinstance(when, str):
+        return False  # undated items are kept: the page itself may say more
+    try:
+        dt = datetime.fromisoformat(when)
+    except ValueError:
+        return False
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)) < cutoff
+
+
 def select_items(source: SourceConfig, items: list[DiscoveredItem], base: str) -> list[DiscoveredItem]:
-    """Resolve, canonicalize, filter (include/exclude), dedupe and cap."""
+    """Resolve, canonicalize, filter (include/exclude, freshness), dedupe and cap."""
     seen: set[str] = set()
     out: list[DiscoveredItem] = []
+    cutoff = datetime.now(UTC) - timedelta(hours=source.max_age_hours) if source.max_age_hours else None
     for item in items:
         url = canonicalize_url(item.url, base)
-        if not is_http_url(url) or url in seen or not source.wants(url):
+        if not is_http_url(url) or url in seen or not source.wants(url) or _too_old(item, cutoff):
             continue
         seen.add(url)
         out.append(DiscoveredItem(url, item.hints))

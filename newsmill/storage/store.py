@@ -130,19 +130,15 @@ class Store:
                     known.update(r[0] for r in conn.execute(select(col).where(col.in_(part))))
         return known
 
-    def recent_urls(self, urls: Iterable[str], since: datetime) -> set[str]:
-        """The given URLs whose stored article was published (else first
-        seen) at or after ``since``: candidates for a re-check."""
-        wanted = list(dict.fromkeys(urls))
+    def recent_urls(self, source_name: str, since: datetime) -> list[str]:
+        """URLs of the source's stored articles published (else first seen)
+        at or after ``since``, newest first: candidates for a re-check."""
         a = t.articles
         when = func.coalesce(a.c.published_at, a.c.first_seen)
-        recent: set[str] = set()
         with self._connect() as conn:
-            for part in _chunks(wanted):
-                for col in (a.c.url, a.c.canonical_url):
-                    recent.update(r[0] for r in conn.execute(
-                        select(col).where(col.in_(part), when >= _utc(since))))
-        return recent
+            rows = conn.execute(select(a.c.url).where(a.c.source_name == source_name, when >= _utc(since))
+                                .order_by(when.desc()))
+            return [r[0] for r in rows]
 
     def touch(self, canonical_urls: Iterable[str]) -> None:
         """Mark stored articles as seen again (content unchanged)."""
