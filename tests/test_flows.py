@@ -177,5 +177,7 @@ def test_import_seeds(shared_dir: Path, home: Path, prefect_harness: None) -> No
     text = "\n".join(r["text"] for r in records.values())
     for needle in ("ПОДЕЛИТЬСЯ", "course up", "Читайте также", "Join Telegram", "İlginizi Çekebilir"):
         assert needle not in text
+    archived = sorted(p.stat().st_size for p in (home / "raw").rglob("*.warc.gz"))
     again = import_files(paths=seeds, home=str(home))
     assert again["totals"]["new"] == 0 and again["totals"]["unchanged"] == 5
+    assert sorted(p.stat().st_size for p in (home / "raw").rglob("*.warc.gz")) == archived

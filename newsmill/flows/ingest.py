@@ -109,6 +109,15 @@ def _batches(docs: list[RawDocument], size: int = EXTRACT_BATCH) -> list[list[Ra
     return [docs[i : i + size] for i in range(0, len(docs), size)]
 
 
+def extract_all(docs: list[RawDocument], report: RunReport) -> list[pipeline.Extracted]:
+    """Extract every document in batch tasks; failures go to the report."""
+    futures = [extract_batch.submit(b) for b in _batches(docs)]
+    extracted = [f.result() for f in futures]
+    for e in extracted:
+        report.add_failures(e.failures)
+    return extracted
+
+
 def load_plan(
     sources_file: str | None, config: dict[str, Any] | None, group: str | None, sources: list[str] | None
 ) -> tuple[SourcesFile, list[SourceConfig]]:
@@ -155,9 +164,7 @@ def run_ingest(
             if f.source in {s.name for s in local}:
                 for doc in f.docs:
                     report.count(doc.site, "fetched")
-        extracted = [extract_batch.submit(b).result() for b in _batches(docs)]
-        for e in extracted:
-            report.add_failures(e.failures)
+        extracted = extract_all(docs, report)
         dedup_and_store(extracted, store, report)
         record_failures(report.failures, store, run_id)
         pipeline.commit_source_states(found, store)
@@ -230,12 +237,10 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
                     report.add_failures([got])
                 else:
                     docs.append(got)
-        pipeline.archive_documents(archive, run_id, docs)
         for d in docs:
             report.count(d.site or "local", "fetched")
-        extracted = [extract_batch.submit(b).result() for b in _batches(docs)]
-        for e in extracted:
-            report.add_failures(e.failures)
+        extracted = extract_all(docs, report)
+        pipeline.archive_changed(extracted, docs, store, archive, run_id)
         dedup_and_store(extracted, store, report)
         record_failures(report.failures, store, run_id)
         store.finish_run(run_id, "completed", report.totals())

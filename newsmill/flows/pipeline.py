@@ -7,7 +7,6 @@ functions themselves are what tests and benchmarks call directly.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -31,11 +30,6 @@ from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_
 from newsmill.storage import RawArchive, Store, open_store
 
 IMPORT_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".txt", ".warc", ".warc.gz")
-
-
-def new_run_id(flow: str) -> str:
-    """A sortable, unique run id: ``<flow>-<UTC timestamp>-<random>``."""
-    return f"{flow}-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 @dataclass
@@ -89,10 +83,9 @@ class Discovered:
     state: SourceState | None = None
 
 
-async def _discover_async(source: SourceConfig, settings: FetchSettings, store: Store) -> tuple[Discovery, int]:
+async def _discover_async(source: SourceConfig, settings: FetchSettings, state: SourceState | None) -> Discovery:
     async with Fetcher(settings) as fetcher:
-        discovery = await discover(source, fetcher, store.get_source_state(source.name))
-    return discovery, 0
+        return await discover(source, fetcher, state)
 
 
 def discover_source(
@@ -100,7 +93,7 @@ def discover_source(
 ) -> Discovered:
     """Read one source (feed, sitemap, URL list); archive what was fetched,
     record the fetches, keep the conditional-GET state."""
-    discovery, _ = asyncio.run(_discover_async(source, settings, store))
+    discovery = asyncio.run(_discover_async(source, settings, store.get_source_state(source.name)))
     result = Discovered(source=source, items=discovery.items, outcomes=[discovery.outcome])
     status = discovery.outcome.status
     if status not in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
@@ -254,6 +247,21 @@ def extract_documents(docs: Iterable[RawDocument]) -> Extracted:
     return out
 
 
+def archive_changed(extracted: Sequence[Extracted], docs: Sequence[RawDocument], store: Store,
+                    archive: RawArchive, name: str) -> None:
+    """Archive the documents of new or changed articles only (imports): a
+    file imported again with the same content adds nothing to the archive."""
+    by_url = {d.url: d for d in docs}
+    articles = [a for e in extracted for a in e.articles]
+    stored = store.existing(a.canonical_url for a in articles)
+    changed = [a for a in articles if stored.get(a.canonical_url) != a.content_hash]
+    todo = [by_url[a.url] for a in changed if a.url in by_url]
+    archive_documents(archive, name, todo)
+    for a in changed:
+        if a.url in by_url:
+            a.raw = by_url[a.url].archive
+
+
 def dedup_and_store(articles: list[Article], store: Store, report: RunReport) -> None:
     """Skip unchanged articles, link duplicates against the whole store and
     the batch, and save articles with their sketches in one transaction."""
@@ -261,19 +269,16 @@ def dedup_and_store(articles: list[Article], store: Store, report: RunReport) ->
     for article in articles:  # the same canonical URL twice in one batch: keep the first
         by_url.setdefault(article.canonical_url, article)
     stored = store.existing(by_url)
-    fresh = []
-    for url, article in by_url.items():
-        if stored.get(url) == article.content_hash:
-            report.count(article.site, "unchanged")
-        else:
-            fresh.append(article)
-    unchanged = [a for u, a in by_url.items() if stored.get(u) == a.content_hash]
+    unchanged = [a for url, a in by_url.items() if stored.get(url) == a.content_hash]
+    fresh = [a for url, a in by_url.items() if stored.get(url) != a.content_hash]
+    for article in unchanged:
+        report.count(article.site, "unchanged")
     if unchanged:
         store.touch(a.canonical_url for a in unchanged)
     if not fresh:
         return
     result = Deduplicator(store).run(fresh)
-    saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty)
+    store.save_batch(result.articles, result.sketches, novelty=result.novelty)
     for article in result.articles:
         site = article.site
         report.count(site, "new" if stored.get(article.canonical_url) is None else "updated")
@@ -289,7 +294,6 @@ def dedup_and_store(articles: list[Article], store: Store, report: RunReport) ->
                     "similarity": round(article.similarity or 0.0, 4),
                 }
             )
-    del saved
 
 
 def expand_import_paths(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
@@ -332,6 +336,7 @@ __all__ = [
     "Discovered",
     "Extracted",
     "Fetched",
+    "archive_changed",
     "archive_documents",
     "assign_items",
     "commit_source_states",
@@ -340,7 +345,6 @@ __all__ = [
     "expand_import_paths",
     "extract_documents",
     "fetch_items",
-    "new_run_id",
     "open_context",
     "read_import_path",
     "read_local_source",
