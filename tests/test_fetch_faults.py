@@ -72,6 +72,12 @@ def test_429_honours_retry_after(server: FetchServer) -> None:
     assert outcome.elapsed >= 0.9  # waited for Retry-After: 1
 
 
+def test_4xx_is_not_retried(server: FetchServer) -> None:
+    outcome, doc = fetch(server.url("/404"))
+    assert outcome.status is FetchStatus.HTTP_ERROR and outcome.attempts == 1
+    assert doc is not None and doc.http_status == 404
+
+
 def test_persistent_5xx_gives_up_after_retries(server: FetchServer) -> None:
     outcome, doc = fetch(server.url("/always500"))
     assert outcome.status is FetchStatus.HTTP_ERROR and outcome.http_status == 503

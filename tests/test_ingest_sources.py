@@ -90,3 +90,19 @@ def test_freshness_filter_and_crawl_delay(tmp_path: Path) -> None:
         found, elapsed = asyncio.run(go(SourceConfig(name="s", kind="feed", url=url, site="s", allow_private=True)))
         assert len(found.items) == 12
         assert elapsed >= 0.55  # three requests, Crawl-delay 0.3 s between them
+
+
+def test_run_fails_when_every_source_fails_and_records_why(home: Path) -> None:
+    from newsmill.core.errors import SourceError
+    from newsmill.flows.ingest import ingest
+    from newsmill.storage import open_store
+
+    config = {"fetch": {"timeout": 2, "retries": 0},
+              "sources": [{"name": "dead", "kind": "feed", "url": "http://127.0.0.1:9/rss.xml", "site": "dead",
+                           "allow_private": True}]}
+    with pytest.raises(SourceError, match="every source failed"):
+        ingest(config=config, home=str(home))
+    store = open_store(f"sqlite:///{home / 'data' / 'newsmill.db'}")
+    failures = list(store.failures())
+    store.close()
+    assert [(f.stage, f.status) for f in failures] == [("discover", "connection_error")]

@@ -75,6 +75,19 @@ def test_rss_items_with_hints_and_tracking_stripped(base: str) -> None:
     assert d.raw and d.raw[0].body.startswith(b"<?xml")
 
 
+def test_rss_1_0_and_0_91(base: str) -> None:
+    ROUTES["/rdf.xml"] = ("application/rdf+xml", f"""<?xml version="1.0"?>
+        <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+        <channel rdf:about="{base}/"><title>R</title><link>{base}/</link><description>d</description></channel>
+        <item rdf:about="{base}/r/1.html"><title>R1</title><link>{base}/r/1.html</link></item>
+        </rdf:RDF>""".encode())
+    ROUTES["/rss091.xml"] = ("application/rss+xml", f"""<?xml version="1.0"?><rss version="0.91"><channel>
+        <title>Old</title><link>{base}/</link><description>d</description>
+        <item><title>O1</title><link>{base}/o/1.html</link></item></channel></rss>""".encode())
+    assert [i.url for i in run_discover(f"{base}/rdf.xml").items] == [f"{base}/r/1.html"]
+    assert [i.url for i in run_discover(f"{base}/rss091.xml").items] == [f"{base}/o/1.html"]
+
+
 def test_atom_json_feed_and_autodiscovery(base: str) -> None:
     ROUTES["/atom.xml"] = ("application/atom+xml", f"""<?xml version="1.0"?>
         <feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>x</id><updated>2025-06-10T00:00:00Z</updated>

@@ -15,7 +15,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.runtime import flow_run
 
-from newsmill.core.errors import ConfigError
+from newsmill.core.errors import ConfigError, SourceError
 from newsmill.core.records import Failure, RawDocument
 from newsmill.core.settings import (
     FetchSettings,
@@ -177,7 +177,8 @@ def run_ingest(
     publish_report(report)
     logger.info("run %s: %s", run_id, report.totals())
     if report.sources_total and report.sources_failed == report.sources_total:
-        raise RuntimeError(f"every source failed ({report.sources_total}); see the failures artifact")
+        reasons = "; ".join(f"{f.source or f.url}: {f.reason}" for f in report.failures[:5])
+        raise SourceError(f"every source failed ({reasons}); the failures are recorded (newsmill failures)")
     return report
 
 
