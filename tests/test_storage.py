@@ -161,6 +161,10 @@ def test_export_shape_matches_article(store: Store) -> None:
     for key, value in expected.items():
         assert got[key] == value, key
     assert [r["id"] for r in store.articles()] == [a.id]  # canonical only by default
+    assert {r["cluster_id"] for r in records} == {a.id}
+    c = art(3, duplicate_of=b.id, similarity=0.85)  # a copy of the copy joins the same cluster
+    store.save_batch([c], [])
+    assert next(r for r in store.articles(include_duplicates=True) if r["id"] == c.id)["cluster_id"] == a.id
 
 
 def test_lookup_and_shingles(store: Store) -> None:

@@ -57,6 +57,7 @@ articles = Table(
     Column("content_hash", String(64), nullable=False),
     Column("duplicate_of", String(40)),
     Column("similarity", Float),
+    Column("cluster_id", String(40), nullable=False),
     Column("novelty", Float),
     Column("source_name", Text, nullable=False),
     Column("source_kind", String(16), nullable=False),
@@ -70,6 +71,7 @@ articles = Table(
 Index("ix_articles_site", articles.c.site)
 Index("ix_articles_stored_at", articles.c.stored_at)
 Index("ix_articles_duplicate_of", articles.c.duplicate_of)
+Index("ix_articles_cluster_id", articles.c.cluster_id)
 Index("ix_articles_url", articles.c.url)
 
 passage_links = Table(

@@ -181,8 +181,10 @@ class Store:
                                        t.articles.c.version).where(t.articles.c.canonical_url.in_(part)))
             current.update({r[0]: (r[1], r[2]) for r in rows})
         written: list[str] = []
+        clusters = self._clusters(conn, articles)
         for a in articles:
             row = self._article_row(a, novelty.get(a.id))
+            row["cluster_id"] = clusters[a.id]
             old = current.get(a.canonical_url)
             if old is not None and old[0] == a.content_hash:
                 conn.execute(update(t.articles).where(t.articles.c.id == a.id).values(last_seen=now))
@@ -228,6 +230,39 @@ class Store:
             for part in _chunks(new_rows, 200):
                 conn.execute(insert(table), list(part))
         return SaveResult(inserted=inserted, updated=updated, unchanged=unchanged)
+
+    @staticmethod
+    def _clusters(conn: Connection, articles: Sequence[Article]) -> dict[str, str]:
+        """Cluster id of each article: the cluster of the article it
+        duplicates (stored or earlier in the batch), else its own id. Links
+        point at the earliest copy, so a cluster is named by its canonical
+        (earliest) member and never changes once assigned."""
+        targets = {a.duplicate_of for a in articles if a.duplicate_of}
+        known: dict[str, str] = {}
+        for part in _chunks(sorted(targets)):
+            rows = conn.execute(select(t.articles.c.id, t.articles.c.cluster_id).where(t.articles.c.id.in_(part)))
+            known.update({r[0]: r[1] for r in rows})
+        by_id = {a.id: a for a in articles}
+        out: dict[str, str] = {}
+
+        def resolve(article_id: str, depth: int = 0) -> str:
+            if article_id in out:
+                return out[article_id]
+            a = by_id.get(article_id)
+            if a is None:
+                return known.get(article_id, article_id)
+            if not a.duplicate_of or depth > 100:
+                cluster = a.id
+            elif a.duplicate_of in by_id:
+                cluster = resolve(a.duplicate_of, depth + 1)
+            else:
+                cluster = known.get(a.duplicate_of, a.duplicate_of)
+            out[article_id] = cluster
+            return cluster
+
+        for a in articles:
+            resolve(a.id)
+        return out
 
     @staticmethod
     def _article_row(a: Article, novelty: float | None) -> dict[str, Any]:
@@ -417,6 +452,7 @@ class Store:
             "content_hash": r["content_hash"],
             "duplicate_of": r["duplicate_of"],
             "similarity": r["similarity"],
+            "cluster_id": r["cluster_id"],
             "novelty": r["novelty"],
             "duplicate_passages": links,
             "boilerplate_removed": removed,
