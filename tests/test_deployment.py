@@ -136,7 +136,7 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
 
     deployments = stack.post("/deployments/filter", {})
     by_name = {d["name"]: d for d in deployments}
-    assert {"sample", "ingest-central-asia", "import-files"} <= set(by_name)
+    assert {"sample", "ingest-central-asia", "import-files", "reprocess"} <= set(by_name)
     sample = by_name["sample"]
     assert sample["work_pool_name"] == "newsmill"
     assert sample["schedules"][0]["schedule"]["cron"] == "0 * * * *"

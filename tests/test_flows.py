@@ -181,3 +181,29 @@ def test_import_seeds(shared_dir: Path, home: Path, prefect_harness: None) -> No
     again = import_files(paths=seeds, home=str(home))
     assert again["totals"]["new"] == 0 and again["totals"]["unchanged"] == 5
     assert sorted(p.stat().st_size for p in (home / "raw").rglob("*.warc.gz")) == archived
+
+
+def test_reprocess_after_a_rule_change_refetches_nothing(
+    tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from newsmill.extractors import rules
+    from newsmill.flows.ingest import demo, reprocess
+
+    home = tmp_path / "rp"
+    demo(home=str(home))
+    db = home / "data" / "newsmill.db"
+    fetches = sqlite3.connect(db).execute("SELECT COUNT(*) FROM fetches").fetchone()[0]
+    # A changed rule: messenger prompts are no longer removed.
+    monkeypatch.setattr(rules, "LINE_RULES", tuple(r for r in rules.LINE_RULES if r.name != "promo.messenger"))
+    report = reprocess(site="steppeherald.kz", home=str(home))
+    assert report["totals"]["updated"] == 12 and report["totals"]["new"] == 0
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM fetches").fetchone()[0] == fetches
+    records = [r for r in _export(home, "--all") if r["site"] == "steppeherald.kz"]
+    assert all("Join our Telegram channel" in r["text"] and r["version"] == 2 for r in records)
+    assert all(r["raw"] for r in records)
+    monkeypatch.undo()
+    again = reprocess(site="steppeherald.kz", home=str(home))  # the rule is back: text restored, version 3
+    assert again["totals"]["updated"] == 12
+    assert not any("Join our Telegram" in r["text"] for r in _export(home, "--all"))

@@ -88,6 +88,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    _quiet_prefect_defaults()
+    from newsmill.flows.ingest import reprocess
+
+    since = args.since.isoformat() if args.since else None
+    report = reprocess(site=args.site, since=since, home=args.home)
+    _print_summary("newsmill reprocess: done", report)
+    return 0
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from newsmill.core.errors import ExtractionError
     from newsmill.extractors import extract
@@ -189,6 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="ingest local files and folders (.html .htm .html.gz .txt .warc .warc.gz)")
     p.add_argument("paths", nargs="+", type=Path)
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("reprocess", help="re-extract, re-clean and re-dedup stored articles from the raw archive")
+    p.add_argument("--site", help="only this site")
+    p.add_argument("--since", type=_parse_since, help="only articles published since this date")
+    p.set_defaults(func=cmd_reprocess)
 
     p = sub.add_parser("extract", help="print one JSON line per input file (nothing stored)")
     p.add_argument("paths", nargs="+", type=Path)

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsmill.core.errors import ExtractionError, NewsmillError
+from newsmill.core.errors import ArchiveError, ExtractionError, NewsmillError
 from newsmill.core.records import (
+    ArchiveLocation,
     Article,
     Failure,
     FetchOutcome,
@@ -296,6 +297,21 @@ def dedup_and_store(articles: list[Article], store: Store, report: RunReport) ->
             )
 
 
+def read_archived(store: Store, archive: RawArchive, *, site: str | None = None,
+                  since: datetime | None = None) -> tuple[list[RawDocument], list[Failure]]:
+    """The raw documents of stored articles, read back from the archive
+    (no network): the input of a reprocess after a rule change."""
+    docs: list[RawDocument] = []
+    failures: list[Failure] = []
+    for uri in store.raw_locations(site=site, since=since):
+        try:
+            docs.append(archive.read(ArchiveLocation.from_uri(uri)))
+        except ArchiveError as exc:
+            failures.append(Failure(url=uri, stage="reprocess", status="archive_error", reason=str(exc),
+                                    site=site or ""))
+    return docs, failures
+
+
 def expand_import_paths(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
     """Files to import from the given files and folders (folders recursively)."""
     for raw in paths:
@@ -346,6 +362,7 @@ __all__ = [
     "extract_documents",
     "fetch_items",
     "open_context",
+    "read_archived",
     "read_import_path",
     "read_local_source",
 ]

@@ -130,6 +130,22 @@ class Store:
                     known.update(r[0] for r in conn.execute(select(col).where(col.in_(part))))
         return known
 
+    def raw_locations(self, *, site: str | None = None, since: datetime | None = None,
+                      until: datetime | None = None) -> list[str]:
+        """Raw-archive locations of stored articles, oldest first, optionally
+        of one site and published (else first seen) in ``[since, until)``."""
+        a = t.articles
+        when = func.coalesce(a.c.published_at, a.c.first_seen)
+        q = select(a.c.raw).where(a.c.raw.is_not(None)).order_by(when, a.c.seq)
+        if site is not None:
+            q = q.where(a.c.site == site)
+        if since is not None:
+            q = q.where(when >= _utc(since))
+        if until is not None:
+            q = q.where(when < _utc(until))
+        with self._connect() as conn:
+            return [r[0] for r in conn.execute(q)]
+
     def recent_urls(self, source_name: str, since: datetime) -> list[str]:
         """URLs of the source's stored articles published (else first seen)
         at or after ``since``, newest first: candidates for a re-check."""
