@@ -142,6 +142,15 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
     assert sample["schedules"][0]["schedule"]["cron"] == "0 * * * *"
     assert sample["concurrency_limit"] == 1 or sample.get("global_concurrency_limit")
 
+    # The central-asia schedule starts inactive; the README's commands resume it.
+    central = by_name["ingest-central-asia"]
+    assert central["schedules"][0]["active"] is False
+    listing = stack.run("deployment", "schedule", "ls", "ingest/ingest-central-asia")
+    schedule_id = central["schedules"][0]["id"]
+    assert schedule_id[:8] in listing
+    stack.run("deployment", "schedule", "resume", "ingest/ingest-central-asia", schedule_id)
+    assert stack.get(f"/deployments/{central['id']}")["schedules"][0]["active"] is True
+
     # The scheduler turns the cron schedule into scheduled runs.
     deadline = time.monotonic() + 90
     scheduled: list[Any] = []
