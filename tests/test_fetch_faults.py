@@ -161,3 +161,12 @@ def test_entity_bomb_feed_is_refused_fast(server: FetchServer) -> None:
 
     d = asyncio.run(go())
     assert not d.items and d.errors and "entit" in d.errors[0]
+
+
+def test_article_about_access_denied_is_not_blocked() -> None:
+    from newsmill.sources import blocked_reason
+
+    article = b"<html><head><title>Access denied to reporters</title></head><body>" + b"<p>text</p>" * 5000
+    assert blocked_reason(200, article) is None
+    assert blocked_reason(200, b"<html><title>Just a moment...</title></html>") is not None
+    assert blocked_reason(451, b"") is not None

@@ -56,8 +56,10 @@ def blocked_reason(status: int, body: bytes) -> str | None:
     """Why a response is a block or interstitial page rather than content."""
     if status in (403, 451):
         return f"HTTP {status}: access refused"
+    # Challenge and consent interstitials are small pages; a real article that
+    # merely mentions "access denied" is larger than this.
     head = body[:8_000]
-    if len(body) < 200_000 and (m := _BLOCK_MARKERS.search(head)):
+    if len(body) < 30_000 and (m := _BLOCK_MARKERS.search(head)):
         return f"bot challenge or consent wall ({m.group(0).decode('ascii', 'replace')[:40]})"
     return None
 
@@ -294,7 +296,7 @@ class Fetcher:
                 status, reason = FetchStatus.CONNECTION_ERROR, f"{type(exc).__name__}: {exc}"
             else:
                 resp, hops = result
-                doc = self._document(url, resp, source, site, at)
+                doc = self._document(url, resp, source, site)
                 size = len(resp.body)
                 final = resp.url if hops else None
                 if resp.status == 304:
@@ -354,7 +356,7 @@ class Fetcher:
                        f"more than {self.settings.max_redirects} redirects (last: {current})", current)
 
     @staticmethod
-    def _document(url: str, resp: _Response, source: SourceRef, site: str, at: object) -> RawDocument:
+    def _document(url: str, resp: _Response, source: SourceRef, site: str) -> RawDocument:
         return RawDocument(
             url=url,
             body=resp.body,
