@@ -229,3 +229,30 @@ def test_streaming_export(store: Store, tmp_path: Path) -> None:
 def test_bad_urls_are_storage_errors(tmp_path: Path) -> None:
     with pytest.raises(StorageError):
         open_store("nosuchdriver://x")
+
+
+def _links(store: Store) -> list[tuple[object, ...]]:
+    return sorted((r["id"], r["duplicate_of"], r["cluster_id"],
+                   tuple((p["paragraph"], p["of_article"], p["of_paragraph"]) for p in r["duplicate_passages"]))
+                  for r in store.articles(include_duplicates=True))
+
+
+def test_dedup_rebuild_reproduces_links_and_params_are_checked(store: Store) -> None:
+    from newsmill.core.errors import DedupError
+    from newsmill.flows.pipeline import check_sketch_params, dedup_and_store, rebuild_dedup
+    from newsmill.flows.report import RunReport
+
+    shared = "A shared paragraph about the new ferry line that several outlets printed word for word today."
+    base = [art(i, text=f"Story {i} opens with its own words about topic number {i} in the region.\n\n{shared}")
+            for i in range(6)]
+    copy = art(9, text=base[0].text + " Extra.", published_at=T0 + timedelta(days=1))
+    dedup_and_store([*base, copy], store, RunReport(flow="test"))
+    before = _links(store)
+    assert any(dup for _, dup, _, _ in before) and any(links for *_, links in before)
+    counts = rebuild_dedup(store)
+    assert counts["articles"] == 7 and _links(store) == before
+    store.set_info("sketch_params", "affine32/seed=2/old")
+    with pytest.raises(DedupError, match="dedup rebuild"):
+        check_sketch_params(store)
+    rebuild_dedup(store)
+    assert _links(store) == before and check_sketch_params(store)

@@ -98,6 +98,19 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dedup_rebuild(args: argparse.Namespace) -> int:
+    from newsmill.flows.pipeline import rebuild_dedup
+
+    store = _open_store(args)
+    try:
+        counts = rebuild_dedup(store)
+    finally:
+        store.close()
+    print(f"dedup index rebuilt: {counts['articles']} articles, {counts['duplicates']} duplicates, "
+          f"{counts['duplicate_passages']} duplicate passages")
+    return 0
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from newsmill.core.errors import ExtractionError
     from newsmill.extractors import extract
@@ -204,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", help="only this site")
     p.add_argument("--since", type=_parse_since, help="only articles published since this date")
     p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("dedup", help="maintain the near-duplicate index")
+    dsub = p.add_subparsers(dest="dedup_command", required=True)
+    d = dsub.add_parser("rebuild", help="recompute every sketch and duplicate link (after a parameter change)")
+    d.set_defaults(func=cmd_dedup_rebuild)
 
     p = sub.add_parser("extract", help="print one JSON line per input file (nothing stored)")
     p.add_argument("paths", nargs="+", type=Path)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsmill.core.errors import ArchiveError, ExtractionError, NewsmillError
+from newsmill.core.errors import ArchiveError, DedupError, ExtractionError, NewsmillError
 from newsmill.core.records import (
     ArchiveLocation,
     Article,
@@ -24,7 +24,7 @@ from newsmill.core.records import (
     SourceState,
 )
 from newsmill.core.settings import FetchSettings, Paths, SourceConfig
-from newsmill.dedup import Deduplicator
+from newsmill.dedup import Deduplicator, SketchParams
 from newsmill.extractors import extract
 from newsmill.flows.report import RunReport
 from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
@@ -263,12 +263,45 @@ def archive_changed(extracted: Sequence[Extracted], docs: Sequence[RawDocument],
             a.raw = by_url[a.url].archive
 
 
+def check_sketch_params(store: Store, params: SketchParams | None = None) -> SketchParams:
+    """The sketch parameters to use; refuses to mix them with an index built
+    with others (signatures of different parameters cannot be compared)."""
+    params = params or SketchParams()
+    built = store.get_info("sketch_params")
+    if built is None:
+        store.set_info("sketch_params", params.id)
+    elif built != params.id:
+        raise DedupError(
+            f"the dedup index was built with sketch parameters {built}, not {params.id}: "
+            "run `newsmill dedup rebuild`"
+        )
+    return params
+
+
+def rebuild_dedup(store: Store, params: SketchParams | None = None) -> dict[str, int]:
+    """Recompute every sketch and duplicate link from the stored articles,
+    oldest first (after a parameter change or an upgrade). Re-run it if it
+    is interrupted: it starts from an empty index each time."""
+    params = params or SketchParams()
+    store.clear_dedup()
+    counts = {"articles": 0, "duplicates": 0, "duplicate_passages": 0}
+    for batch in store.stored_articles():
+        result = Deduplicator(store, params).run(batch)
+        store.save_dedup(result.articles, result.sketches, result.novelty)
+        counts["articles"] += len(batch)
+        counts["duplicates"] += sum(1 for a in batch if a.duplicate_of)
+        counts["duplicate_passages"] += sum(len(a.duplicate_passages) for a in batch)
+    store.set_info("sketch_params", params.id)
+    return counts
+
+
 def dedup_and_store(articles: list[Article], store: Store, report: RunReport) -> None:
     """Skip unchanged articles, link duplicates against the whole store and
     the batch, and save articles with their sketches in one transaction."""
     by_url: dict[str, Article] = {}
     for article in articles:  # the same canonical URL twice in one batch: keep the first
         by_url.setdefault(article.canonical_url, article)
+    params = check_sketch_params(store)
     stored = store.existing(by_url)
     unchanged = [a for url, a in by_url.items() if stored.get(url) == a.content_hash]
     fresh = [a for url, a in by_url.items() if stored.get(url) != a.content_hash]
@@ -278,7 +311,7 @@ def dedup_and_store(articles: list[Article], store: Store, report: RunReport) ->
         store.touch(a.canonical_url for a in unchanged)
     if not fresh:
         return
-    result = Deduplicator(store).run(fresh)
+    result = Deduplicator(store, params).run(fresh)
     store.save_batch(result.articles, result.sketches, novelty=result.novelty)
     for article in result.articles:
         site = article.site
@@ -355,6 +388,7 @@ __all__ = [
     "archive_changed",
     "archive_documents",
     "assign_items",
+    "check_sketch_params",
     "commit_source_states",
     "dedup_and_store",
     "discover_source",
@@ -365,4 +399,5 @@ __all__ = [
     "read_archived",
     "read_import_path",
     "read_local_source",
+    "rebuild_dedup",
 ]

@@ -39,6 +39,7 @@ from newsmill.core.records import (
     FetchOutcome,
     Sketch,
     SketchRef,
+    SourceRef,
     SourceState,
     isoformat,
 )
@@ -218,16 +219,27 @@ class Store:
             current[a.canonical_url] = (a.content_hash, 1 if old is None else old[1] + 1)
         ids = set(written)
         for part in _chunks(sorted(ids)):
-            for table in (t.passage_links, t.boilerplate_removals, t.sketch_bands, t.sketches):
+            conn.execute(delete(t.boilerplate_removals).where(t.boilerplate_removals.c.article_id.in_(part)))
+        removals = [
+            {"article_id": a.id, "position": i, "text": sanitize(r.text), "rule": r.rule}
+            for a in articles if a.id in ids for i, r in enumerate(a.boilerplate_removed)
+        ]
+        for part in _chunks(removals, 200):
+            conn.execute(insert(t.boilerplate_removals), list(part))
+        self._write_dedup(conn, [a for a in articles if a.id in ids], sketches)
+        return SaveResult(inserted=inserted, updated=updated, unchanged=unchanged)
+
+    @staticmethod
+    def _write_dedup(conn: Connection, articles: Sequence[Article], sketches: Sequence[Sketch]) -> None:
+        """Replace the passage links, sketches and bands of ``articles``."""
+        ids = {a.id for a in articles}
+        for part in _chunks(sorted(ids)):
+            for table in (t.passage_links, t.sketch_bands, t.sketches):
                 conn.execute(delete(table).where(table.c.article_id.in_(part)))
         links = [
             {"article_id": a.id, "paragraph": p.paragraph, "of_article": p.of_article,
              "of_paragraph": p.of_paragraph, "similarity": p.similarity}
-            for a in articles if a.id in ids for p in a.duplicate_passages
-        ]
-        removals = [
-            {"article_id": a.id, "position": i, "text": sanitize(r.text), "rule": r.rule}
-            for a in articles if a.id in ids for i, r in enumerate(a.boilerplate_removed)
+            for a in articles for p in a.duplicate_passages
         ]
         sk_rows = [
             {"kind": s.kind, "article_id": s.article_id, "paragraph": s.paragraph,
@@ -240,12 +252,62 @@ class Store:
             for s in sketches if s.article_id in ids for key in s.bands
         }.values())
         batches: list[tuple[Any, list[dict[str, Any]]]] = [
-            (t.passage_links, links), (t.boilerplate_removals, removals),
-            (t.sketches, sk_rows), (t.sketch_bands, band_rows)]
+            (t.passage_links, links), (t.sketches, sk_rows), (t.sketch_bands, band_rows)]
         for table, new_rows in batches:
             for part in _chunks(new_rows, 200):
                 conn.execute(insert(table), list(part))
-        return SaveResult(inserted=inserted, updated=updated, unchanged=unchanged)
+
+    def clear_dedup(self) -> None:
+        """Drop every sketch, band and link, and every article's duplicate
+        fields (the first step of a rebuild)."""
+        a = t.articles
+        with self._begin() as conn:
+            for table in (t.sketch_bands, t.sketches, t.passage_links):
+                conn.execute(delete(table))
+            conn.execute(update(a).values(duplicate_of=None, similarity=None, novelty=None, cluster_id=a.c.id))
+            conn.execute(delete(t.schema_info).where(t.schema_info.c.key == "sketch_params"))
+
+    def save_dedup(self, articles: Sequence[Article], sketches: Sequence[Sketch],
+                   novelty: Mapping[str, float] | None = None) -> None:
+        """Store new dedup results of already stored articles (no new version)."""
+        novelty = novelty or {}
+        with self._begin() as conn:
+            clusters = self._clusters(conn, articles)
+            for art in articles:
+                conn.execute(update(t.articles).where(t.articles.c.id == art.id).values(
+                    duplicate_of=art.duplicate_of, similarity=art.similarity, novelty=novelty.get(art.id),
+                    cluster_id=clusters[art.id]))
+            self._write_dedup(conn, articles, sketches)
+
+    def stored_articles(self, batch: int = CHUNK) -> Iterator[list[Article]]:
+        """Every stored article as an Article, oldest first (published, else
+        fetched), in batches: the input of a dedup rebuild."""
+        a = t.articles
+        when = func.coalesce(a.c.published_at, a.c.fetched_at)
+        q = select(a).order_by(when, a.c.canonical_url)
+        with self._connect() as conn:
+            rows = conn.execute(q).mappings().all()
+        for i in range(0, len(rows), batch):
+            yield [self._article_from_row(r) for r in rows[i : i + batch]]
+
+    @staticmethod
+    def _article_from_row(r: Mapping[str, Any]) -> Article:
+        return Article(
+            url=r["url"], canonical_url=r["canonical_url"], site=r["site"], text=r["text"],
+            paragraphs=json.loads(r["paragraphs"]),
+            source=SourceRef(name=r["source_name"], kind=r["source_kind"], url=r["source_url"]),
+            fetched_at=_utc(r["fetched_at"]) or _now(), title=r["title"], authors=json.loads(r["authors"]),
+            published_at=_utc(r["published_at"]), modified_at=_utc(r["modified_at"]), language=r["language"],
+        )
+
+    def get_info(self, key: str) -> str | None:
+        with self._connect() as conn:
+            row = conn.execute(select(t.schema_info.c.value).where(t.schema_info.c.key == key)).first()
+        return None if row is None else str(row[0])
+
+    def set_info(self, key: str, value: str) -> None:
+        with self._begin() as conn:
+            self._upsert(conn, t.schema_info, {"key": key, "value": value}, ["key"], {"value": value})
 
     @staticmethod
     def _clusters(conn: Connection, articles: Sequence[Article]) -> dict[str, str]:
