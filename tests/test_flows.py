@@ -144,6 +144,13 @@ def test_fetch_log_points_into_the_archive(demo_home: Path) -> None:
     assert doc.url == url and doc.http_status == 404  # the error page is kept too
 
 
+def test_export_resumes_after_seq(demo_home: Path) -> None:
+    records = _export(demo_home, "--all")
+    middle = records[len(records) // 2]["seq"]
+    rest = _export(demo_home, "--all", "--after-seq", str(middle))
+    assert [r["id"] for r in rest] == [r["id"] for r in records if r["seq"] > middle]
+
+
 def test_stats(demo_home: Path) -> None:
     out = _newsmill(demo_home, "stats")
     assert out.returncode == 0, out.stderr

@@ -154,7 +154,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = _open_store(args)
     try:
-        records = store.articles(include_duplicates=args.all, since=args.since)
+        records = store.articles(include_duplicates=args.all, since=args.since, after_seq=args.after_seq)
         if args.format == "parquet":
             if not args.out:
                 raise NewsmillError("--format parquet needs --out FILE")
@@ -232,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output file (default: standard output for jsonl)")
     p.add_argument("--all", action="store_true", help="include duplicates")
     p.add_argument("--since", type=_parse_since, help="only articles stored since this date")
+    p.add_argument("--after-seq", type=int, default=0, metavar="N",
+                   help="resume: only articles stored after the record whose `seq` is N")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("stats", help="counts by site and status, duplicates, failures")
