@@ -256,3 +256,23 @@ def test_dedup_rebuild_reproduces_links_and_params_are_checked(store: Store) -> 
         check_sketch_params(store)
     rebuild_dedup(store)
     assert _links(store) == before and check_sketch_params(store)
+
+
+def test_learned_site_templates(store: Store) -> None:
+    from newsmill.core.records import RawDocument
+    from newsmill.flows.pipeline import extract_documents, learned_settings
+
+    signature = "Earlier, The Example Herald reported on the latest developments in the region."
+    arts = [art(i, text=f"Story {i} has its own opening paragraph with a dozen or more words in it.\n\n{signature}")
+            for i in range(6)]
+    store.save_batch(arts, [])
+    assert store.site_templates("x.example", 5) == [(signature, 6)]
+    assert store.site_templates("x.example", 7) == []
+    settings = learned_settings(store, ["x.example"])
+    body = ("<html><body><article><h1>New</h1><p>A new story with plenty of words to be counted as an article "
+            f"body by the extractor, about the harbour.</p><p>{signature}</p></article></body></html>").encode()
+    doc = RawDocument(url="https://x.example/new", body=body, source=REF, site="x.example",
+                      content_type="text/html", http_status=200)
+    article = extract_documents([doc], settings).articles[0]
+    assert signature not in article.text
+    assert ("site.template", signature) in [(r.rule, r.text) for r in article.boilerplate_removed]

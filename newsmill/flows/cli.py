@@ -98,6 +98,19 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    try:
+        found = store.site_templates(args.site, args.min_articles)
+    finally:
+        store.close()
+    for text, count in found:
+        print(f"{count:5d}  {text}")
+    print(f"{len(found)} learned template line(s) for {args.site} (seen in >= {args.min_articles} articles)",
+          file=sys.stderr)
+    return 0
+
+
 def cmd_dedup_rebuild(args: argparse.Namespace) -> int:
     from newsmill.flows.pipeline import rebuild_dedup
 
@@ -217,6 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", help="only this site")
     p.add_argument("--since", type=_parse_since, help="only articles published since this date")
     p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("templates", help="lines the cleaner learned as templates of a site")
+    p.add_argument("site")
+    p.add_argument("--min-articles", type=int, default=5, help="seen in at least this many articles (default 5)")
+    p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("dedup", help="maintain the near-duplicate index")
     dsub = p.add_subparsers(dest="dedup_command", required=True)

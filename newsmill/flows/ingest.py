@@ -24,6 +24,7 @@ from newsmill.core.settings import (
     load_sources,
     parse_sources,
 )
+from newsmill.extractors import ExtractSettings
 from newsmill.flows import pipeline
 from newsmill.flows.report import RunReport
 from newsmill.sources import DiscoveredItem
@@ -71,9 +72,9 @@ def read_local_source(source: SourceConfig, store: Store, archive: RawArchive, r
 
 
 @task(name="extract-and-clean", cache_policy=NO_CACHE)
-def extract_batch(docs: list[RawDocument]) -> pipeline.Extracted:
+def extract_batch(docs: list[RawDocument], settings: ExtractSettings | None = None) -> pipeline.Extracted:
     """Extract and clean one batch of raw documents."""
-    return pipeline.extract_documents(docs)
+    return pipeline.extract_documents(docs, settings)
 
 
 @task(name="dedup-and-store", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
@@ -109,9 +110,11 @@ def _batches(docs: list[RawDocument], size: int = EXTRACT_BATCH) -> list[list[Ra
     return [docs[i : i + size] for i in range(0, len(docs), size)]
 
 
-def extract_all(docs: list[RawDocument], report: RunReport) -> list[pipeline.Extracted]:
-    """Extract every document in batch tasks; failures go to the report."""
-    futures = [extract_batch.submit(b) for b in _batches(docs)]
+def extract_all(docs: list[RawDocument], report: RunReport, store: Store) -> list[pipeline.Extracted]:
+    """Extract every document in batch tasks, with each site's learned
+    templates; failures go to the report."""
+    settings = pipeline.learned_settings(store, (d.site for d in docs))
+    futures = [extract_batch.submit(b, settings) for b in _batches(docs)]
     extracted = [f.result() for f in futures]
     for e in extracted:
         report.add_failures(e.failures)
@@ -164,7 +167,7 @@ def run_ingest(
             if f.source in {s.name for s in local}:
                 for doc in f.docs:
                     report.count(doc.site, "fetched")
-        extracted = extract_all(docs, report)
+        extracted = extract_all(docs, report, store)
         dedup_and_store(extracted, store, report)
         record_failures(report.failures, store, run_id)
         pipeline.commit_source_states(found, store)
@@ -240,7 +243,7 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
                     docs.append(got)
         for d in docs:
             report.count(d.site or "local", "fetched")
-        extracted = extract_all(docs, report)
+        extracted = extract_all(docs, report, store)
         pipeline.archive_changed(extracted, docs, store, archive, run_id)
         dedup_and_store(extracted, store, report)
         record_failures(report.failures, store, run_id)
@@ -280,7 +283,7 @@ def reprocess(site: str | None = None, since: str | None = None, home: str | Non
     try:
         docs, failures = pipeline.read_archived(store, archive, site=site, since=start)
         report.add_failures(failures)
-        extracted = extract_all(docs, report)
+        extracted = extract_all(docs, report, store)
         dedup_and_store(extracted, store, report)
         record_failures(report.failures, store, run_id)
         store.finish_run(run_id, "completed", report.totals())

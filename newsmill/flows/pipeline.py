@@ -25,7 +25,7 @@ from newsmill.core.records import (
 )
 from newsmill.core.settings import FetchSettings, Paths, SourceConfig
 from newsmill.dedup import Deduplicator, SketchParams
-from newsmill.extractors import extract
+from newsmill.extractors import ExtractSettings, extract
 from newsmill.flows.report import RunReport
 from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
 from newsmill.storage import RawArchive, Store, open_store
@@ -217,12 +217,25 @@ def fetch_items(
     return result
 
 
-def extract_documents(docs: Iterable[RawDocument]) -> Extracted:
+TEMPLATE_MIN_ARTICLES = 5
+
+
+def learned_settings(store: Store, sites: Iterable[str],
+                     min_articles: int = TEMPLATE_MIN_ARTICLES) -> ExtractSettings:
+    """Extraction settings with each site's learned templates (lines seen in
+    ``min_articles`` or more of its articles) for the cleaner's
+    ``site.template`` rule."""
+    templates = {site: tuple(text for text, _ in store.site_templates(site, min_articles))
+                 for site in set(sites) if site}
+    return ExtractSettings(templates={k: v for k, v in templates.items() if v})
+
+
+def extract_documents(docs: Iterable[RawDocument], settings: ExtractSettings | None = None) -> Extracted:
     """Extract and clean every document; a failure is recorded, never raised."""
     out = Extracted()
     for doc in docs:
         try:
-            out.articles.append(extract(doc))
+            out.articles.append(extract(doc, settings=settings))
         except ExtractionError as exc:
             out.failures.append(
                 Failure(
@@ -395,6 +408,7 @@ __all__ = [
     "expand_import_paths",
     "extract_documents",
     "fetch_items",
+    "learned_settings",
     "open_context",
     "read_archived",
     "read_import_path",

@@ -300,6 +300,24 @@ class Store:
             published_at=_utc(r["published_at"]), modified_at=_utc(r["modified_at"]), language=r["language"],
         )
 
+    def site_templates(self, site: str, min_articles: int = 5) -> list[tuple[str, int]]:
+        """Paragraphs that recur word for word (case and spacing aside) in at
+        least ``min_articles`` distinct articles of ``site``, most frequent
+        first: the site's learned templates (signatures, standard sentences)."""
+        if min_articles < 2:
+            raise StorageError("min_articles must be >= 2")
+        counts: dict[str, int] = {}
+        first: dict[str, str] = {}
+        a = t.articles
+        with self._connect() as conn:
+            rows = conn.execute(select(a.c.paragraphs).where(a.c.site == site, a.c.duplicate_of.is_(None)))
+            for (paragraphs,) in rows:
+                for key, text in {" ".join(p.casefold().split()): p for p in json.loads(paragraphs)}.items():
+                    counts[key] = counts.get(key, 0) + 1
+                    first.setdefault(key, text)
+        found = [(first[k], n) for k, n in counts.items() if n >= min_articles]
+        return sorted(found, key=lambda item: (-item[1], item[0]))
+
     def get_info(self, key: str) -> str | None:
         with self._connect() as conn:
             row = conn.execute(select(t.schema_info.c.value).where(t.schema_info.c.key == key)).first()
