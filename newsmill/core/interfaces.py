@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from newsmill.core.records import Sketch, SketchRef
+from newsmill.core.records import SketchRef
 
 
 class SketchIndex(Protocol):
@@ -26,10 +26,3 @@ class SketchIndex(Protocol):
     def shingles(self, refs: Iterable[SketchRef]) -> Mapping[SketchRef, bytes]:
         """The stored shingle hashes of the given sketches."""
         ...
-
-
-class SketchSink(Protocol):
-    """Write access used by the in-memory index (the SQL store writes
-    sketches together with their articles)."""
-
-    def add(self, sketches: Iterable[Sketch]) -> None: ...

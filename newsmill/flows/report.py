@@ -96,16 +96,3 @@ class RunReport:
         if self.store:
             lines += ["", f"Store: `{self.store}`  ", f"Raw archive: `{self.archive}`"]
         return "\n".join(lines) + "\n"
-
-    def summary_lines(self) -> list[str]:
-        """The short summary the CLI prints after a run."""
-        t = self.totals()
-        return [
-            f"articles stored:      {t['new']} new, {t['updated']} updated, {t['unchanged']} unchanged",
-            f"duplicates found:     {t['duplicates']} articles, {t['duplicate_passages']} passages",
-            f"boilerplate removed:  {t['boilerplate_removed']} lines",
-            f"fetched:              {t['fetched']} responses ({t['blocked']} blocked)",
-            f"failures:             {len(self.failures)} (see `newsmill failures`)",
-            f"store:                {self.store}",
-            f"raw archive:          {self.archive}",
-        ]

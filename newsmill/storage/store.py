@@ -480,10 +480,6 @@ class Store:
                     out[by_key[(r[0], r[1], r[2])]] = bytes(r[3])
         return out
 
-    def sketch_params(self) -> set[str]:
-        with self._connect() as conn:
-            return {r[0] for r in conn.execute(select(t.sketches.c.params).distinct())}
-
     # -- reads ----------------------------------------------------------------
 
     def articles(
