@@ -34,7 +34,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	bash scripts/test-services.sh start
+	$(BIN)/python -m benchmarks.run; status=$$?; bash scripts/test-services.sh stop; exit $$status
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

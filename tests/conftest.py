@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from newsmill.storage import Store
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="newsmill-prefect-home-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
@@ -54,3 +59,42 @@ def home(tmp_path: Path) -> Path:
     d = tmp_path / "home"
     d.mkdir()
     return d
+
+
+def _backends() -> list[object]:
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+        not os.environ.get("NEWSMILL_TEST_POSTGRES_URL"),
+        reason="no PostgreSQL test server (scripts/test-services.sh starts one; set NEWSMILL_TEST_POSTGRES_URL)"))]
+
+
+@pytest.fixture(params=_backends())
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty store's URL: a SQLite file, or a fresh schema on the
+    PostgreSQL test server (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'newsmill.db'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    from newsmill.storage.store import normalize_url
+
+    base = normalize_url(os.environ["NEWSMILL_TEST_POSTGRES_URL"])
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An open store on each backend."""
+    from newsmill.storage import open_store
+
+    s = open_store(store_url)
+    yield s
+    s.close()

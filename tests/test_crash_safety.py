@@ -53,8 +53,9 @@ def make_corpus(folder: Path) -> None:
     for i, page in enumerate(pages):
         body = page.read_text(encoding="utf-8").replace("{{BASE_URL}}", "https://crash.example")
         (folder / f"{i:03d}.html").write_text(body, encoding="utf-8")
-        if i % 4 == 0:  # a lightly edited copy under another name
-            (folder / f"{i:03d}-copy.html").write_text(body.replace("said", "stated", 1), encoding="utf-8")
+        if i % 4 == 0:  # a lightly edited copy on another site
+            copy = body.replace("https://crash.example", "https://copy.example").replace("said", "stated", 1)
+            (folder / f"{i:03d}-copy.html").write_text(copy, encoding="utf-8")
 
 
 def run(home: Path, folder: Path, kill_after: float | None = None) -> bool:

@@ -4,9 +4,6 @@ server is available, see scripts/test-services.sh)."""
 from __future__ import annotations
 
 import gzip
-import os
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,40 +28,6 @@ from newsmill.storage.export import write_jsonl, write_parquet
 
 REF = SourceRef("src", "feed", "https://x.example/rss")
 T0 = datetime(2025, 6, 1, 12, tzinfo=UTC)
-PG_URL = os.environ.get("NEWSMILL_TEST_POSTGRES_URL")
-
-
-def backends() -> list[object]:
-    params: list[object] = ["sqlite"]
-    params.append(pytest.param("postgresql", marks=pytest.mark.skipif(
-        not PG_URL, reason="no PostgreSQL test server (scripts/test-services.sh starts one; set "
-                           "NEWSMILL_TEST_POSTGRES_URL)")))
-    return params
-
-
-@pytest.fixture(params=backends())
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        s = open_store(f"sqlite:///{tmp_path / 'db' / 'newsmill.db'}")
-        yield s
-        s.close()
-        return
-    assert PG_URL
-    schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = open_store(PG_URL)
-    with admin.engine.begin() as conn:
-        conn.execute(sql(f"CREATE SCHEMA {schema}"))
-    admin.close()
-    sep = "&" if "?" in PG_URL else "?"
-    s = open_store(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    yield s
-    s.close()
-    admin = open_store(PG_URL)
-    with admin.engine.begin() as conn:
-        conn.execute(sql(f"DROP SCHEMA {schema} CASCADE"))
-    admin.close()
-
-
 def art(n: int, text: str | None = None, **kw: object) -> Article:
     paragraphs = (text or f"Article number {n} has a body with several words in it for testing.").split("\n\n")
     a = Article(url=f"https://x.example/{n}", canonical_url=f"https://x.example/{n}", site="x.example",

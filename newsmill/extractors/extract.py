@@ -80,6 +80,13 @@ def _site(doc: RawDocument, url: str) -> str:
 def _canonical(doc: RawDocument, declared: str | None) -> str:
     base = doc.effective_url
     if not base.startswith(("http://", "https://")):
+        # A saved page (local file): its declared absolute web address is
+        # its identity, so importing the same page from two folders (or
+        # fetching it later) stores one article.
+        if declared and declared.startswith(("http://", "https://")):
+            cand = canonicalize_url(declared)
+            if urlsplit(cand).path not in ("", "/"):
+                return cand
         return base
     own = canonicalize_url(base)
     if not declared:
@@ -121,7 +128,8 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
         meta, paragraphs = _extract_html(text, doc, s)
     paragraphs = [p for p in (normalize_paragraph(x) for x in paragraphs) if p]
     title = meta.title or (str(doc.hints["title"]) if doc.hints.get("title") else None)
-    site = _site(doc, doc.effective_url)
+    canonical = _canonical(doc, meta.canonical)
+    site = _site(doc, doc.effective_url if doc.effective_url.startswith(("http://", "https://")) else canonical)
     cleaner = Cleaner(s.templates.get(site, ()), trailing_runs=is_text)
     cleaned = cleaner.clean(paragraphs, title=title)
     body_text = "\n\n".join(cleaned.paragraphs)
@@ -135,7 +143,7 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
     authors = meta.authors or clean_authors(doc.hints.get("authors") or [])
     return Article(
         url=doc.url,
-        canonical_url=_canonical(doc, meta.canonical),
+        canonical_url=canonical,
         site=site,
         text=body_text,
         paragraphs=cleaned.paragraphs,

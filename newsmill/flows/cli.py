@@ -165,21 +165,101 @@ def _open_store(args: argparse.Namespace) -> Any:
 def cmd_export(args: argparse.Namespace) -> int:
     from newsmill.storage.export import write_jsonl, write_parquet
 
+    if args.format == "parquet" and not args.out:
+        raise NewsmillError("--format parquet needs --out FILE")
     store = _open_store(args)
     try:
-        records = store.articles(include_duplicates=args.all, since=args.since, after_seq=args.after_seq)
+        after = args.after_seq
+        if args.checkpoint:
+            after = max(after, store.checkpoint(args.checkpoint))
+        last = after
+
+        def tracked() -> Any:
+            nonlocal last
+            for record in store.articles(include_duplicates=args.all, since=args.since, after_seq=after,
+                                         site=args.site):
+                last = record["seq"]
+                yield record
+
         if args.format == "parquet":
-            if not args.out:
-                raise NewsmillError("--format parquet needs --out FILE")
-            n = write_parquet(records, Path(args.out))
+            n = write_parquet(tracked(), Path(args.out))
         elif args.out:
             with open(args.out, "w", encoding="utf-8") as fh:
-                n = write_jsonl(records, fh)
+                n = write_jsonl(tracked(), fh)
+                fh.flush()
+                os.fsync(fh.fileno())
         else:
-            n = write_jsonl(records, sys.stdout)
+            n = write_jsonl(tracked(), sys.stdout)
+            sys.stdout.flush()
+        if args.checkpoint:  # only after the output is complete: a failed export is simply redone
+            store.set_checkpoint(args.checkpoint, last, n)
     finally:
         store.close()
-    print(f"exported {n} article(s)", file=sys.stderr)
+    where = f" (checkpoint {args.checkpoint!r} now at seq {last})" if args.checkpoint else ""
+    print(f"exported {n} article(s){where}", file=sys.stderr)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from newsmill.storage.migrations import current_revision, head_revision, upgrade
+    from newsmill.storage.store import open_engine
+
+    store = open_engine(Paths.resolve(args.home).database_url)
+    try:
+        before = current_revision(store.engine)
+        with store.exclusive():
+            reached = upgrade(store.engine, args.revision)
+    finally:
+        store.close()
+    print(f"store schema: {before or 'empty'} -> {reached} (newest: {head_revision()})")
+    return 0
+
+
+def cmd_db_status(args: argparse.Namespace) -> int:
+    from newsmill.storage.migrations import current_revision, head_revision, history
+    from newsmill.storage.store import open_engine
+
+    store = open_engine(Paths.resolve(args.home).database_url)
+    try:
+        current = current_revision(store.engine)
+    finally:
+        store.close()
+    for rev, doc in history():
+        mark = "*" if rev == current else " "
+        print(f"{mark} {rev}  {doc.splitlines()[0] if doc else ''}")
+    head = head_revision()
+    state = "up to date" if current == head else "needs `newsmill db upgrade`"
+    print(f"store: {current or 'empty'}; newest: {head} ({state})")
+    return 0
+
+
+def _parse_age(value: str) -> datetime:
+    from datetime import timedelta
+
+    units = {"d": "days", "h": "hours", "w": "weeks"}
+    try:
+        amount = float(value[:-1]) if value[-1:] in units else float(value)
+        unit = units.get(value[-1:], "days")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an age like 30d, 12h or 4w: {value!r}") from exc
+    if amount < 0:
+        raise argparse.ArgumentTypeError("an age must not be negative")
+    return datetime.now(UTC) - timedelta(**{unit: amount})
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from newsmill.flows.pipeline import prune
+
+    paths = Paths.resolve(args.home)
+    store = _open_store(args)
+    try:
+        done = prune(store, paths.raw_dir, args.older_than, articles=args.articles, dry_run=args.dry_run)
+    finally:
+        store.close()
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb}: {done['raw_files']} raw archive file(s) ({done['raw_bytes']} bytes), "
+          f"{done['fetches']} fetch-log row(s), {done['failures']} failure row(s), "
+          f"{done['articles']} article(s)")
     return 0
 
 
@@ -250,9 +330,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output file (default: standard output for jsonl)")
     p.add_argument("--all", action="store_true", help="include duplicates")
     p.add_argument("--since", type=_parse_since, help="only articles stored since this date")
+    p.add_argument("--site", help="only this site")
     p.add_argument("--after-seq", type=int, default=0, metavar="N",
                    help="resume: only articles stored after the record whose `seq` is N")
+    p.add_argument("--checkpoint", metavar="NAME",
+                   help="a named cursor kept in the store: export what is new since the last export "
+                        "with this name, then advance it")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("db", help="the store's schema")
+    dbsub = p.add_subparsers(dest="db_command", required=True)
+    d = dbsub.add_parser("upgrade", help="apply schema migrations (also done by every command that opens the store)")
+    d.add_argument("revision", nargs="?", default="head", help="target revision (default: newest)")
+    d.set_defaults(func=cmd_db_upgrade)
+    d = dbsub.add_parser("status", help="the store's schema revision and the known revisions")
+    d.set_defaults(func=cmd_db_status)
+
+    p = sub.add_parser("prune", help="delete old raw archive files and fetch-log rows (articles only if asked)")
+    p.add_argument("--older-than", required=True, type=_parse_age, metavar="AGE",
+                   help="age like 90d, 12h or 8w (a bare number means days)")
+    p.add_argument("--articles", action="store_true",
+                   help="also delete articles not seen since then, with their revisions and links")
+    p.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+    p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("stats", help="counts by site and status, duplicates, failures")
     p.set_defaults(func=cmd_stats)
@@ -275,6 +375,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # an unwritable output file, a full disk, ...
+        print(f"newsmill: error: {exc}", file=sys.stderr)
+        return 2
     return code
 
 

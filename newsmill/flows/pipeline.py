@@ -296,21 +296,30 @@ def rebuild_dedup(store: Store, params: SketchParams | None = None) -> dict[str,
     oldest first (after a parameter change or an upgrade). Re-run it if it
     is interrupted: it starts from an empty index each time."""
     params = params or SketchParams()
-    store.clear_dedup()
     counts = {"articles": 0, "duplicates": 0, "duplicate_passages": 0}
-    for batch in store.stored_articles():
-        result = Deduplicator(store, params).run(batch)
-        store.save_dedup(result.articles, result.sketches, result.novelty)
-        counts["articles"] += len(batch)
-        counts["duplicates"] += sum(1 for a in batch if a.duplicate_of)
-        counts["duplicate_passages"] += sum(len(a.duplicate_passages) for a in batch)
-    store.set_info("sketch_params", params.id)
+    with store.exclusive():
+        store.clear_dedup()
+        for batch in store.stored_articles():
+            result = Deduplicator(store, params).run(batch)
+            store.save_dedup(result.articles, result.sketches, result.novelty)
+            counts["articles"] += len(batch)
+            counts["duplicates"] += sum(1 for a in batch if a.duplicate_of)
+            counts["duplicate_passages"] += sum(len(a.duplicate_passages) for a in batch)
+        store.set_info("sketch_params", params.id)
     return counts
 
 
 def dedup_and_store(articles: list[Article], store: Store, report: RunReport) -> None:
     """Skip unchanged articles, link duplicates against the whole store and
-    the batch, and save articles with their sketches in one transaction."""
+    the batch, and save articles with their sketches in one transaction.
+
+    It all happens under the store's writer lock, so concurrent ingest
+    processes neither miss each other's duplicates nor store a URL twice."""
+    with store.exclusive():
+        _dedup_and_store(articles, store, report)
+
+
+def _dedup_and_store(articles: list[Article], store: Store, report: RunReport) -> None:
     by_url: dict[str, Article] = {}
     for article in articles:  # the same canonical URL twice in one batch: keep the first
         by_url.setdefault(article.canonical_url, article)
@@ -380,6 +389,28 @@ def read_import_path(path: Path) -> Iterator[RawDocument | Failure]:
         yield from iter_warc(path, ref, site="")
     else:
         yield from iter_folder(path, ref, site="")
+
+
+def prune(store: Store, raw_dir: Path, before: datetime, *, articles: bool = False,
+          dry_run: bool = False) -> dict[str, int]:
+    """Retention: delete raw-archive files last written before ``before``
+    (after dropping the store's references to them), fetch-log and failure
+    rows older than that, and, only if ``articles``, articles not seen since."""
+    archive = RawArchive(raw_dir)
+    old_files = archive.files_older_than(before)
+    done = {"raw_files": len(old_files), "raw_bytes": 0, "articles": 0}
+    if dry_run:
+        done["raw_bytes"] = sum((raw_dir / f).stat().st_size for f in old_files if (raw_dir / f).exists())
+        done.update(store.prune_log(before, dry_run=True))
+        if articles:
+            done["articles"] = store.prune_articles(before, dry_run=True)
+        return done
+    store.forget_raw(old_files)  # first: the store never points at a deleted file
+    done["raw_bytes"] = archive.remove(old_files)
+    done.update(store.prune_log(before))
+    if articles:
+        done["articles"] = store.prune_articles(before)
+    return done
 
 
 def open_context(home: str | None = None) -> tuple[Paths, Store, RawArchive]:

@@ -239,3 +239,31 @@ class RawArchive:
         if not self.root.exists():
             return []
         return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*.warc.gz"))
+
+    def files_older_than(self, before: datetime) -> list[str]:
+        """Archive files last written before ``before`` (by modification time)."""
+        cutoff = before.timestamp()
+        out = []
+        for rel in self.files():
+            try:
+                if (self.root / rel).stat().st_mtime < cutoff:
+                    out.append(rel)
+            except OSError:
+                continue
+        return out
+
+    def remove(self, files: list[str]) -> int:
+        """Delete archive files (relative paths); returns bytes freed."""
+        freed = 0
+        for rel in files:
+            path = self.root / rel
+            try:
+                size = path.stat().st_size
+                path.unlink()
+                freed += size
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise ArchiveError(f"cannot delete archive file {path}: {exc}") from exc
+        return freed
+

@@ -10,6 +10,8 @@ from typing import Any, TextIO
 from newsmill.core.errors import StorageError
 
 PARQUET_BATCH = 1000
+INT_FIELDS = frozenset({"word_count", "version", "seq"})
+FLOAT_FIELDS = frozenset({"similarity", "novelty"})
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
@@ -31,20 +33,26 @@ def write_parquet(records: Iterable[dict[str, Any]], path: Path) -> int:
     except ImportError as exc:  # pragma: no cover - pyarrow is a declared extra
         raise StorageError("Parquet export needs pyarrow: pip install 'newsmill[parquet]'") from exc
     writer: Any = None
+    schema: Any = None
     n = 0
     batch: list[dict[str, Any]] = []
 
+    def column_type(name: str) -> Any:
+        return pa.int64() if name in INT_FIELDS else pa.float64() if name in FLOAT_FIELDS else pa.string()
+
     def flush() -> None:
-        nonlocal writer
+        nonlocal writer, schema
         if not batch:
             return
         rows = [
             {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for k, v in r.items()}
             for r in batch
         ]
-        table = pa.Table.from_pylist(rows, schema=writer.schema if writer else None)
+        if schema is None:  # fixed from the field names: a first batch of nulls cannot set a wrong type
+            schema = pa.schema([(k, column_type(k)) for k in rows[0]])
+        table = pa.Table.from_pylist(rows, schema=schema)
         if writer is None:
-            writer = pq.ParquetWriter(str(path), table.schema)
+            writer = pq.ParquetWriter(str(path), schema)
         writer.write_table(table)
         batch.clear()
 

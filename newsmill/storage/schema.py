@@ -1,7 +1,10 @@
 """The store's tables (SQLAlchemy Core), the same on SQLite and PostgreSQL.
 
-Every column is documented in ``docs/schema.md``; a change here bumps
-``SCHEMA_VERSION`` and gets a CHANGELOG entry.
+Every column is documented in ``docs/schema.md``. This module describes the
+newest schema; stores get there through the Alembic revisions in
+``newsmill/storage/migrations/versions`` (a change here needs a new revision,
+a ``SCHEMA_VERSION`` bump and a CHANGELOG entry; a test checks that the
+revisions and this module agree).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -176,3 +179,36 @@ sketch_bands = Table(
     UniqueConstraint("kind", "key", "article_id", "paragraph", name="uq_sketch_bands"),
 )
 Index("ix_sketch_bands_article", sketch_bands.c.article_id)
+
+article_revisions = Table(
+    "article_revisions",
+    metadata,
+    Column("article_id", String(40), ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("title", Text),
+    Column("authors", Text, nullable=False),
+    Column("published_at", Timestamp),
+    Column("modified_at", Timestamp),
+    Column("fetched_at", Timestamp, nullable=False),
+    Column("description", Text),
+    Column("text", Text, nullable=False),
+    Column("paragraphs", Text, nullable=False),
+    Column("word_count", Integer, nullable=False),
+    Column("raw", Text),
+    Column("stored_at", Timestamp, nullable=False),
+    Column("replaced_at", Timestamp, nullable=False),
+)
+
+export_checkpoints = Table(
+    "export_checkpoints",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("after_seq", BigInteger, nullable=False),
+    Column("exported", BigInteger, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+VIEWS = ("canonical_articles", "duplicate_pairs", "passage_pairs", "clusters", "failures_by_site",
+         "article_paragraphs")

@@ -7,9 +7,13 @@ transaction, so the dedup index never disagrees with the articles.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import threading
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +29,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     tuple_,
     update,
 )
@@ -46,6 +51,7 @@ from newsmill.core.records import (
 from newsmill.storage import schema as t
 
 CHUNK = 500  # rows per IN-list / export page (below SQLite's variable limit)
+WRITER_LOCK_KEY = zlib.crc32(b"newsmill-store-writer")  # PostgreSQL advisory lock id
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -93,9 +99,58 @@ class SaveResult:
 class Store:
     """The SQL article store. Create with :func:`open_store`."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lock_path: Path | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._lock_path = lock_path
+        self._local = threading.local()
+        self._thread_lock = threading.RLock()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the store's writer lock (re-entrant within a thread).
+
+        Deduplicating a batch and saving it happen under this lock, so two
+        processes writing one store see each other's articles, and ``seq``
+        values become visible in commit order (an export cursor never skips
+        a row). SQLite: ``flock`` on ``<database>.lock``; PostgreSQL: a
+        session advisory lock. Both are released if the process dies.
+        """
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.depth = depth
+            return
+        with self._thread_lock, self._acquire():
+            self._local.depth = 1
+            try:
+                yield
+            finally:
+                self._local.depth = 0
+
+    @contextmanager
+    def _acquire(self) -> Iterator[None]:
+        if self.dialect == "postgresql":
+            with self._connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": WRITER_LOCK_KEY})
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": WRITER_LOCK_KEY})
+                    conn.commit()
+        elif self._lock_path is not None:
+            with open(self._lock_path, "a+b") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        else:
+            yield
 
     # -- writes ---------------------------------------------------------------
 
@@ -180,12 +235,39 @@ class Store:
         """
         for attempt in range(3):
             try:
-                with self._begin() as conn:
+                with self.exclusive(), self._begin() as conn:
                     return self._save(conn, articles, sketches, novelty or {})
-            except IntegrityError as exc:  # a concurrent writer inserted the same URL
+            except IntegrityError as exc:  # a writer without the lock inserted the same URL
                 if attempt == 2:
                     raise StorageError(f"cannot save batch: {exc.orig}") from exc
         raise AssertionError("unreachable")
+
+    def _next_seq(self, conn: Connection) -> int:
+        if self.dialect == "postgresql":
+            return int(conn.execute(text("SELECT nextval(pg_get_serial_sequence('articles', 'seq'))"))
+                       .scalar_one())
+        return int(conn.execute(select(func.coalesce(func.max(t.articles.c.seq), 0) + 1)).scalar_one())
+
+    @staticmethod
+    def _keep_revision(conn: Connection, article_id: str, now: datetime) -> None:
+        """Copy the stored version of an article to ``article_revisions``."""
+        a = t.articles
+        prev = conn.execute(select(a).where(a.c.id == article_id)).mappings().first()
+        if prev is None:
+            return
+        conn.execute(
+            sqlite.insert(t.article_revisions).on_conflict_do_nothing()
+            if conn.dialect.name == "sqlite" else
+            postgresql.insert(t.article_revisions).on_conflict_do_nothing(),
+            {
+                "article_id": prev["id"], "version": prev["version"], "content_hash": prev["content_hash"],
+                "url": prev["url"], "title": prev["title"], "authors": prev["authors"],
+                "published_at": prev["published_at"], "modified_at": prev["modified_at"],
+                "fetched_at": prev["fetched_at"], "description": prev["description"], "text": prev["text"],
+                "paragraphs": prev["paragraphs"], "word_count": prev["word_count"], "raw": prev["raw"],
+                "stored_at": prev["stored_at"], "replaced_at": now,
+            },
+        )
 
     def _save(self, conn: Connection, articles: Sequence[Article], sketches: Sequence[Sketch],
               novelty: Mapping[str, float]) -> SaveResult:
@@ -198,25 +280,35 @@ class Store:
                                        t.articles.c.version).where(t.articles.c.canonical_url.in_(part)))
             current.update({r[0]: (r[1], r[2]) for r in rows})
         written: list[str] = []
+        new_rows: list[dict[str, Any]] = []
+        touched: list[str] = []
         clusters = self._clusters(conn, articles)
         for a in articles:
             row = self._article_row(a, novelty.get(a.id))
             row["cluster_id"] = clusters[a.id]
             old = current.get(a.canonical_url)
             if old is not None and old[0] == a.content_hash:
-                conn.execute(update(t.articles).where(t.articles.c.id == a.id).values(last_seen=now))
+                touched.append(a.id)
                 unchanged += 1
                 continue
             if old is None:
-                conn.execute(insert(t.articles).values(**row, version=1, first_seen=now, last_seen=now,
-                                                       stored_at=now))
+                new_rows.append({**row, "version": 1, "first_seen": now, "last_seen": now, "stored_at": now})
                 inserted += 1
             else:
+                if new_rows:  # the same URL earlier in this batch: its insert must land first
+                    conn.execute(insert(t.articles), new_rows)
+                    new_rows = []
+                self._keep_revision(conn, a.id, now)
                 conn.execute(update(t.articles).where(t.articles.c.id == a.id)
-                             .values(**row, version=old[1] + 1, last_seen=now, stored_at=now))
+                             .values(**row, version=old[1] + 1, seq=self._next_seq(conn), last_seen=now,
+                                     stored_at=now))
                 updated += 1
             written.append(a.id)
             current[a.canonical_url] = (a.content_hash, 1 if old is None else old[1] + 1)
+        for part in _chunks(new_rows, 200):  # in batch order, so `seq` follows it
+            conn.execute(insert(t.articles), list(part))
+        for part in _chunks(touched):
+            conn.execute(update(t.articles).where(t.articles.c.id.in_(part)).values(last_seen=now))
         ids = set(written)
         for part in _chunks(sorted(ids)):
             conn.execute(delete(t.boilerplate_removals).where(t.boilerplate_removals.c.article_id.in_(part)))
@@ -261,7 +353,7 @@ class Store:
         """Drop every sketch, band and link, and every article's duplicate
         fields (the first step of a rebuild)."""
         a = t.articles
-        with self._begin() as conn:
+        with self.exclusive(), self._begin() as conn:
             for table in (t.sketch_bands, t.sketches, t.passage_links):
                 conn.execute(delete(table))
             conn.execute(update(a).values(duplicate_of=None, similarity=None, novelty=None, cluster_id=a.c.id))
@@ -271,7 +363,7 @@ class Store:
                    novelty: Mapping[str, float] | None = None) -> None:
         """Store new dedup results of already stored articles (no new version)."""
         novelty = novelty or {}
-        with self._begin() as conn:
+        with self.exclusive(), self._begin() as conn:
             clusters = self._clusters(conn, articles)
             for art in articles:
                 conn.execute(update(t.articles).where(t.articles.c.id == art.id).values(
@@ -600,6 +692,121 @@ class Store:
             "runs": runs,
         }
 
+    def revisions(self, article_id: str) -> list[dict[str, Any]]:
+        """Every stored version of an article, newest first: the current one
+        (``current: true``) and the replaced ones from ``article_revisions``."""
+        a, r = t.articles, t.article_revisions
+        with self._connect() as conn:
+            cur = conn.execute(select(a).where(a.c.id == article_id)).mappings().first()
+            old = conn.execute(select(r).where(r.c.article_id == article_id).order_by(r.c.version.desc())
+                               ).mappings().all()
+        out: list[dict[str, Any]] = []
+        for row, current in ([(cur, True)] if cur else []) + [(o, False) for o in old]:
+            out.append({
+                "article_id": article_id, "version": row["version"], "current": current,
+                "content_hash": row["content_hash"], "url": row["url"], "title": row["title"],
+                "published_at": isoformat(_utc(row["published_at"])),
+                "modified_at": isoformat(_utc(row["modified_at"])),
+                "fetched_at": isoformat(_utc(row["fetched_at"])), "text": row["text"],
+                "paragraphs": json.loads(row["paragraphs"]), "word_count": row["word_count"], "raw": row["raw"],
+                "stored_at": isoformat(_utc(row["stored_at"])),
+                "replaced_at": None if current else isoformat(_utc(row["replaced_at"])),
+            })
+        return out
+
+    # -- export checkpoints ---------------------------------------------------
+
+    def checkpoint(self, name: str) -> int:
+        """The ``seq`` a named export cursor has reached (0 if new)."""
+        c = t.export_checkpoints
+        with self._connect() as conn:
+            row = conn.execute(select(c.c.after_seq).where(c.c.name == name)).first()
+        return 0 if row is None else int(row[0])
+
+    def set_checkpoint(self, name: str, after_seq: int, exported: int) -> None:
+        """Advance a named export cursor (never backwards) after a
+        successful export of ``exported`` records."""
+        if not name or len(name) > 200:
+            raise StorageError("a checkpoint name must have 1 to 200 characters")
+        c = t.export_checkpoints
+        with self._begin() as conn:
+            row = conn.execute(select(c.c.after_seq, c.c.exported).where(c.c.name == name)).first()
+            if row is None:
+                conn.execute(insert(c).values(name=name, after_seq=after_seq, exported=exported,
+                                              updated_at=_now()))
+            else:
+                conn.execute(update(c).where(c.c.name == name).values(
+                    after_seq=max(int(row[0]), after_seq), exported=int(row[1]) + exported, updated_at=_now()))
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        c = t.export_checkpoints
+        with self._connect() as conn:
+            rows = conn.execute(select(c).order_by(c.c.name)).mappings().all()
+        return [{"name": r["name"], "after_seq": r["after_seq"], "exported": r["exported"],
+                 "updated_at": isoformat(_utc(r["updated_at"]))} for r in rows]
+
+    # -- retention --------------------------------------------------------------
+
+    def prune_log(self, before: datetime, *, dry_run: bool = False) -> dict[str, int]:
+        """Delete fetch-log rows made before ``before`` and failures last seen
+        before it (``dry_run``: only count them). Articles are never touched here."""
+        cutoff = _utc(before)
+        f, x = t.fetches, t.failures
+        if dry_run:
+            with self._connect() as conn:
+                return {"fetches": int(conn.execute(select(func.count()).select_from(f).where(f.c.at < cutoff))
+                                       .scalar_one()),
+                        "failures": int(conn.execute(select(func.count()).select_from(x)
+                                                     .where(x.c.last_at < cutoff)).scalar_one())}
+        with self._begin() as conn:
+            fetched = conn.execute(delete(f).where(f.c.at < cutoff)).rowcount
+            failed = conn.execute(delete(x).where(x.c.last_at < cutoff)).rowcount
+        return {"fetches": int(fetched or 0), "failures": int(failed or 0)}
+
+    def prune_articles(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete articles last seen before ``before`` with everything that
+        hangs on them (revisions, links, removals, sketches) and the passage
+        links that point at them. Only on explicit request. Articles that
+        duplicate a pruned one keep their ``duplicate_of`` (history)."""
+        cutoff = _utc(before)
+        a = t.articles
+        with self.exclusive(), self._begin() as conn:
+            ids = [r[0] for r in conn.execute(select(a.c.id).where(a.c.last_seen < cutoff))]
+            if dry_run:
+                return len(ids)
+            for part in _chunks(ids):
+                conn.execute(delete(t.passage_links).where(t.passage_links.c.of_article.in_(part)))
+                for table in (t.passage_links, t.boilerplate_removals, t.sketch_bands, t.sketches,
+                              t.article_revisions):
+                    conn.execute(delete(table).where(table.c.article_id.in_(part)))
+                conn.execute(delete(a).where(a.c.id.in_(part)))
+        return len(ids)
+
+    def forget_raw(self, files: Iterable[str]) -> int:
+        """Drop references to raw-archive files about to be deleted (article
+        and revision ``raw``, fetch-log ``archive``); returns articles affected."""
+        changed = 0
+        with self._begin() as conn:
+            for f in files:
+                prefix = f + "#"
+                for table, col in ((t.articles, "raw"), (t.article_revisions, "raw"), (t.fetches, "archive")):
+                    column = table.c[col]
+                    res = conn.execute(update(table).where(
+                        func.substr(column, 1, len(prefix)) == prefix).values({col: None}))
+                    if table is t.articles:
+                        changed += int(res.rowcount or 0)
+        return changed
+
+    def optimize(self) -> None:
+        """Reclaim space and refresh planner statistics."""
+        if self.dialect == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA optimize")
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif self.dialect == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
+
     # -- plumbing -------------------------------------------------------------
 
     def _connect(self) -> Any:
@@ -650,15 +857,28 @@ def open_store(url: str) -> Store:
     ``sqlite:///path/to/newsmill.db`` (the default) or
     ``postgresql://user@host/db`` (psycopg 3).
     """
+    store = open_engine(url)
+    from newsmill.storage.migrations import upgrade
+
+    with store.exclusive():
+        upgrade(store.engine)
+    return store
+
+
+def open_engine(url: str) -> Store:
+    """A store on ``url`` as it is: no schema creation or upgrade (for
+    ``newsmill db status`` and ``newsmill db upgrade``)."""
     url = normalize_url(url)
     try:
         parsed = make_url(url)
     except Exception as exc:
         raise StorageError(f"not a database URL: {url!r}") from exc
     kwargs: dict[str, Any] = {"future": True}
+    lock_path: Path | None = None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            lock_path = Path(parsed.database + ".lock")
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
@@ -668,11 +888,7 @@ def open_store(url: str) -> Store:
         raise StorageError(f"cannot open store {parsed.render_as_string(hide_password=True)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    store = Store(engine)
-    from newsmill.storage.migrations import upgrade
-
-    upgrade(store.engine)
-    return store
+    return Store(engine, lock_path)
 
 
-__all__ = ["SaveResult", "Store", "normalize_url", "open_store", "sanitize"]
+__all__ = ["SaveResult", "Store", "normalize_url", "open_engine", "open_store", "sanitize"]

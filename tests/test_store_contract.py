@@ -1,0 +1,266 @@
+"""The store's downstream contract on SQLite and PostgreSQL: migrations
+(including an in-place upgrade of a store written by newsmill's first
+schema), revisions, export checkpoints, read views and retention."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, create_engine, insert, select
+from sqlalchemy import text as sql
+
+from newsmill.core.errors import StorageError
+from newsmill.core.records import Failure, FetchOutcome, FetchStatus, PassageLink
+from newsmill.flows.cli import main as cli
+from newsmill.flows.pipeline import prune
+from newsmill.storage import RawArchive, Store, open_store
+from newsmill.storage import schema as t
+from newsmill.storage.migrations import current_revision, head_revision, upgrade
+from newsmill.storage.store import open_engine
+from tests.test_storage import REF, T0, art, count, raw
+
+FIXTURE_V1 = Path(__file__).parent / "fixtures" / "store-v1.sqlite.gz"
+V1_TABLES = ("schema_info", "articles", "passage_links", "boilerplate_removals", "fetches", "failures",
+             "source_state", "runs", "sketches", "sketch_bands")
+
+
+def rows(store: Store, query: str) -> list[tuple[object, ...]]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sql(query))]
+
+
+# --- migrations ------------------------------------------------------------------
+
+def test_schema_module_matches_the_migrations(store: Store) -> None:
+    """``schema.py`` (what the code uses) and the Alembic revisions (what
+    stores get) describe the same tables, columns and indexes."""
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), t.metadata)
+    assert diff == []
+    assert current_revision(store.engine) == head_revision()
+    assert store.get_info("version") == str(t.SCHEMA_VERSION)
+
+
+def _v1_fixture(tmp_path: Path) -> Path:
+    """The SQLite store written by newsmill's first schema (before Alembic):
+    5 articles imported from the sample site, one of them a duplicate."""
+    db = tmp_path / "v1" / "newsmill.db"
+    db.parent.mkdir()
+    with gzip.open(FIXTURE_V1, "rb") as src, db.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return db
+
+
+def _load_v1(store_url: str, tmp_path: Path) -> dict[str, int]:
+    """Make ``store_url`` a first-schema store holding the fixture's rows."""
+    source = create_engine(f"sqlite:///{_v1_fixture(tmp_path)}")
+    meta = MetaData()
+    meta.reflect(source)
+    target = open_engine(store_url).engine  # (creates the SQLite file's folder)
+    upgrade(target, "0001")
+    counts: dict[str, int] = {}
+    with source.connect() as src, target.begin() as dst:
+        dst.execute(sql("DROP TABLE alembic_version"))  # first-schema stores had none
+        dst.execute(sql("DELETE FROM schema_info"))
+        for name in V1_TABLES:
+            data = [dict(r._mapping) for r in src.execute(select(meta.tables[name]))]
+            counts[name] = len(data)
+            if data:
+                dst.execute(insert(t.metadata.tables[name]), data)
+        if target.dialect.name == "postgresql":  # keep serial columns ahead of the copied ids
+            for table, col in (("articles", "seq"), ("fetches", "id"), ("failures", "id")):
+                dst.execute(sql(f"SELECT setval(pg_get_serial_sequence('{table}', '{col}'), "
+                                f"(SELECT COALESCE(MAX({col}), 1) FROM {table}))"))
+    source.dispose()
+    target.dispose()
+    return counts
+
+
+def test_first_schema_store_upgrades_in_place(store_url: str, tmp_path: Path) -> None:
+    counts = _load_v1(store_url, tmp_path)
+    assert counts["articles"] == 5 and counts["sketches"] > 0 and counts["passage_links"] > 0
+    engine_only = open_engine(store_url)
+    assert current_revision(engine_only.engine) == "legacy-0001"
+    engine_only.close()
+    before = None
+    store = open_store(store_url)
+    try:
+        assert current_revision(store.engine) == head_revision()
+        assert store.get_info("version") == str(t.SCHEMA_VERSION)
+        for name, n in counts.items():
+            if name != "schema_info":
+                assert count(store, name) == n, name
+        records = list(store.articles(include_duplicates=True))
+        assert len(records) == 5 and sum(1 for r in records if r["duplicate_of"]) == 1
+        before = {r["id"]: r["text"] for r in records}
+        # the upgraded store works: a changed article becomes revision 2, the old text is kept
+        first = records[0]
+        from newsmill.core.records import Article, SourceRef
+
+        changed = Article(url=first["url"], canonical_url=first["canonical_url"], site=first["site"],
+                          text=first["text"] + "\n\nA correction was appended to this story later on.",
+                          paragraphs=[*first["paragraphs"], "A correction was appended to this story later on."],
+                          source=SourceRef(**first["source"]), fetched_at=T0)
+        assert store.save_batch([changed], []).updated == 1
+        versions = store.revisions(first["id"])
+        assert [v["version"] for v in versions] == [2, 1] and versions[1]["text"] == before[first["id"]]
+        assert rows(store, "SELECT COUNT(*) FROM canonical_articles") == [(4,)]
+    finally:
+        store.close()
+
+
+def test_sqlite_fixture_opened_directly(tmp_path: Path) -> None:
+    """The fixture file itself, as an operator would have it on disk."""
+    db = _v1_fixture(tmp_path)
+    os.environ["NEWSMILL_DATABASE_URL"] = f"sqlite:///{db}"
+    try:
+        assert cli(["db", "status"]) == 0
+        assert cli(["db", "upgrade"]) == 0
+        assert cli(["db", "upgrade"]) == 0  # idempotent
+    finally:
+        del os.environ["NEWSMILL_DATABASE_URL"]
+    store = open_engine(f"sqlite:///{db}")
+    try:
+        assert current_revision(store.engine) == head_revision()
+        assert count(store, "articles") == 5
+    finally:
+        store.close()
+
+
+def test_a_store_from_a_newer_newsmill_is_refused(store_url: str) -> None:
+    store = open_store(store_url)
+    with store.engine.begin() as conn:
+        conn.execute(sql("UPDATE alembic_version SET version_num = '9999'"))
+    store.close()
+    with pytest.raises(StorageError, match="newer version"):
+        open_store(store_url)
+
+
+# --- revisions and cursors ---------------------------------------------------------
+
+def test_changed_content_makes_a_revision_and_moves_to_the_end(store: Store) -> None:
+    store.save_batch([art(1), art(2), art(3)], [])
+    seqs = {r["id"]: r["seq"] for r in store.articles()}
+    changed = art(1, text="A rewritten body for the first article, now with other words in it.")
+    assert store.save_batch([changed], []).updated == 1
+    assert store.save_batch([changed], []).unchanged == 1  # the same content again: nothing new
+    assert count(store, "article_revisions") == 1
+    now = {r["id"]: r for r in store.articles()}
+    assert now[changed.id]["version"] == 2 and now[changed.id]["seq"] > max(seqs.values())
+    assert [r["id"] for r in store.articles(after_seq=max(seqs.values()))] == [changed.id]
+    history = store.revisions(changed.id)
+    assert [(h["version"], h["current"]) for h in history] == [(2, True), (1, False)]
+    assert history[1]["text"] == art(1).text and history[1]["replaced_at"] is not None
+
+
+def test_export_checkpoint_pulls_only_what_is_new(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "home"
+    store = open_store(f"sqlite:///{home / 'data' / 'newsmill.db'}")
+    store.save_batch([art(1), art(2), art(3)], [])
+
+    def export(name: str = "downstream") -> list[dict[str, object]]:
+        out = tmp_path / "out.jsonl"
+        assert cli(["--home", str(home), "export", "--checkpoint", name, "--out", str(out)]) == 0
+        return [json.loads(line) for line in out.read_text().splitlines()]
+
+    assert len(export()) == 3
+    assert export() == []  # nothing new
+    store.save_batch([art(4), art(1, text="Article one was corrected with a new body of several words.")], [])
+    second = export()
+    assert sorted(r["id"] for r in second) == sorted([art(4).id, art(1).id])  # new and changed
+    assert next(r for r in second if r["id"] == art(1).id)["version"] == 2
+    assert len(export("another")) == 4  # cursors are independent
+    assert [c["name"] for c in store.checkpoints()] == ["another", "downstream"]
+    assert store.checkpoints()[1]["exported"] == 5
+    store.close()
+
+
+def test_failed_export_does_not_advance_the_checkpoint(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    store = open_store(f"sqlite:///{home / 'data' / 'newsmill.db'}")
+    store.save_batch([art(1)], [])
+    bad_out = tmp_path / "missing-dir" / "x.jsonl"
+    assert cli(["--home", str(home), "export", "--checkpoint", "c", "--out", str(bad_out)]) == 2
+    assert store.checkpoint("c") == 0
+    good_out = tmp_path / "x.jsonl"
+    assert cli(["--home", str(home), "export", "--checkpoint", "c", "--out", str(good_out)]) == 0
+    assert store.checkpoint("c") == next(store.articles())["seq"]
+    store.close()
+
+
+# --- read views ------------------------------------------------------------------------
+
+def test_read_views(store: Store) -> None:
+    a = art(1, text="First paragraph of the original story.\n\nSecond paragraph, shared with a copy.")
+    b = art(2, duplicate_of=a.id, similarity=0.9, duplicate_passages=[PassageLink(1, a.id, 1, 0.97)])
+    store.save_batch([a, b, art(3)], [])
+    store.record_failures([
+        Failure(url="https://x.example/404", stage="fetch", status="http_error", reason="HTTP 404", at=T0,
+                site="x.example"),
+        Failure(url="https://x.example/500", stage="fetch", status="http_error", reason="HTTP 500", at=T0,
+                site="x.example"),
+    ])
+    assert {r[0] for r in rows(store, "SELECT id FROM canonical_articles")} == {a.id, art(3).id}
+    assert rows(store, "SELECT article_id, duplicate_of, original_url, similarity FROM duplicate_pairs") == [
+        (b.id, a.id, a.url, 0.9)]
+    assert rows(store, "SELECT article_id, paragraph, of_article, of_url, of_paragraph FROM passage_pairs") == [
+        (b.id, 1, a.id, a.url, 1)]
+    assert rows(store, "SELECT cluster_id, members FROM clusters") == [(a.id, 2)]
+    assert rows(store, "SELECT site, stage, status, failures FROM failures_by_site") == [
+        ("x.example", "fetch", "http_error", 2)]
+    paragraphs = rows(store, f"SELECT position, text FROM article_paragraphs WHERE article_id = '{a.id}' "
+                             "ORDER BY position")
+    assert paragraphs == [(0, "First paragraph of the original story."),
+                          (1, "Second paragraph, shared with a copy.")]
+
+
+# --- retention ------------------------------------------------------------------------
+
+def test_prune_old_raw_files_and_fetch_log_but_not_articles(store: Store, tmp_path: Path) -> None:
+    archive = RawArchive(tmp_path / "raw")
+    with archive.open_writer("old-run") as w:
+        old_loc = w.write(raw(b"<html><p>old</p></html>"))
+    with archive.open_writer("new-run") as w:
+        w.write(raw(b"<html><p>new</p></html>"))
+    old_file = archive.root / old_loc.path
+    month_ago = (datetime.now(UTC) - timedelta(days=40)).timestamp()
+    os.utime(old_file, (month_ago, month_ago))
+    old = art(1, raw=old_loc)
+    store.save_batch([old, art(2)], [])
+    store.record_fetches([
+        FetchOutcome(url="https://x.example/1", status=FetchStatus.OK, source=REF, site="x.example",
+                     at=datetime.now(UTC) - timedelta(days=40), archive=old_loc),
+        FetchOutcome(url="https://x.example/2", status=FetchStatus.OK, source=REF, site="x.example"),
+    ])
+    cutoff = datetime.now(UTC) - timedelta(days=30)
+    dry = prune(store, archive.root, cutoff, dry_run=True)
+    assert (dry["raw_files"], dry["fetches"], dry["articles"]) == (1, 1, 0) and old_file.exists()
+    done = prune(store, archive.root, cutoff)
+    assert done["raw_files"] == 1 and done["raw_bytes"] > 0 and done["fetches"] == 1
+    assert not old_file.exists() and len(archive.files()) == 1
+    assert count(store, "articles") == 2 and count(store, "fetches") == 1
+    assert next(r for r in store.articles() if r["id"] == old.id)["raw"] is None  # no dangling reference
+    assert prune(store, archive.root, cutoff) == {"raw_files": 0, "raw_bytes": 0, "articles": 0,
+                                                  "fetches": 0, "failures": 0}
+
+
+def test_prune_articles_only_when_asked(store: Store, tmp_path: Path) -> None:
+    a = art(1, text="An original paragraph that a later copy shares with it, word for word here.")
+    b = art(2, duplicate_passages=[PassageLink(0, a.id, 0, 1.0)])
+    store.save_batch([a], [])
+    with store.engine.begin() as conn:
+        conn.execute(sql("UPDATE articles SET last_seen = :t"), {"t": datetime.now(UTC) - timedelta(days=400)})
+    store.save_batch([b], [])
+    cutoff = datetime.now(UTC) - timedelta(days=365)
+    assert prune(store, tmp_path / "raw", cutoff)["articles"] == 0 and count(store, "articles") == 2
+    assert prune(store, tmp_path / "raw", cutoff, articles=True)["articles"] == 1
+    assert [r["id"] for r in store.articles()] == [b.id]
+    assert count(store, "passage_links") == 0 and count(store, "boilerplate_removals") == 1
