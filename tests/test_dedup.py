@@ -158,3 +158,56 @@ def test_earliest_compares_instants_not_offsets() -> None:
     Deduplicator(MemorySketchIndex()).run([late, early])
     assert [p.of_article for p in late.duplicate_passages] == [early.id]
     assert early.duplicate_passages == []
+
+
+def test_exact_copy_found_by_content_key() -> None:
+    a = article("a", [text(1), text(2)], hours=0)
+    b = article("b", [text(1).upper(), text(2) + "!"], hours=1)  # same text once normalized
+    result = Deduplicator(MemorySketchIndex()).run([a, b])
+    assert b.duplicate_of == a.id and b.similarity == 1.0
+    assert result.stats.counts["exact_duplicate_articles"] == 1
+    article_sketches = [s for s in result.sketches if s.kind == "article"]
+    assert article_sketches[0].bands[-1] == article_sketches[1].bands[-1]  # the shared content key
+
+
+def test_window_limits_history() -> None:
+    index = MemorySketchIndex()
+    old = article("old", [text(1), text(2)], hours=0)
+    index.add(Deduplicator(index).run([old]).sketches)
+    near = article("near", [text(1), text(2)], hours=24 * 5)
+    far = article("far", [text(1), text(2)], hours=24 * 40)
+    Deduplicator(index, window=timedelta(days=30)).run([near])
+    Deduplicator(index, window=timedelta(days=30)).run([far])
+    assert near.duplicate_of == old.id
+    assert far.duplicate_of is None and not far.duplicate_passages
+    Deduplicator(index).run([far])  # no window: all of history
+    assert far.duplicate_of == old.id
+    with pytest.raises(DedupError, match="window must be positive"):
+        Deduplicator(index, window=timedelta(0))
+
+
+def test_late_arriving_original_yields_relinks_not_a_backward_link() -> None:
+    index = MemorySketchIndex()
+    later = article("later", [text(1), text(2), text(3)], hours=10)
+    index.add(Deduplicator(index).run([later]).sketches)
+    original = article("original", [text(1), text(2), text(4)], hours=0)  # published earlier, fetched now
+    result = Deduplicator(index).run([original])
+    assert original.duplicate_of is None and not original.duplicate_passages
+    relinks = {(r.article, r.paragraph, r.of_article, r.of_paragraph) for r in result.relinks}
+    assert relinks == {(later.id, 0, original.id, 0), (later.id, 1, original.id, 1)}
+    # article level: 2 of 3 paragraphs shared is below the 0.8 article threshold
+    assert all(r.of_order_key < "9" and r.similarity == 1.0 for r in result.relinks)
+    with_article = article("original2", [text(1), text(2), text(3)], hours=-1)
+    result = Deduplicator(index).run([with_article])
+    assert (later.id, -1, with_article.id, -1) in {(r.article, r.paragraph, r.of_article, r.of_paragraph)
+                                                   for r in result.relinks}
+
+
+def test_token_hash_equals_text_hash_and_article_tokens_equal_joined_paragraphs() -> None:
+    from newsmill.dedup.normalize import text_hash, tokens_hash
+
+    samples = ["USD 504.61 ▲ Курс, ВАЛЮТ!", "ﬁrst\u00a0 Ｆｕｌｌ\tline\u2003end", "中文 新闻。 第二段", "", "a\x1cb"]
+    for s in samples:
+        assert tokens_hash(words(s)) == text_hash(s)
+    paragraphs = ["Первый абзац, с цифрами 2025.", "Second\u00a0paragraph — with dashes", "Üçüncü paragraf."]
+    assert [w for p in paragraphs for w in words(p)] == words("\n\n".join(paragraphs))

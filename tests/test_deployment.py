@@ -136,7 +136,8 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
 
     deployments = stack.post("/deployments/filter", {})
     by_name = {d["name"]: d for d in deployments}
-    assert {"sample", "ingest-central-asia", "import-files", "reprocess"} <= set(by_name)
+    assert {"sample", "ingest-central-asia", "import-files", "reprocess", "maintenance"} <= set(by_name)
+    assert by_name["maintenance"]["schedules"][0]["schedule"]["cron"] == "30 3 * * *"
     sample = by_name["sample"]
     assert sample["work_pool_name"] == "newsmill"
     assert sample["schedules"][0]["schedule"]["cron"] == "0 * * * *"
@@ -188,3 +189,18 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
     assert "failures" in keys  # the sample site has a 404 and a non-article page
     (REPO / "test-artifacts").mkdir(exist_ok=True)
     (REPO / "test-artifacts" / "deploy-run.json").write_text(json.dumps(flow_run, indent=2, default=str))
+
+    # The maintenance deployment runs on the same worker and store.
+    maint = stack.post(f"/deployments/{by_name['maintenance']['id']}/create_flow_run",
+                       {"parameters": {"prune_older_than_days": 3650}})
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        state = stack.get(f"/flow_runs/{maint['id']}")["state"]["type"]
+        if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            break
+        time.sleep(2)
+    assert state == "COMPLETED", f"maintenance ended {state}\nworker:\n{stack.log('worker')}"
+    assert stack.get(f"/flow_runs/{maint['id']}")["name"].startswith("maintenance-")
+    artifacts = stack.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [maint["id"]]}}})
+    summary = {a["key"]: a for a in artifacts}["maintenance-report"]["data"]
+    assert "| optimize database | done |" in summary and "raw_files: 0" in summary, summary

@@ -239,3 +239,94 @@ def test_learned_site_templates(store: Store) -> None:
     article = extract_documents([doc], settings).articles[0]
     assert signature not in article.text
     assert ("site.template", signature) in [(r.rule, r.text) for r in article.boilerplate_removed]
+
+
+def _state(store: Store) -> list[tuple[object, ...]]:
+    return sorted((r["id"], r["duplicate_of"], r["cluster_id"], r["novelty"],
+                   tuple((p["paragraph"], p["of_article"], p["of_paragraph"]) for p in r["duplicate_passages"]))
+                  for r in store.articles(include_duplicates=True))
+
+
+def test_late_original_relinks_stored_copies_as_if_in_order(store_url: str, tmp_path: Path) -> None:
+    """An original published first but fetched last becomes the original of
+    the stored copies: the store ends as if the articles had come in order."""
+    from newsmill.flows.pipeline import dedup_and_store
+    from newsmill.flows.report import RunReport
+
+    shared = "The ministry said the new ferry line will carry containers across the lake from next spring on."
+    body = "\n\n".join([
+        "A long opening paragraph about the ferry line and its timetable for the coming season here.",
+        shared,
+        "The closing paragraph quotes the port director on the number of trucks in the queue today."])
+
+    def three() -> list[Article]:  # copies C (2 h after) and B (1 h after) of original A
+        a = art(1, text=body, published_at=T0)
+        b = art(2, text=body, published_at=T0 + timedelta(hours=1))
+        c = art(3, text=body.replace("today.", "this week."), published_at=T0 + timedelta(hours=2))
+        d = art(4, text=f"A different story about the school budget and the new teachers in town.\n\n{shared}",
+                published_at=T0 + timedelta(hours=3))
+        return [a, b, c, d]
+
+    in_order = open_store(store_url)
+    dedup_and_store(three(), in_order, RunReport("t"))
+    expected = _state(in_order)
+    in_order.engine.dispose()
+    with in_order.engine.begin() as conn:  # the same database serves the late-arrival run
+        for table in ("passage_links", "sketch_bands", "sketches", "boilerplate_removals", "article_revisions",
+                      "articles"):
+            conn.execute(sql(f"DELETE FROM {table}"))
+
+    store = open_store(store_url)
+    a, b, c, d = three()
+    report = RunReport("t")
+    dedup_and_store([c, d], store, report)
+    dedup_and_store([b], store, report)
+    seq_before = {r["id"]: r["seq"] for r in store.articles(include_duplicates=True)}
+    report = RunReport("t")
+    dedup_and_store([a], store, report)
+    assert report.relinked == 3  # B and C as articles, D's shared passage
+    assert _state(store) == expected
+    rows = {r["id"]: r for r in store.articles(include_duplicates=True)}
+    assert rows[b.id]["duplicate_of"] == a.id and rows[c.id]["duplicate_of"] == a.id
+    assert {rows[x]["cluster_id"] for x in (a.id, b.id, c.id)} == {a.id}
+    assert rows[d.id]["duplicate_passages"] == [
+        {"paragraph": 1, "of_article": a.id, "of_paragraph": 1, "similarity": 1.0}]
+    assert all(rows[x]["seq"] > max(seq_before.values()) for x in (b.id, c.id, d.id))
+    assert all(rows[x]["version"] == 1 for x in rows)
+    dedup_and_store(three(), store, report)  # re-running changes nothing
+    assert _state(store) == expected
+
+
+def test_templates_recurring_in_one_batch_are_cleaned_not_linked(store: Store) -> None:
+    from newsmill.core.settings import DedupSettings
+    from newsmill.flows.pipeline import dedup_and_store
+    from newsmill.flows.report import RunReport
+
+    signature = "Earlier, The Example Herald reported on the latest developments in the region and beyond."
+    openings = ["The ferry line across the lake will run twice a day from next spring, its operator said.",
+                "Teachers in the northern district got a raise after the city council passed its budget.",
+                "Engineers finished the second turbine of the river dam three months ahead of schedule.",
+                "Apple growers expect a record harvest as orchards recover from last year's late frost.",
+                "Young players from six countries met at the chess forum held in the old museum hall."]
+    arts = [art(i, text=f"{opening}\n\n{signature}") for i, opening in enumerate(openings)]
+    settings = DedupSettings(template_min_articles=5)
+    dedup_and_store(arts, store, RunReport("t"), settings)
+    rows = store.articles(include_duplicates=True)
+    assert all(signature not in r["text"] and not r["duplicate_passages"] for r in rows)
+    assert all(("site.template", signature) in [(x["rule"], x["text"]) for x in r["boilerplate_removed"]]
+               for r in rows)
+    assert store.site_templates("x.example", 5) == [(signature, 5)]  # still learned, from the removals
+    one = art(9, text=f"A later story with its own words about the metro station and its mayor.\n\n{signature}")
+    dedup_and_store([one], store, RunReport("t"), settings)
+    (row,) = [r for r in store.articles(include_duplicates=True) if r["id"] == one.id]
+    assert signature not in row["text"] and not row["duplicate_passages"]
+    others = ["Truck queues at the border crossing grew to nine kilometres before the customs post reopened.",
+              "Hotel owners on the southern shore report that tourist bookings doubled over the summer.",
+              "The metro will add four stations to its eastern line, the mayor told reporters on Monday.",
+              "Farmers along the canal asked the water agency to repair the pipeline before the season."]
+    few = [art(20 + i, text=f"{opening}\n\nA line that four stories share is not yet a template of this site at all.")
+           for i, opening in enumerate(others)]
+    dedup_and_store(few, store, RunReport("t"), settings)
+    kept = [r for r in store.articles(include_duplicates=True) if r["id"] in {a.id for a in few}]
+    assert all("four stories share" in r["text"] for r in kept)
+    assert sum(len(r["duplicate_passages"]) for r in kept) == 3

@@ -8,6 +8,7 @@ can be tested and benchmarked alone. Times are timezone-aware UTC
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -163,6 +164,32 @@ class DuplicateLink:
 
     article: str
     of_article: str
+    similarity: float
+
+
+def novelty_of(paragraphs: Sequence[str], linked: Iterable[int]) -> float:
+    """1 - the share of words in ``paragraphs`` that sit in the ``linked``
+    (duplicate) paragraphs: 1.0 is all new, 0.0 all recycled."""
+    total = sum(len(p.split()) for p in paragraphs)
+    if total == 0:
+        return 1.0
+    recycled = sum(len(paragraphs[i].split()) for i in set(linked) if 0 <= i < len(paragraphs))
+    return round(1.0 - recycled / total, 4)
+
+
+@dataclass(frozen=True, slots=True)
+class Relink:
+    """A stored, later copy found to duplicate an article that arrived after
+    it but was published earlier: the stored copy's link (its
+    ``duplicate_of`` when ``paragraph`` is -1, else the passage link of that
+    paragraph) should point at ``of_article`` (``of_paragraph``) when that is
+    earlier than what it points at now."""
+
+    article: str
+    paragraph: int
+    of_article: str
+    of_paragraph: int
+    of_order_key: str
     similarity: float
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,50 @@ class Paths:
             raw_dir, data_dir = cwd / "raw", cwd / "data"
         url = os.environ.get("NEWSMILL_DATABASE_URL") or f"sqlite:///{data_dir / 'newsmill.db'}"
         return cls(raw_dir=raw_dir, data_dir=data_dir, database_url=url)
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """Dedup policy (not sketch parameters, which live in
+    :class:`newsmill.dedup.SketchParams` and are stored with the index).
+
+    ``window_days``: compare a new article only with copies published within
+    that many days of it (0: all of history). ``template_min_articles``: a
+    paragraph found word for word in that many distinct articles of one
+    site is a site template: the cleaner removes it, and it is not reported
+    as a duplicate passage. Environment: ``NEWSMILL_DEDUP_WINDOW_DAYS``,
+    ``NEWSMILL_TEMPLATE_MIN_ARTICLES``.
+    """
+
+    window_days: float = 0.0
+    template_min_articles: int = 5
+
+    def __post_init__(self) -> None:
+        if self.window_days < 0:
+            raise ConfigError(f"dedup window_days must be >= 0 (0: all history), got {self.window_days}")
+        if self.template_min_articles < 2:
+            raise ConfigError(f"template_min_articles must be >= 2, got {self.template_min_articles}")
+
+    @property
+    def window(self) -> timedelta | None:
+        return timedelta(days=self.window_days) if self.window_days else None
+
+    @classmethod
+    def from_env(cls) -> DedupSettings:
+        def number(name: str, default: float) -> float:
+            raw = os.environ.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+        minimum = number("NEWSMILL_TEMPLATE_MIN_ARTICLES", cls.template_min_articles)
+        if minimum != int(minimum):
+            raise ConfigError(f"NEWSMILL_TEMPLATE_MIN_ARTICLES must be a whole number, got {minimum}")
+        return cls(window_days=number("NEWSMILL_DEDUP_WINDOW_DAYS", cls.window_days),
+                   template_min_articles=int(minimum))
 
 
 @dataclass(frozen=True)

@@ -2,40 +2,58 @@
 
 For every article (oldest first): an article sketch over its whole text and
 one sketch per paragraph (MinHash for paragraphs of ``min_words`` or more,
-an exact hash for shorter ones, nothing below ``min_exact_words``). LSH
-candidates from the persistent index and from the earlier articles of the
-batch are verified by exact Jaccard over shingle hashes before they become
-links, and links always point at the earliest matching copy.
+an exact hash for shorter ones, nothing below ``min_exact_words``). The
+article sketch is also indexed under the hash of its normalized text, so an
+identical copy is found by one exact key (the exact layer; canonical URLs
+are the store's upsert key). LSH candidates from the persistent index and
+from the earlier articles of the batch are verified by exact Jaccard over
+shingle hashes before they become links.
+
+Links always point at the earliest matching copy. When an article arrives
+after stored copies that were published later, it becomes their original:
+the result carries :class:`Relink` records for those stored copies, which
+the store applies in the same transaction. With a ``window``, only copies
+published within that time before an article are compared.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from newsmill.core.errors import DedupError
 from newsmill.core.interfaces import SketchIndex
 from newsmill.core.records import (
     Article,
     DuplicateLink,
     PassageLink,
+    Relink,
     Sketch,
     SketchRef,
+    novelty_of,
 )
 from newsmill.core.stats import StepStats
 from newsmill.dedup.index import MemorySketchIndex
-from newsmill.dedup.minhash import SketchParams, band_keys, exact_key, signatures
-from newsmill.dedup.normalize import U32, jaccard, shingle_hashes, text_hash, words
+from newsmill.dedup.minhash import SketchParams, band_keys, band_keys_many, exact_key, signatures
+from newsmill.dedup.normalize import U32, jaccard, shingle_hashes, tokens_hash, words
+
+
+def _instant(when: datetime) -> str:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"{when.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}"
 
 
 def order_key(article: Article) -> str:
     """Oldest first: published time (else fetched time), then canonical URL."""
-    when = article.published_at or article.fetched_at
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return f"{when.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}|{article.canonical_url}"
+    return f"{_instant(article.published_at or article.fetched_at)}|{article.canonical_url}"
+
+
+def _order_time(key: str) -> datetime:
+    return datetime.strptime(key.split("|", 1)[0], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
 
 
 @dataclass
@@ -44,6 +62,7 @@ class DedupResult:
     sketches: list[Sketch] = field(default_factory=list)
     links: list[DuplicateLink] = field(default_factory=list)
     novelty: dict[str, float] = field(default_factory=dict)
+    relinks: list[Relink] = field(default_factory=list)
     stats: StepStats = field(default_factory=lambda: StepStats("dedup"))
 
 
@@ -53,6 +72,7 @@ class _Item:
     shingles: U32
     bands: list[int]
     exact: bool
+    content_key: int | None = None
 
 
 def _encode(shingles: U32) -> bytes:
@@ -71,9 +91,13 @@ class Deduplicator:
     the index ahead of or behind the store.
     """
 
-    def __init__(self, index: SketchIndex, params: SketchParams | None = None) -> None:
+    def __init__(self, index: SketchIndex, params: SketchParams | None = None, *,
+                 window: timedelta | None = None) -> None:
+        if window is not None and window <= timedelta(0):
+            raise DedupError(f"window must be positive (or None for all history), got {window}")
         self.index = index
         self.params = params or SketchParams()
+        self.window = window
 
     def sketch(self, article: Article) -> list[_Item]:
         """The article sketch and the paragraph sketches of one article."""
@@ -82,34 +106,43 @@ class Deduplicator:
         aid = article.id
         items: list[_Item] = []
         minhash_sets: list[U32] = []
-        minhash_items: list[tuple[_Item, str]] = []
-        all_tokens = words(article.text)
-        art = _Item(SketchRef("article", aid, -1, key), shingle_hashes(all_tokens, p.shingle_size), [], False)
+        minhash_items: list[tuple[_Item, str]] = []  # the article first, then its MinHash passages
+        para_tokens = [words(para) for para in article.paragraphs]
+        if "\n\n".join(article.paragraphs) == article.text:  # the usual case: normalize once
+            all_tokens = [w for tokens in para_tokens for w in tokens]
+        else:
+            all_tokens = words(article.text)
+        art = _Item(SketchRef("article", aid, -1, key), shingle_hashes(all_tokens, p.shingle_size), [], False,
+                    exact_key(tokens_hash(all_tokens)))
         items.append(art)
         minhash_sets.append(art.shingles)
         minhash_items.append((art, "article"))
-        for i, para in enumerate(article.paragraphs):
-            tokens = words(para)
+        for i, tokens in enumerate(para_tokens):
             if len(tokens) >= p.min_words:
                 item = _Item(SketchRef("passage", aid, i, key), shingle_hashes(tokens, p.shingle_size), [], False)
                 minhash_sets.append(item.shingles)
                 minhash_items.append((item, "passage"))
             elif len(tokens) >= p.min_exact_words:
-                h = text_hash(para)
+                h = tokens_hash(tokens)
                 item = _Item(SketchRef("passage", aid, i, key), np.array([h & 0xFFFFFFFF, h >> 32],
                              dtype=np.uint32), [exact_key(h)], True)
             else:
                 continue
             items.append(item)
         sigs = signatures(minhash_sets, p)
-        for (item, kind), sig in zip(minhash_items, sigs, strict=True):
-            b, r = p.bands_rows(kind)
-            item.bands = band_keys(sig, b, r)
+        art.bands = band_keys(sigs[0], *p.bands_rows("article"))
+        if len(minhash_items) > 1:
+            keys = band_keys_many(sigs[1:], *p.bands_rows("passage")).tolist()
+            for (item, _), item_keys in zip(minhash_items[1:], keys, strict=True):
+                item.bands = item_keys
+        if art.content_key is not None:
+            art.bands.append(art.content_key)
         return items
 
     def run(self, articles: Sequence[Article]) -> DedupResult:
         p = self.params
         batch = sorted(articles, key=order_key)
+        batch_ids = {a.id for a in batch}
         result = DedupResult(articles=list(articles))
         overlay = MemorySketchIndex()
         planned = [(a, self.sketch(a)) for a in batch]
@@ -124,7 +157,10 @@ class Deduplicator:
             article.duplicate_of, article.similarity = None, None
             article.duplicate_passages = []
             for item in items:
-                best = self._best_match(item, stored, stored_shingles, overlay, article.id)
+                best, later = self._match(item, stored, stored_shingles, overlay, batch_ids)
+                for ref, sim in later:
+                    result.relinks.append(Relink(ref.article_id, ref.paragraph, article.id, item.ref.paragraph,
+                                                 item.ref.order_key, round(sim, 4)))
                 if best is None:
                     continue
                 ref, sim = best
@@ -132,6 +168,8 @@ class Deduplicator:
                     article.duplicate_of, article.similarity = ref.article_id, round(sim, 4)
                     result.links.append(DuplicateLink(article.id, ref.article_id, round(sim, 4)))
                     result.stats.add("duplicate_articles")
+                    if sim == 1.0:
+                        result.stats.add("exact_duplicate_articles")
                 else:
                     article.duplicate_passages.append(
                         PassageLink(item.ref.paragraph, ref.article_id, ref.paragraph, round(sim, 4)))
@@ -145,18 +183,23 @@ class Deduplicator:
             result.sketches.extend(sketches)
             result.novelty[article.id] = self._novelty(article)
             result.stats.add("articles")
+        if result.relinks:
+            result.stats.add("later_copies_found", len({(r.article, r.paragraph) for r in result.relinks}))
         return result
 
-    def _best_match(
+    def _match(
         self,
         item: _Item,
         stored: dict[str, dict[int, list[SketchRef]]],
         stored_shingles: dict[SketchRef, U32],
         overlay: MemorySketchIndex,
-        own_id: str,
-    ) -> tuple[SketchRef, float] | None:
-        """The earliest verified match of one sketch (ties: most similar)."""
+        batch_ids: set[str],
+    ) -> tuple[tuple[SketchRef, float] | None, list[tuple[SketchRef, float]]]:
+        """The earliest verified older match of one sketch (ties: most
+        similar), and the verified matches among stored later copies."""
         kind = item.ref.kind
+        own = item.ref.order_key
+        lo, hi = self._window_bounds(own)
         candidates: set[SketchRef] = set()
         for key in item.bands:
             candidates.update(stored[kind].get(key, ()))
@@ -170,28 +213,41 @@ class Deduplicator:
         else:
             threshold = self.params.passage_threshold
         best: tuple[SketchRef, float] | None = None
+        later: list[tuple[SketchRef, float]] = []
         for ref in candidates:
-            if ref.article_id == own_id:
+            if ref.article_id == item.ref.article_id or ref.order_key == own:
+                continue
+            older = ref.order_key < own
+            if older and lo is not None and ref.order_key < lo:
+                continue
+            if not older and (ref in local_refs or ref.article_id in batch_ids
+                              or (hi is not None and ref.order_key > hi)):
                 continue
             other = local_shingles[ref] if ref in local_shingles else stored_shingles.get(ref)
             if other is None:
                 continue
             sim = self._similarity(item, other)
-            if sim >= threshold and (best is None or (ref.order_key, -sim) < (best[0].order_key, -best[1])):
+            if sim < threshold:
+                continue
+            if not older:
+                later.append((ref, sim))
+            elif best is None or (ref.order_key, -sim) < (best[0].order_key, -best[1]):
                 best = (ref, sim)
-        return best
+        return best, later
+
+    def _window_bounds(self, own: str) -> tuple[str | None, str | None]:
+        """Order keys bounding the comparison window around ``own``."""
+        if self.window is None:
+            return None, None
+        when = _order_time(own)
+        return _instant(when - self.window), _instant(when + self.window) + "|\uffff"
 
     @staticmethod
     def _similarity(item: _Item, other: U32) -> float:
-        if item.exact:
-            return 1.0 if np.array_equal(other, item.shingles) else 0.0
-        return jaccard(item.shingles, other)
+        if np.array_equal(other, item.shingles):  # exact copies need no Jaccard
+            return 1.0
+        return 0.0 if item.exact else jaccard(item.shingles, other)
 
     @staticmethod
     def _novelty(article: Article) -> float:
-        total = sum(len(p.split()) for p in article.paragraphs)
-        if total == 0:
-            return 1.0
-        linked = {link.paragraph for link in article.duplicate_passages}
-        recycled = sum(len(article.paragraphs[i].split()) for i in linked if i < len(article.paragraphs))
-        return round(1.0 - recycled / total, 4)
+        return novelty_of(article.paragraphs, (link.paragraph for link in article.duplicate_passages))

@@ -137,6 +137,18 @@ def band_keys(sig: npt.NDArray[np.uint32], bands: int, rows: int) -> list[int]:
     return [int(k) for k in keys.view(np.int64)]
 
 
+def band_keys_many(sigs: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.int64]:
+    """:func:`band_keys` of many signatures at once (``len(sigs)`` x ``bands``)."""
+    used = sigs[:, : bands * rows].astype(np.uint64).reshape(len(sigs), bands, rows)
+    acc = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15),
+                          (len(sigs), bands)).copy()
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            acc = acc * _BAND_MULT + used[:, :, r]
+        keys = fmix64(acc)
+    return keys.view(np.int64)
+
+
 def exact_key(value: int) -> int:
     """The single band key of an exact-hash sketch (signed 64-bit)."""
     return int(np.array([value], dtype=np.uint64).view(np.int64)[0])
@@ -146,6 +158,7 @@ __all__ = [
     "SCHEME",
     "SketchParams",
     "band_keys",
+    "band_keys_many",
     "candidate_probability",
     "exact_key",
     "signatures",

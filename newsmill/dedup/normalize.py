@@ -79,6 +79,13 @@ def text_hash(text: str) -> int:
     return int.from_bytes(digest, "little") >> 1
 
 
+def tokens_hash(tokens: list[str]) -> int:
+    """:func:`text_hash` of a text from its :func:`words` (no second
+    normalization): ``tokens_hash(words(t)) == text_hash(t)``."""
+    digest = hashlib.blake2b(" ".join(tokens).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
 def jaccard(a: U32, b: U32) -> float:
     """Exact Jaccard similarity of two sorted unique hash arrays."""
     if a.size == 0 and b.size == 0:

@@ -11,19 +11,53 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from newsmill.core.errors import NewsmillError
 from newsmill.core.records import Failure
-from newsmill.core.settings import Paths
+from newsmill.core.settings import DedupSettings, Paths
 
 
 def _quiet_prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _show_progress() -> bool:
+    """Progress bars go to stderr when it is a terminal (``NEWSMILL_PROGRESS=1``
+    forces them, ``0`` turns them off)."""
+    forced = os.environ.get("NEWSMILL_PROGRESS", "").strip()
+    if forced:
+        return forced not in ("0", "false", "no")
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def _progress_bars() -> Iterator[Callable[[str, int, int], None] | None]:
+    """rich progress bars on stderr, one per stage the run reports (see
+    :mod:`newsmill.flows.progress`); nothing when stderr is not a terminal."""
+    if not _show_progress():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from newsmill.flows import progress
+
+    bars: dict[str, Any] = {}
+    with Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=False) as bar:
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in bars:
+                bars[stage] = bar.add_task(stage, total=total or None)
+            bar.update(bars[stage], completed=done, total=total or None)
+
+        with progress.listening(update):
+            yield update
 
 
 def _parse_since(value: str) -> datetime:
@@ -83,7 +117,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     _quiet_prefect_defaults()
     from newsmill.flows.ingest import import_files
 
-    report = import_files(paths=[str(p) for p in args.paths], home=args.home)
+    with _progress_bars():
+        report = import_files(paths=[str(p) for p in args.paths], home=args.home)
     _print_summary("newsmill import: done", report)
     return 0
 
@@ -93,7 +128,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     from newsmill.flows.ingest import reprocess
 
     since = args.since.isoformat() if args.since else None
-    report = reprocess(site=args.site, since=since, home=args.home)
+    with _progress_bars():
+        report = reprocess(site=args.site, since=since, home=args.home)
     _print_summary("newsmill reprocess: done", report)
     return 0
 
@@ -101,6 +137,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 def cmd_templates(args: argparse.Namespace) -> int:
     store = _open_store(args)
     try:
+        if args.min_articles is None:
+            args.min_articles = DedupSettings.from_env().template_min_articles
         found = store.site_templates(args.site, args.min_articles)
     finally:
         store.close()
@@ -174,23 +212,28 @@ def cmd_export(args: argparse.Namespace) -> int:
             after = max(after, store.checkpoint(args.checkpoint))
         last = after
 
-        def tracked() -> Any:
+        def tracked(show: Callable[[str, int, int], None] | None, total: int) -> Any:
             nonlocal last
-            for record in store.articles(include_duplicates=args.all, since=args.since, after_seq=after,
-                                         site=args.site):
+            for i, record in enumerate(store.articles(include_duplicates=args.all, since=args.since,
+                                                      after_seq=after, site=args.site)):
                 last = record["seq"]
+                if show is not None and (i % 200 == 0 or i + 1 == total):
+                    show("export", i + 1, total)
                 yield record
 
-        if args.format == "parquet":
-            n = write_parquet(tracked(), Path(args.out))
-        elif args.out:
-            with open(args.out, "w", encoding="utf-8") as fh:
-                n = write_jsonl(tracked(), fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-        else:
-            n = write_jsonl(tracked(), sys.stdout)
-            sys.stdout.flush()
+        with _progress_bars() as show:
+            total = store.count_articles(include_duplicates=args.all, since=args.since, after_seq=after,
+                                         site=args.site) if show is not None else 0
+            if args.format == "parquet":
+                n = write_parquet(tracked(show, total), Path(args.out))
+            elif args.out:
+                with open(args.out, "w", encoding="utf-8") as fh:
+                    n = write_jsonl(tracked(show, total), fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            else:
+                n = write_jsonl(tracked(show, total), sys.stdout)
+                sys.stdout.flush()
         if args.checkpoint:  # only after the output is complete: a failed export is simply redone
             store.set_checkpoint(args.checkpoint, last, n)
     finally:
@@ -313,7 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("templates", help="lines the cleaner learned as templates of a site")
     p.add_argument("site")
-    p.add_argument("--min-articles", type=int, default=5, help="seen in at least this many articles (default 5)")
+    p.add_argument("--min-articles", type=int, default=None,
+                   help="seen in at least this many articles (default: NEWSMILL_TEMPLATE_MIN_ARTICLES, else 5)")
     p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("dedup", help="maintain the near-duplicate index")

@@ -8,10 +8,16 @@ or per batch, never per article) wrapping a plain function of
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.runtime import flow_run
 
@@ -25,8 +31,9 @@ from newsmill.core.settings import (
     parse_sources,
 )
 from newsmill.extractors import ExtractSettings
-from newsmill.flows import pipeline
+from newsmill.flows import pipeline, progress
 from newsmill.flows.report import RunReport
+from newsmill.flows.runners import RunnerSettings, dask_task_runner
 from newsmill.sources import DiscoveredItem
 from newsmill.storage import RawArchive, Store
 
@@ -85,6 +92,14 @@ def dedup_and_store(extracted: list[pipeline.Extracted], store: Store, report: R
     return report
 
 
+def store_all(extracted: list[pipeline.Extracted], store: Store, report: RunReport) -> None:
+    """Dedup and store the extracted articles (one task), telling the CLI."""
+    total = sum(len(e.articles) for e in extracted)
+    progress.report("dedup and store", 0, total)
+    dedup_and_store(extracted, store, report)
+    progress.report("dedup and store", total, total)
+
+
 @task(name="record-failures", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def record_failures(failures: list[Failure], store: Store, run_id: str) -> None:
     store.record_failures(failures, run_id=run_id)
@@ -110,12 +125,39 @@ def _batches(docs: list[RawDocument], size: int = EXTRACT_BATCH) -> list[list[Ra
     return [docs[i : i + size] for i in range(0, len(docs), size)]
 
 
+@flow(name="extract-on-dask", flow_run_name=lambda: f"extract-on-dask-{datetime.now(UTC):%Y-%m-%d-%H%M}")
+def extract_stage(batches: list[list[RawDocument]], settings: ExtractSettings | None = None) -> list[pipeline.Extracted]:
+    """The extraction batches of a run on the Dask cluster (a child flow run
+    whose task runner is the ``DaskTaskRunner``)."""
+    futures = [extract_batch.submit(b, settings) for b in batches]
+    return [f.result() for f in futures]
+
+
 def extract_all(docs: list[RawDocument], report: RunReport, store: Store) -> list[pipeline.Extracted]:
     """Extract every document in batch tasks, with each site's learned
-    templates; failures go to the report."""
+    templates, in process or on Dask (``NEWSMILL_TASK_RUNNER``); failures go
+    to the report."""
     settings = pipeline.learned_settings(store, (d.site for d in docs))
-    futures = [extract_batch.submit(b, settings) for b in _batches(docs)]
-    extracted = [f.result() for f in futures]
+    runner = RunnerSettings.from_env()
+    batches = _batches(docs)
+    if runner.kind == "dask" and batches:
+        get_run_logger().info("extracting %d batch(es) on %s", len(batches), runner.describe())
+        progress.report("extract", 0, len(docs))
+        extracted = extract_stage.with_options(task_runner=dask_task_runner(runner))(batches, settings)
+        progress.report("extract", len(docs), len(docs))
+    else:
+        futures = [extract_batch.submit(b, settings) for b in batches]
+        artifact = cast(UUID, create_progress_artifact(0.0, description=f"extraction: 0 of {len(docs)} documents")) \
+            if len(batches) > 1 else None
+        extracted = []
+        progress.report("extract", 0, len(docs))
+        for f in futures:
+            extracted.append(f.result())
+            done = sum(len(b) for b in batches[: len(extracted)])
+            progress.report("extract", done, len(docs))
+            if artifact is not None:
+                update_progress_artifact(artifact, 100.0 * len(extracted) / len(batches),
+                                         description=f"extraction: {done} of {len(docs)} documents")
     for e in extracted:
         report.add_failures(e.failures)
     return extracted
@@ -168,7 +210,7 @@ def run_ingest(
                 for doc in f.docs:
                     report.count(doc.site, "fetched")
         extracted = extract_all(docs, report, store)
-        dedup_and_store(extracted, store, report)
+        store_all(extracted, store, report)
         record_failures(report.failures, store, run_id)
         pipeline.commit_source_states(found, store)
         store.finish_run(run_id, "completed", report.totals())
@@ -241,11 +283,12 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
                     report.add_failures([got])
                 else:
                     docs.append(got)
+                    progress.report("read files", len(docs), 0)
         for d in docs:
             report.count(d.site or "local", "fetched")
         extracted = extract_all(docs, report, store)
         pipeline.archive_changed(extracted, docs, store, archive, run_id)
-        dedup_and_store(extracted, store, report)
+        store_all(extracted, store, report)
         record_failures(report.failures, store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:
@@ -284,7 +327,7 @@ def reprocess(site: str | None = None, since: str | None = None, home: str | Non
         docs, failures = pipeline.read_archived(store, archive, site=site, since=start)
         report.add_failures(failures)
         extracted = extract_all(docs, report, store)
-        dedup_and_store(extracted, store, report)
+        store_all(extracted, store, report)
         record_failures(report.failures, store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:

@@ -20,15 +20,18 @@ from newsmill.core.records import (
     FetchOutcome,
     FetchStatus,
     RawDocument,
+    Removal,
     SourceRef,
     SourceState,
 )
-from newsmill.core.settings import FetchSettings, Paths, SourceConfig
+from newsmill.core.settings import DedupSettings, FetchSettings, Paths, SourceConfig
 from newsmill.dedup import Deduplicator, SketchParams
 from newsmill.extractors import ExtractSettings, extract
+from newsmill.flows import progress
 from newsmill.flows.report import RunReport
 from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
 from newsmill.storage import RawArchive, Store, open_store
+from newsmill.storage.store import template_key
 
 IMPORT_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".txt", ".warc", ".warc.gz")
 
@@ -217,14 +220,12 @@ def fetch_items(
     return result
 
 
-TEMPLATE_MIN_ARTICLES = 5
-
-
-def learned_settings(store: Store, sites: Iterable[str],
-                     min_articles: int = TEMPLATE_MIN_ARTICLES) -> ExtractSettings:
+def learned_settings(store: Store, sites: Iterable[str], min_articles: int | None = None) -> ExtractSettings:
     """Extraction settings with each site's learned templates (lines seen in
-    ``min_articles`` or more of its articles) for the cleaner's
-    ``site.template`` rule."""
+    ``min_articles`` (default: :class:`DedupSettings`) or more of its
+    articles) for the cleaner's ``site.template`` rule."""
+    if min_articles is None:
+        min_articles = DedupSettings.from_env().template_min_articles
     templates = {site: tuple(text for text, _ in store.site_templates(site, min_articles))
                  for site in set(sites) if site}
     return ExtractSettings(templates={k: v for k, v in templates.items() if v})
@@ -291,16 +292,18 @@ def check_sketch_params(store: Store, params: SketchParams | None = None) -> Ske
     return params
 
 
-def rebuild_dedup(store: Store, params: SketchParams | None = None) -> dict[str, int]:
+def rebuild_dedup(store: Store, params: SketchParams | None = None,
+                  settings: DedupSettings | None = None) -> dict[str, int]:
     """Recompute every sketch and duplicate link from the stored articles,
     oldest first (after a parameter change or an upgrade). Re-run it if it
     is interrupted: it starts from an empty index each time."""
     params = params or SketchParams()
+    window = (settings or DedupSettings.from_env()).window
     counts = {"articles": 0, "duplicates": 0, "duplicate_passages": 0}
     with store.exclusive():
         store.clear_dedup()
         for batch in store.stored_articles():
-            result = Deduplicator(store, params).run(batch)
+            result = Deduplicator(store, params, window=window).run(batch)
             store.save_dedup(result.articles, result.sketches, result.novelty)
             counts["articles"] += len(batch)
             counts["duplicates"] += sum(1 for a in batch if a.duplicate_of)
@@ -309,17 +312,56 @@ def rebuild_dedup(store: Store, params: SketchParams | None = None) -> dict[str,
     return counts
 
 
-def dedup_and_store(articles: list[Article], store: Store, report: RunReport) -> None:
-    """Skip unchanged articles, link duplicates against the whole store and
-    the batch, and save articles with their sketches in one transaction.
+def remove_recurring(articles: Sequence[Article], store: Store, min_articles: int) -> int:
+    """Remove paragraphs that reach ``min_articles`` distinct original
+    articles of a site only with this batch counted (the extract stage
+    already removed those the store had learned): a template is cleaned
+    away, not linked as a duplicate passage. Copies (``duplicate_of`` set by
+    a first dedup pass) are cleaned too but not counted, so a story
+    republished under many URLs never becomes a template of its site.
+    Returns the number of lines removed."""
+    removed = 0
+    by_site: dict[str, list[Article]] = {}
+    for a in articles:
+        if a.site:
+            by_site.setdefault(a.site, []).append(a)
+    batch_ids = {a.id for a in articles}
+    for site, group in by_site.items():
+        batch: dict[str, int] = {}
+        for a in group:
+            if not a.duplicate_of:
+                for key in {template_key(p) for p in a.paragraphs}:
+                    batch[key] = batch.get(key, 0) + 1
+        if not batch or max(batch.values()) + len(batch_ids) < 2:
+            continue
+        stored, _ = store.paragraph_counts(site, exclude=batch_ids)
+        templates = {k for k, n in batch.items() if k and n + stored.get(k, 0) >= min_articles}
+        if not templates:
+            continue
+        for a in group:
+            drop = [p for p in a.paragraphs if template_key(p) in templates]
+            if not drop:
+                continue
+            a.paragraphs = [p for p in a.paragraphs if template_key(p) not in templates]
+            a.text = "\n\n".join(a.paragraphs)
+            a.boilerplate_removed = [*a.boilerplate_removed, *(Removal(p, "site.template") for p in drop)]
+            removed += len(drop)
+    return removed
+
+
+def dedup_and_store(articles: list[Article], store: Store, report: RunReport,
+                    settings: DedupSettings | None = None) -> None:
+    """Skip unchanged articles, link duplicates against the whole store (or
+    the configured window) and the batch, and save articles with their
+    sketches in one transaction.
 
     It all happens under the store's writer lock, so concurrent ingest
     processes neither miss each other's duplicates nor store a URL twice."""
     with store.exclusive():
-        _dedup_and_store(articles, store, report)
+        _dedup_and_store(articles, store, report, settings or DedupSettings.from_env())
 
 
-def _dedup_and_store(articles: list[Article], store: Store, report: RunReport) -> None:
+def _dedup_and_store(articles: list[Article], store: Store, report: RunReport, settings: DedupSettings) -> None:
     by_url: dict[str, Article] = {}
     for article in articles:  # the same canonical URL twice in one batch: keep the first
         by_url.setdefault(article.canonical_url, article)
@@ -333,8 +375,12 @@ def _dedup_and_store(articles: list[Article], store: Store, report: RunReport) -
         store.touch(a.canonical_url for a in unchanged)
     if not fresh:
         return
-    result = Deduplicator(store, params).run(fresh)
-    store.save_batch(result.articles, result.sketches, novelty=result.novelty)
+    dedup = Deduplicator(store, params, window=settings.window)
+    result = dedup.run(fresh)
+    if remove_recurring(fresh, store, settings.template_min_articles):
+        result = dedup.run(fresh)  # the texts changed: link them again
+    saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty, relinks=result.relinks)
+    report.relinked += saved.relinked
     for article in result.articles:
         site = article.site
         report.count(site, "new" if stored.get(article.canonical_url) is None else "updated")
@@ -358,7 +404,9 @@ def read_archived(store: Store, archive: RawArchive, *, site: str | None = None,
     (no network): the input of a reprocess after a rule change."""
     docs: list[RawDocument] = []
     failures: list[Failure] = []
-    for uri in store.raw_locations(site=site, since=since):
+    uris = list(store.raw_locations(site=site, since=since))
+    for i, uri in enumerate(uris):
+        progress.report("read archive", i + 1, len(uris))
         try:
             docs.append(archive.read(ArchiveLocation.from_uri(uri)))
         except ArchiveError as exc:

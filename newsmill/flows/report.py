@@ -38,6 +38,7 @@ class RunReport:
     archive: str = ""
     sources_total: int = 0
     sources_failed: int = 0
+    relinked: int = 0
 
     def count(self, site: str, column: str, n: int = 1) -> None:
         if column not in COLUMNS:
@@ -74,6 +75,7 @@ class RunReport:
             "per_site": {site: dict(row) for site, row in sorted(self.per_site.items())},
             "failures": [f.to_dict() for f in self.failures],
             "duplicate_links": list(self.duplicate_links),
+            "relinked": self.relinked,
             "store": self.store,
             "archive": self.archive,
         }
@@ -93,6 +95,8 @@ class RunReport:
             lines.append(f"{len(self.failures)} failure(s); see the failures table artifact.")
         else:
             lines.append("No failures.")
+        if self.relinked:
+            lines.append(f"{self.relinked} stored article(s) relinked to an earlier original that arrived in this run.")
         if self.store:
             lines += ["", f"Store: `{self.store}`  ", f"Raw archive: `{self.archive}`"]
         return "\n".join(lines) + "\n"

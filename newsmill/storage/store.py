@@ -12,9 +12,9 @@ import hashlib
 import json
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,11 +42,13 @@ from newsmill.core.records import (
     Article,
     Failure,
     FetchOutcome,
+    Relink,
     Sketch,
     SketchRef,
     SourceRef,
     SourceState,
     isoformat,
+    novelty_of,
 )
 from newsmill.storage import schema as t
 
@@ -58,6 +60,12 @@ def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def template_key(paragraph: str) -> str:
+    """How paragraphs are compared when learning templates: case and
+    spacing folded."""
+    return " ".join(paragraph.casefold().split())
 
 
 def _now() -> datetime:
@@ -94,6 +102,7 @@ class SaveResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    relinked: int = 0
 
 
 class Store:
@@ -226,17 +235,20 @@ class Store:
         sketches: Sequence[Sketch] = (),
         *,
         novelty: Mapping[str, float] | None = None,
+        relinks: Sequence[Relink] = (),
     ) -> SaveResult:
         """Save articles with their links, removals and sketches atomically.
 
         Unchanged content only updates ``last_seen``; changed content
-        replaces the article and bumps ``version``. Saving the same batch
-        twice stores nothing twice.
+        replaces the article and bumps ``version``. ``relinks`` (stored later
+        copies of articles in this batch) are applied in the same
+        transaction. Saving the same batch twice stores nothing twice.
         """
         for attempt in range(3):
             try:
                 with self.exclusive(), self._begin() as conn:
-                    return self._save(conn, articles, sketches, novelty or {})
+                    result = self._save(conn, articles, sketches, novelty or {})
+                    return replace(result, relinked=self._relink(conn, relinks))
             except IntegrityError as exc:  # a writer without the lock inserted the same URL
                 if attempt == 2:
                     raise StorageError(f"cannot save batch: {exc.orig}") from exc
@@ -321,6 +333,76 @@ class Store:
         self._write_dedup(conn, [a for a in articles if a.id in ids], sketches)
         return SaveResult(inserted=inserted, updated=updated, unchanged=unchanged)
 
+    def _relink(self, conn: Connection, relinks: Sequence[Relink]) -> int:
+        """Point stored later copies at an earlier original that arrived after
+        them, where it is earlier than what they point at now; clusters of
+        both sides merge under the earlier canonical member. A relinked
+        article gets a new ``seq`` (its links changed) but no new version."""
+        if not relinks:
+            return 0
+        a, pl = t.articles, t.passage_links
+        best: dict[tuple[str, int], Relink] = {}
+        for r in relinks:
+            key = (r.article, r.paragraph)
+            if key not in best or (r.of_order_key, -r.similarity) < (best[key].of_order_key, -best[key].similarity):
+                best[key] = r
+
+        def order_of(article_id: str | None) -> str | None:
+            if article_id is None:
+                return None
+            return conn.execute(select(t.sketches.c.order_key).where(
+                t.sketches.c.kind == "article", t.sketches.c.article_id == article_id)).scalar()
+
+        changed: set[str] = set()
+        novelty_stale: set[str] = set()
+        for (article_id, paragraph), r in sorted(best.items(), key=lambda kv: kv[1].of_order_key):
+            if paragraph < 0:
+                row = conn.execute(select(a.c.duplicate_of, a.c.cluster_id).where(a.c.id == article_id)).first()
+                if row is None:
+                    continue
+                target = order_of(row[0])
+                if row[0] is not None and target is not None and target <= r.of_order_key:
+                    continue
+                conn.execute(update(a).where(a.c.id == article_id).values(
+                    duplicate_of=r.of_article, similarity=r.similarity))
+                self._merge_clusters(conn, row[1] or article_id, r.of_article, order_of)
+            else:
+                link = conn.execute(select(pl.c.of_article).where(
+                    pl.c.article_id == article_id, pl.c.paragraph == paragraph)).first()
+                values = {"of_article": r.of_article, "of_paragraph": r.of_paragraph, "similarity": r.similarity}
+                if link is None:
+                    if conn.execute(select(a.c.id).where(a.c.id == article_id)).first() is None:
+                        continue
+                    conn.execute(insert(pl).values(article_id=article_id, paragraph=paragraph, **values))
+                    novelty_stale.add(article_id)
+                else:
+                    target = order_of(link[0])
+                    if target is not None and target <= r.of_order_key:
+                        continue
+                    conn.execute(update(pl).where(pl.c.article_id == article_id, pl.c.paragraph == paragraph)
+                                 .values(**values))
+            changed.add(article_id)
+        for article_id in sorted(novelty_stale):
+            paragraphs = conn.execute(select(a.c.paragraphs).where(a.c.id == article_id)).scalar_one()
+            linked = conn.execute(select(pl.c.paragraph).where(pl.c.article_id == article_id)).scalars().all()
+            conn.execute(update(a).where(a.c.id == article_id).values(
+                novelty=novelty_of(json.loads(paragraphs), linked)))
+        for article_id in sorted(changed):
+            conn.execute(update(a).where(a.c.id == article_id).values(seq=self._next_seq(conn)))
+        return len(changed)
+
+    @staticmethod
+    def _merge_clusters(conn: Connection, cluster: str, other_member: str,
+                        order_of: Callable[[str | None], str | None]) -> None:
+        """Merge ``cluster`` with the cluster of ``other_member``; the merged
+        cluster is named by the earlier of the two canonical members."""
+        a = t.articles
+        other = conn.execute(select(a.c.cluster_id).where(a.c.id == other_member)).scalar() or other_member
+        if other == cluster:
+            return
+        first, second = sorted((cluster, other), key=lambda c: (order_of(c) or "\uffff", c))
+        conn.execute(update(a).where(a.c.cluster_id == second).values(cluster_id=first))
+
     @staticmethod
     def _write_dedup(conn: Connection, articles: Sequence[Article], sketches: Sequence[Sketch]) -> None:
         """Replace the passage links, sketches and bands of ``articles``."""
@@ -392,21 +474,49 @@ class Store:
             published_at=_utc(r["published_at"]), modified_at=_utc(r["modified_at"]), language=r["language"],
         )
 
-    def site_templates(self, site: str, min_articles: int = 5) -> list[tuple[str, int]]:
-        """Paragraphs that recur word for word (case and spacing aside) in at
-        least ``min_articles`` distinct articles of ``site``, most frequent
-        first: the site's learned templates (signatures, standard sentences)."""
-        if min_articles < 2:
-            raise StorageError("min_articles must be >= 2")
+    def paragraph_counts(self, site: str, exclude: Iterable[str] = ()) -> tuple[dict[str, int], dict[str, str]]:
+        """For each paragraph key (case and spacing folded) of ``site``: in
+        how many distinct original articles (but those in ``exclude``) it
+        occurs, either still in the text or already removed as a
+        ``site.template``; and its first text."""
+        skip = set(exclude)
         counts: dict[str, int] = {}
         first: dict[str, str] = {}
-        a = t.articles
+        a, br = t.articles, t.boilerplate_removals
         with self._connect() as conn:
-            rows = conn.execute(select(a.c.paragraphs).where(a.c.site == site, a.c.duplicate_of.is_(None)))
-            for (paragraphs,) in rows:
-                for key, text in {" ".join(p.casefold().split()): p for p in json.loads(paragraphs)}.items():
+            rows = conn.execute(select(a.c.id, a.c.paragraphs).where(a.c.site == site, a.c.duplicate_of.is_(None)))
+            seen: dict[str, set[str]] = {}
+            for article_id, paragraphs in rows:
+                if article_id in skip:
+                    continue
+                seen[article_id] = set()
+                for p in json.loads(paragraphs):
+                    key = template_key(p)
+                    if key not in seen[article_id]:
+                        seen[article_id].add(key)
+                        counts[key] = counts.get(key, 0) + 1
+                        first.setdefault(key, p)
+            removed = conn.execute(
+                select(br.c.article_id, br.c.text).join(a, a.c.id == br.c.article_id)
+                .where(a.c.site == site, a.c.duplicate_of.is_(None), br.c.rule == "site.template"))
+            for article_id, line in removed:
+                if article_id in skip:
+                    continue
+                key = template_key(line)
+                if key not in seen.setdefault(article_id, set()):
+                    seen[article_id].add(key)
                     counts[key] = counts.get(key, 0) + 1
-                    first.setdefault(key, text)
+                    first.setdefault(key, line)
+        return counts, first
+
+    def site_templates(self, site: str, min_articles: int = 5) -> list[tuple[str, int]]:
+        """Paragraphs that recur word for word (case and spacing aside) in at
+        least ``min_articles`` distinct original articles of ``site`` (in
+        their text, or already removed as templates), most frequent first:
+        the site's learned templates (signatures, standard sentences)."""
+        if min_articles < 2:
+            raise StorageError("min_articles must be >= 2")
+        counts, first = self.paragraph_counts(site)
         found = [(first[k], n) for k, n in counts.items() if n >= min_articles]
         return sorted(found, key=lambda item: (-item[1], item[0]))
 
@@ -587,13 +697,8 @@ class Store:
         a = t.articles
         last = after_seq
         while True:
-            q = select(a).where(a.c.seq > last).order_by(a.c.seq).limit(CHUNK)
-            if not include_duplicates:
-                q = q.where(a.c.duplicate_of.is_(None))
-            if since is not None:
-                q = q.where(a.c.stored_at >= _utc(since))
-            if site is not None:
-                q = q.where(a.c.site == site)
+            q = self._filtered(select(a), include_duplicates, since, site).where(a.c.seq > last) \
+                .order_by(a.c.seq).limit(CHUNK)
             with self._connect() as conn:
                 rows = conn.execute(q).mappings().all()
                 if not rows:
@@ -613,6 +718,26 @@ class Store:
             for r in rows:
                 yield self._export_record(r, links[r["id"]], removed[r["id"]])
             last = rows[-1]["seq"]
+
+    def count_articles(self, *, include_duplicates: bool = False, since: datetime | None = None,
+                       site: str | None = None, after_seq: int = 0) -> int:
+        """How many records :meth:`articles` would yield with these filters."""
+        a = t.articles
+        q = self._filtered(select(func.count()).select_from(a), include_duplicates, since, site) \
+            .where(a.c.seq > after_seq)
+        with self._connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    @staticmethod
+    def _filtered(q: Any, include_duplicates: bool, since: datetime | None, site: str | None) -> Any:
+        a = t.articles
+        if not include_duplicates:
+            q = q.where(a.c.duplicate_of.is_(None))
+        if since is not None:
+            q = q.where(a.c.stored_at >= _utc(since))
+        if site is not None:
+            q = q.where(a.c.site == site)
+        return q
 
     @staticmethod
     def _export_record(r: Mapping[str, Any], links: list[dict[str, Any]],
