@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import dedup_bench, extraction_quality, fetch_bench, store_bench
+from benchmarks import dedup_bench, extraction_quality, fetch_bench, flow_bench, store_bench
 
 OUT = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -39,7 +39,7 @@ def main() -> None:
         "baseline measured in the same run.",
         "",
     ]
-    for bench in (extraction_quality, dedup_bench, fetch_bench, store_bench):
+    for bench in (extraction_quality, dedup_bench, fetch_bench, store_bench, flow_bench):
         print(f"== {bench.__name__}", flush=True)
         sections += [*bench.main([]), ""]
     OUT.write_text("\n".join(sections) + "\n", encoding="utf-8")

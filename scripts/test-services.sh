@@ -3,6 +3,8 @@
 # a PostgreSQL server in .test-services/pg. Installs Debian's postgresql
 # package when it is missing and we are root (CI); otherwise prints why the
 # PostgreSQL tests will be skipped. Writes the URL to .test-services/env.
+# Also installs Debian's chromium (headless, for the Prefect UI test) when
+# it is missing and we are root.
 #   bash scripts/test-services.sh start|stop
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,11 @@ fi
 
 mkdir -p "$DIR"
 rm -f "$ENVFILE"
+if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "test-services: installing Chromium (Debian package) for the UI test..."
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "test-services: apt-get install chromium failed; the UI test will be skipped"
+fi
 BIN="$(pg_bin)"
 if [ -z "$BIN" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

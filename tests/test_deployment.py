@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser import Browser, chromium_path
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -204,3 +205,29 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
     artifacts = stack.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [maint["id"]]}}})
     summary = {a["key"]: a for a in artifacts}["maintenance-report"]["data"]
     assert "| optimize database | done |" in summary and "raw_files: 0" in summary, summary
+
+    _check_ui(stack, flow_run, keys["run-report"]["id"])
+
+
+def _check_ui(stack: PrefectStack, flow_run: dict[str, Any], report_id: str) -> None:
+    """The Prefect UI, in headless Chromium: the flow run page shows the
+    run's name, its Artifacts tab the report, and the report page its table.
+    Screenshots go to test-artifacts/."""
+    binary = chromium_path()
+    if binary is None:
+        pytest.skip("no chromium (scripts/test-services.sh installs Debian's package when run as root)")
+    shots = REPO / "test-artifacts"
+    browser = Browser(binary, _free_port())
+    try:
+        browser.goto(f"http://127.0.0.1:{stack.port}/runs/flow-run/{flow_run['id']}")
+        browser.wait_for_text(flow_run["name"])
+        browser.evaluate("document.getElementById('artifacts').click()")
+        text = browser.wait_for_text("run-report")
+        assert "newsmill run report" in text  # the artifact's description on its card
+        browser.screenshot(shots / "ui-flow-run-artifacts.png")
+        browser.goto(f"http://127.0.0.1:{stack.port}/artifacts/artifact/{report_id}")
+        text = browser.wait_for_text("total")
+        assert "failed" in text and "duplicates" in text and flow_run["name"] in text, text[:2000]
+        browser.screenshot(shots / "ui-run-report.png")
+    finally:
+        browser.close()

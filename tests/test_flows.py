@@ -256,7 +256,19 @@ def test_dask_runner_makes_the_same_store(tmp_path: Path, prefect_harness: None,
     default in-process runner stores."""
     from newsmill.flows.ingest import import_files
 
+    import shutil
+
     sample = [str(p) for p in sorted((REPO / "raw" / "sample").iterdir()) if p.is_dir()]
+    big = tmp_path / "big"  # over Prefect's 512 KB cap on flow-run parameters: docs must not travel as those
+    big.mkdir()
+    nav = "".join(f'<li><a href="/section/{i}">Section number {i}</a></li>' for i in range(12_000))
+    story = "".join(f"<p>Paragraph {i} of the long report on the river port, its cranes and its new "
+                    f"ferry timetable, with enough words to be kept by the extractor.</p>" for i in range(30))
+    (big / "long-page.html").write_text(f"<html><head><title>The long report</title></head><body><nav><ul>{nav}"
+                                        f"</ul></nav><article><h1>The long report</h1>{story}</article></body></html>")
+    assert (big / "long-page.html").stat().st_size > 600_000
+    sample.append(str(big))
+    shutil.copy(big / "long-page.html", big / "long-page-copy.html")
 
     def store_of(home: Path) -> list[tuple[Any, ...]]:
         return sorted((r["id"], r["title"], r["text"], r["duplicate_of"], r["cluster_id"], r["novelty"],

@@ -7,6 +7,7 @@ or per batch, never per article) wrapping a plain function of
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
@@ -85,19 +86,27 @@ def extract_batch(docs: list[RawDocument], settings: ExtractSettings | None = No
 
 
 @task(name="dedup-and-store", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
-def dedup_and_store(extracted: list[pipeline.Extracted], store: Store, report: RunReport) -> RunReport:
-    """Link duplicates against the store and save the batch in one transaction."""
+def dedup_and_store(extracted: list[pipeline.Extracted], store: Store, report: RunReport,
+                    seen: set[str] | None = None) -> RunReport:
+    """Link duplicates against the store and save the batch in one transaction.
+
+    ``seen``: canonical URLs stored by earlier batches of this run; a page
+    reached again under another address in the same run keeps its first
+    copy, as within one batch (no new version within a run)."""
     articles = [a for e in extracted for a in e.articles]
+    if seen is not None:
+        articles = [a for a in articles if a.canonical_url not in seen]
+        seen.update(a.canonical_url for a in articles)
     pipeline.dedup_and_store(articles, store, report)
     return report
 
 
-def store_all(extracted: list[pipeline.Extracted], store: Store, report: RunReport) -> None:
-    """Dedup and store the extracted articles (one task), telling the CLI."""
-    total = sum(len(e.articles) for e in extracted)
-    progress.report("dedup and store", 0, total)
-    dedup_and_store(extracted, store, report)
-    progress.report("dedup and store", total, total)
+def store_all(extracted: list[pipeline.Extracted], store: Store, report: RunReport,
+              seen: set[str] | None = None) -> None:
+    """Dedup and store extracted articles (one task), telling the CLI."""
+    dedup_and_store(extracted, store, report, seen)
+    report.stored_batches += 1
+    progress.report("dedup and store", report.stored_batches, 0)
 
 
 @task(name="record-failures", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
@@ -125,42 +134,53 @@ def _batches(docs: list[RawDocument], size: int = EXTRACT_BATCH) -> list[list[Ra
     return [docs[i : i + size] for i in range(0, len(docs), size)]
 
 
-@flow(name="extract-on-dask", flow_run_name=lambda: f"extract-on-dask-{datetime.now(UTC):%Y-%m-%d-%H%M}")
-def extract_stage(batches: list[list[RawDocument]], settings: ExtractSettings | None = None) -> list[pipeline.Extracted]:
-    """The extraction batches of a run on the Dask cluster (a child flow run
-    whose task runner is the ``DaskTaskRunner``)."""
-    futures = [extract_batch.submit(b, settings) for b in batches]
-    return [f.result() for f in futures]
-
-
-def extract_all(docs: list[RawDocument], report: RunReport, store: Store) -> list[pipeline.Extracted]:
+def extract_batches(docs: list[RawDocument], report: RunReport, store: Store) -> Iterator[pipeline.Extracted]:
     """Extract every document in batch tasks, with each site's learned
-    templates, in process or on Dask (``NEWSMILL_TASK_RUNNER``); failures go
-    to the report."""
+    templates, in process or on Dask (``NEWSMILL_TASK_RUNNER``), and yield
+    the batches in order as they finish (so the caller stores one batch
+    while Dask extracts the next); failures go to the report."""
     settings = pipeline.learned_settings(store, (d.site for d in docs))
     runner = RunnerSettings.from_env()
     batches = _batches(docs)
-    if runner.kind == "dask" and batches:
+    if not batches:
+        return
+    artifact = cast(UUID, create_progress_artifact(0.0, description=f"extraction: 0 of {len(docs)} documents")) \
+        if len(batches) > 1 else None
+
+    def finished(e: pipeline.Extracted, n: int) -> pipeline.Extracted:
+        report.add_failures(e.failures)
+        done = sum(len(b) for b in batches[:n])
+        progress.report("extract", done, len(docs))
+        if artifact is not None:
+            update_progress_artifact(artifact, 100.0 * n / len(batches),
+                                     description=f"extraction: {done} of {len(docs)} documents")
+        return e
+
+    progress.report("extract", 0, len(docs))
+    if runner.kind == "dask":
         get_run_logger().info("extracting %d batch(es) on %s", len(batches), runner.describe())
-        progress.report("extract", 0, len(docs))
-        extracted = extract_stage.with_options(task_runner=dask_task_runner(runner))(batches, settings)
-        progress.report("extract", len(docs), len(docs))
+        # The runner is entered here, not given to a child flow: flow-run
+        # parameters go to the API (and are capped at 512 KB), task
+        # parameters only travel to the Dask workers.
+        with dask_task_runner(runner) as dask:
+            futures = [dask.submit(extract_batch, {"docs": b, "settings": settings}) for b in batches]
+            for n, f in enumerate(futures, 1):
+                yield finished(f.result(), n)
     else:
         futures = [extract_batch.submit(b, settings) for b in batches]
-        artifact = cast(UUID, create_progress_artifact(0.0, description=f"extraction: 0 of {len(docs)} documents")) \
-            if len(batches) > 1 else None
-        extracted = []
-        progress.report("extract", 0, len(docs))
-        for f in futures:
-            extracted.append(f.result())
-            done = sum(len(b) for b in batches[: len(extracted)])
-            progress.report("extract", done, len(docs))
-            if artifact is not None:
-                update_progress_artifact(artifact, 100.0 * len(extracted) / len(batches),
-                                         description=f"extraction: {done} of {len(docs)} documents")
-    for e in extracted:
-        report.add_failures(e.failures)
-    return extracted
+        for n, f in enumerate(futures, 1):
+            yield finished(f.result(), n)
+
+
+def extract_and_store(docs: list[RawDocument], report: RunReport, store: Store,
+                      before_store: Callable[[pipeline.Extracted], None] | None = None) -> None:
+    """Extract the documents batch by batch and dedup-and-store each batch
+    as soon as it is extracted (in document order)."""
+    seen: set[str] = set()
+    for extracted in extract_batches(docs, report, store):
+        if before_store is not None:
+            before_store(extracted)
+        store_all([extracted], store, report, seen)
 
 
 def load_plan(
@@ -209,8 +229,7 @@ def run_ingest(
             if f.source in {s.name for s in local}:
                 for doc in f.docs:
                     report.count(doc.site, "fetched")
-        extracted = extract_all(docs, report, store)
-        store_all(extracted, store, report)
+        extract_and_store(docs, report, store)
         record_failures(report.failures, store, run_id)
         pipeline.commit_source_states(found, store)
         store.finish_run(run_id, "completed", report.totals())
@@ -286,9 +305,8 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
                     progress.report("read files", len(docs), 0)
         for d in docs:
             report.count(d.site or "local", "fetched")
-        extracted = extract_all(docs, report, store)
-        pipeline.archive_changed(extracted, docs, store, archive, run_id)
-        store_all(extracted, store, report)
+        extract_and_store(docs, report, store,
+                          before_store=lambda e: pipeline.archive_changed([e], docs, store, archive, run_id))
         record_failures(report.failures, store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:
@@ -326,8 +344,7 @@ def reprocess(site: str | None = None, since: str | None = None, home: str | Non
     try:
         docs, failures = pipeline.read_archived(store, archive, site=site, since=start)
         report.add_failures(failures)
-        extracted = extract_all(docs, report, store)
-        store_all(extracted, store, report)
+        extract_and_store(docs, report, store)
         record_failures(report.failures, store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:

@@ -39,6 +39,7 @@ class RunReport:
     sources_total: int = 0
     sources_failed: int = 0
     relinked: int = 0
+    stored_batches: int = 0
 
     def count(self, site: str, column: str, n: int = 1) -> None:
         if column not in COLUMNS:
