@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsmill.extractors import RULES, clean
+from newsmill.extractors.clean import Cleaner
 
 # rule -> (lines it must remove, content lines it must keep)
 LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
@@ -131,6 +132,12 @@ def test_site_templates() -> None:
     template = "Earlier, The Steppe Herald reported on the latest developments in the region."
     result = clean([*ARTICLE, template], title=None, templates=[template])
     assert [r.rule for r in result.removed] == ["site.template"]
+    # a near variant (another outlet named) is the same template; a short line never near-matches
+    variant = "Earlier, the Almaty Courier reported on the latest developments in the region."
+    result = clean([*ARTICLE, variant], title=None, templates=[template])
+    assert [(r.rule, r.text) for r in result.removed] == [("site.template", variant)]
+    assert not Cleaner([template])._is_template("latest developments in the region")
+    assert clean(ARTICLE, title=None, templates=[template]).paragraphs == ARTICLE  # must not fire
 
 
 def test_every_rule_in_the_catalog_is_tested() -> None:

@@ -254,9 +254,9 @@ def test_dask_runner_makes_the_same_store(tmp_path: Path, prefect_harness: None,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Extraction on a 2-worker Dask LocalCluster stores exactly what the
     default in-process runner stores."""
-    from newsmill.flows.ingest import import_files
-
     import shutil
+
+    from newsmill.flows.ingest import import_files
 
     sample = [str(p) for p in sorted((REPO / "raw" / "sample").iterdir()) if p.is_dir()]
     big = tmp_path / "big"  # over Prefect's 512 KB cap on flow-run parameters: docs must not travel as those

@@ -330,3 +330,38 @@ def test_templates_recurring_in_one_batch_are_cleaned_not_linked(store: Store) -
     kept = [r for r in store.articles(include_duplicates=True) if r["id"] in {a.id for a in few}]
     assert all("four stories share" in r["text"] for r in kept)
     assert sum(len(r["duplicate_passages"]) for r in kept) == 3
+
+
+def test_near_duplicate_recurring_passages_become_templates(store: Store) -> None:
+    """A standard sentence whose wording varies (an agency name) is linked as
+    a near-duplicate passage until it recurs in enough articles of the site;
+    then it is a learned template and the cleaner removes it."""
+    from newsmill.core.settings import DedupSettings
+    from newsmill.extractors.clean import clean
+    from newsmill.flows.pipeline import dedup_and_store, learned_settings
+    from newsmill.flows.report import RunReport
+
+    def sentence(agency: str) -> str:
+        return (f"Earlier, {agency} reported that the ministry of transport plans to open the new ferry line "
+                "across the lake next spring.")
+
+    openings = ["Teachers in the northern district got a raise after the city council passed its budget.",
+                "Engineers finished the second turbine of the river dam three months ahead of schedule.",
+                "Apple growers expect a record harvest as orchards recover from last year's late frost.",
+                "Young players from six countries met at the chess forum held in the old museum hall.",
+                "Truck queues at the border crossing grew to nine kilometres before the customs post reopened."]
+    agencies = ["Kazinform", "Tengrinews", "Kaztag", "Vlast", "Orda"]
+    settings = DedupSettings(template_min_articles=5)
+    for i, (opening, agency) in enumerate(zip(openings, agencies, strict=True)):
+        a = art(100 - i, text=f"{opening}\n\n{sentence(agency)}")  # one run each, oldest first
+        dedup_and_store([a], store, RunReport("t"), settings)
+        assert store.linked_templates("x.example", 5) == ([] if i < 4 else [(sentence("Kazinform"), 5)])
+    assert (sentence("Kazinform"), 5) in store.site_templates("x.example", 5)
+    templates = learned_settings(store, ["x.example"], min_articles=5).templates["x.example"]
+    result = clean(["A new story about the metro and its four new stations on the eastern line of the city.",
+                    sentence("Sputnik Kazakhstan"),
+                    "The ministry of transport said the ferry line across the lake is a priority for next year."],
+                   templates=templates)
+    assert [r.rule for r in result.removed] == ["site.template"]
+    assert result.removed[0].text == sentence("Sputnik Kazakhstan")
+    assert len(result.paragraphs) == 2  # real content that shares words with the template stays

@@ -44,11 +44,27 @@ def _block_end(lines: list[str], start: int, kind: str) -> int:
     return end
 
 
+NEAR_TEMPLATE_MIN_WORDS = 8
+NEAR_TEMPLATE_JACCARD = 0.5
+
+
+def _shingles(key: str, k: int = 2) -> frozenset[tuple[str, ...]]:
+    words = key.split()
+    return frozenset(tuple(words[i : i + k]) for i in range(max(len(words) - k + 1, 1)))
+
+
 class Cleaner:
-    """Applies the rule catalog; ``templates`` are per-site learned lines."""
+    """Applies the rule catalog; ``templates`` are per-site learned lines.
+
+    A line is a template when it equals one (case and punctuation aside) or,
+    for lines of ``NEAR_TEMPLATE_MIN_WORDS`` words or more, when its word
+    2-shingles have Jaccard >= ``NEAR_TEMPLATE_JACCARD`` with one's: a
+    standard sentence with a changing name or number in it."""
 
     def __init__(self, templates: Iterable[str] = (), *, trailing_runs: bool = True) -> None:
         self.templates = {_key(t) for t in templates if _key(t)}
+        self._near = [(len(k.split()), _shingles(k)) for k in self.templates
+                      if len(k.split()) >= NEAR_TEMPLATE_MIN_WORDS]
         # Unheaded runs of short lines at the end are related headlines in
         # captured plain text; in HTML, trafilatura has already dropped link
         # lists, and such runs are mostly content (dates, lists).
@@ -76,8 +92,23 @@ class Cleaner:
                     drop[i] = rule.name
                     break
             else:
-                if self.templates and _key(line) in self.templates:
+                if self.templates and self._is_template(_key(line)):
                     drop[i] = "site.template"
+
+    def _is_template(self, key: str) -> bool:
+        if key in self.templates:
+            return True
+        n = len(key.split())
+        if n < NEAR_TEMPLATE_MIN_WORDS or not self._near:
+            return False
+        mine = _shingles(key)
+        for size, theirs in self._near:
+            if not size / 2 <= n <= size * 2:
+                continue
+            inter = len(mine & theirs)
+            if inter and inter / (len(mine) + len(theirs) - inter) >= NEAR_TEMPLATE_JACCARD:
+                return True
+        return False
 
     def _block_rules(self, lines: list[str], drop: dict[int, str]) -> None:
         i = 0

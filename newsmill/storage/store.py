@@ -517,8 +517,37 @@ class Store:
         if min_articles < 2:
             raise StorageError("min_articles must be >= 2")
         counts, first = self.paragraph_counts(site)
-        found = [(first[k], n) for k, n in counts.items() if n >= min_articles]
-        return sorted(found, key=lambda item: (-item[1], item[0]))
+        found = {k: (first[k], n) for k, n in counts.items() if n >= min_articles}
+        for text_, n in self.linked_templates(site, min_articles):
+            key = template_key(text_)
+            if key not in found or found[key][1] < n:
+                found[key] = (text_, n)
+        return sorted(found.values(), key=lambda item: (-item[1], item[0]))
+
+    def linked_templates(self, site: str, min_articles: int = 5) -> list[tuple[str, int]]:
+        """Paragraphs of ``site`` that near-duplicate passages of at least
+        ``min_articles - 1`` other original articles of the same site (the
+        dedup's passage links): standard sentences whose wording varies a
+        little (a name, a number). Returns the linked-to text and the number
+        of articles that carry it."""
+        a, o, pl = t.articles.alias("a"), t.articles.alias("o"), t.passage_links
+        q = (select(pl.c.of_article, pl.c.of_paragraph, func.count(func.distinct(pl.c.article_id)))
+             .join(a, a.c.id == pl.c.article_id).join(o, o.c.id == pl.c.of_article)
+             .where(a.c.site == site, o.c.site == site, a.c.duplicate_of.is_(None), o.c.duplicate_of.is_(None))
+             .group_by(pl.c.of_article, pl.c.of_paragraph)
+             .having(func.count(func.distinct(pl.c.article_id)) >= min_articles - 1))
+        out: list[tuple[str, int]] = []
+        with self._connect() as conn:
+            rows = conn.execute(q).all()
+            for part in _chunks(sorted({r[0] for r in rows})):
+                paragraphs = dict(conn.execute(select(t.articles.c.id, t.articles.c.paragraphs)
+                                               .where(t.articles.c.id.in_(part))).all())
+                for of_article, of_paragraph, n in rows:
+                    if of_article in paragraphs:
+                        paras = json.loads(paragraphs[of_article])
+                        if 0 <= of_paragraph < len(paras):
+                            out.append((paras[of_paragraph], int(n) + 1))
+        return out
 
     def get_info(self, key: str) -> str | None:
         with self._connect() as conn:
