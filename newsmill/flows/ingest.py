@@ -167,9 +167,10 @@ def extract_batches(docs: list[RawDocument], report: RunReport, store: Store) ->
             for n, f in enumerate(futures, 1):
                 yield finished(f.result(), n)
     else:
-        futures = [extract_batch.submit(b, settings) for b in batches]
-        for n, f in enumerate(futures, 1):
-            yield finished(f.result(), n)
+        # One batch at a time: extraction is CPU-bound under the GIL, so
+        # running batches in the thread pool at once only adds switching.
+        for n, batch in enumerate(batches, 1):
+            yield finished(extract_batch(batch, settings), n)
 
 
 def extract_and_store(docs: list[RawDocument], report: RunReport, store: Store,
