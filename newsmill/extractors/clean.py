@@ -95,6 +95,10 @@ class Cleaner:
                 if self.templates and self._is_template(_key(line)):
                     drop[i] = "site.template"
 
+    def is_template(self, line: str) -> bool:
+        """Whether ``line`` is one of the templates or a near variant of one."""
+        return bool(self.templates) and self._is_template(_key(line))
+
     def _is_template(self, key: str) -> bool:
         if key in self.templates:
             return True

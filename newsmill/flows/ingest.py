@@ -96,8 +96,9 @@ def dedup_and_store(extracted: list[pipeline.Extracted], store: Store, report: R
     articles = [a for e in extracted for a in e.articles]
     if seen is not None:
         articles = [a for a in articles if a.canonical_url not in seen]
-        seen.update(a.canonical_url for a in articles)
     pipeline.dedup_and_store(articles, store, report)
+    if seen is not None:  # only once stored: a retry of this task must store them
+        seen.update(a.canonical_url for a in articles)
     return report
 
 

@@ -26,7 +26,7 @@ from newsmill.core.records import (
 )
 from newsmill.core.settings import DedupSettings, FetchSettings, Paths, SourceConfig
 from newsmill.dedup import Deduplicator, SketchParams
-from newsmill.extractors import ExtractSettings, extract
+from newsmill.extractors import Cleaner, ExtractSettings, extract
 from newsmill.flows import progress
 from newsmill.flows.report import RunReport
 from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
@@ -338,11 +338,15 @@ def remove_recurring(articles: Sequence[Article], store: Store, min_articles: in
         templates = {k for k, n in batch.items() if k and n + stored.get(k, 0) >= min_articles}
         if not templates:
             continue
+        # Near variants too (a name or number changed), as the extract
+        # stage's cleaner does with learned templates: an article cleaned
+        # here and one cleaned there must come out the same.
+        near = Cleaner(templates)
         for a in group:
-            drop = [p for p in a.paragraphs if template_key(p) in templates]
+            drop = [p for p in a.paragraphs if template_key(p) in templates or near.is_template(p)]
             if not drop:
                 continue
-            a.paragraphs = [p for p in a.paragraphs if template_key(p) not in templates]
+            a.paragraphs = [p for p in a.paragraphs if p not in drop]
             a.text = "\n\n".join(a.paragraphs)
             a.boilerplate_removed = [*a.boilerplate_removed, *(Removal(p, "site.template") for p in drop)]
             removed += len(drop)

@@ -90,6 +90,28 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
+def _insert_many(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows: PostgreSQL's COPY (in the connection's transaction;
+    a row per round trip would make a batch's ~50k band rows take seconds),
+    else executemany."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        columns = list(rows[0])
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+        except Exception as exc:  # psycopg's own errors: map them like the rest
+            raise StorageError(f"store error: {exc}") from exc
+        finally:
+            cursor.close()
+        return
+    for part in _chunks(rows, 500):
+        conn.execute(insert(table), list(part))
+
+
 def normalize_url(url: str) -> str:
     """A database URL with the psycopg 3 driver for PostgreSQL."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -114,6 +136,7 @@ class Store:
         self._lock_path = lock_path
         self._local = threading.local()
         self._thread_lock = threading.RLock()
+        self._bands_written = 0  # band rows written since this store's last ANALYZE (PostgreSQL)
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -248,11 +271,31 @@ class Store:
             try:
                 with self.exclusive(), self._begin() as conn:
                     result = self._save(conn, articles, sketches, novelty or {})
-                    return replace(result, relinked=self._relink(conn, relinks))
+                    result = replace(result, relinked=self._relink(conn, relinks))
+                self._refresh_stats()
+                return result
             except IntegrityError as exc:  # a writer without the lock inserted the same URL
                 if attempt == 2:
                     raise StorageError(f"cannot save batch: {exc.orig}") from exc
         raise AssertionError("unreachable")
+
+    def _refresh_stats(self) -> None:
+        """PostgreSQL: ANALYZE the sketch tables once the band rows this
+        store wrote since its last ANALYZE reach a fifth of the table. A
+        young store grows from empty faster than autovacuum looks at it,
+        and with an empty table's statistics the planner joins the band
+        lookup by nested scans (a second per lookup at 50k bands instead of
+        milliseconds). ``reltuples`` is what the last ANALYZE saw (-1:
+        never analyzed); the statistics views lag, so they are not used."""
+        if self.dialect != "postgresql" or not self._bands_written:
+            return
+        with self._connect() as conn:
+            seen = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('sketch_bands')")
+                                ).scalar()
+            if seen is None or seen < 0 or self._bands_written > 0.2 * max(float(seen), 1000.0):
+                conn.execute(text("ANALYZE sketches, sketch_bands"))
+                conn.commit()
+                self._bands_written = 0
 
     def _next_seq(self, conn: Connection) -> int:
         if self.dialect == "postgresql":
@@ -330,7 +373,7 @@ class Store:
         ]
         for part in _chunks(removals, 200):
             conn.execute(insert(t.boilerplate_removals), list(part))
-        self._write_dedup(conn, [a for a in articles if a.id in ids], sketches)
+        self._bands_written += self._write_dedup(conn, [a for a in articles if a.id in ids], sketches)
         return SaveResult(inserted=inserted, updated=updated, unchanged=unchanged)
 
     def _relink(self, conn: Connection, relinks: Sequence[Relink]) -> int:
@@ -404,8 +447,9 @@ class Store:
         conn.execute(update(a).where(a.c.cluster_id == second).values(cluster_id=first))
 
     @staticmethod
-    def _write_dedup(conn: Connection, articles: Sequence[Article], sketches: Sequence[Sketch]) -> None:
-        """Replace the passage links, sketches and bands of ``articles``."""
+    def _write_dedup(conn: Connection, articles: Sequence[Article], sketches: Sequence[Sketch]) -> int:
+        """Replace the passage links, sketches and bands of ``articles``;
+        returns the number of band rows written."""
         ids = {a.id for a in articles}
         for part in _chunks(sorted(ids)):
             for table in (t.passage_links, t.sketch_bands, t.sketches):
@@ -428,8 +472,8 @@ class Store:
         batches: list[tuple[Any, list[dict[str, Any]]]] = [
             (t.passage_links, links), (t.sketches, sk_rows), (t.sketch_bands, band_rows)]
         for table, new_rows in batches:
-            for part in _chunks(new_rows, 200):
-                conn.execute(insert(table), list(part))
+            _insert_many(conn, table, new_rows)
+        return len(band_rows)
 
     def clear_dedup(self) -> None:
         """Drop every sketch, band and link, and every article's duplicate
@@ -451,7 +495,8 @@ class Store:
                 conn.execute(update(t.articles).where(t.articles.c.id == art.id).values(
                     duplicate_of=art.duplicate_of, similarity=art.similarity, novelty=novelty.get(art.id),
                     cluster_id=clusters[art.id]))
-            self._write_dedup(conn, articles, sketches)
+            self._bands_written += self._write_dedup(conn, articles, sketches)
+        self._refresh_stats()
 
     def stored_articles(self, batch: int = CHUNK) -> Iterator[list[Article]]:
         """Every stored article as an Article, oldest first (published, else
