@@ -18,6 +18,7 @@ headers are kept as ``X-Archive-Orig-*`` so readers do not decode twice.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -69,7 +70,9 @@ class ArchiveWriter:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             is_new = not path.exists() or path.stat().st_size == 0
-            self._fh: IO[bytes] = open(path, "ab")  # noqa: SIM115 - closed in close()
+            # Unbuffered: a record is on disk when _write returns, and a
+            # failed write leaves nothing pending to flush later.
+            self._fh: IO[bytes] = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close()
         except OSError as exc:
             raise ArchiveError(f"cannot open raw archive file {path}: {exc.strerror or exc}") from exc
         self._writer = WARCWriter(self._fh, gzip=True, warc_version="1.1")
@@ -78,12 +81,17 @@ class ArchiveWriter:
                 Path(relpath).name, {"software": "newsmill", "format": "WARC File Format 1.1"}))
 
     def _write(self, record: ArcWarcRecord) -> ArchiveLocation:
+        offset = self._fh.tell()
         try:
-            offset = self._fh.tell()
             self._writer.write_record(record)
-            self._fh.flush()
             length = self._fh.tell() - offset
         except OSError as exc:
+            # Disk full or an I/O error: cut the partial record off, so the
+            # file stays a sequence of whole records and nothing points at
+            # a record that is not there.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fh.fileno(), offset)
+                self._fh.seek(offset)
             raise ArchiveError(
                 f"cannot write to raw archive {self._root / self.relpath}: {exc.strerror or exc}"
             ) from exc
