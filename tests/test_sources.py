@@ -196,3 +196,83 @@ def test_warc_source_and_truncation(tmp_path: Path) -> None:
     got = list(iter_warc(path, REF, "x"))
     assert [d.url for d in got if isinstance(d, RawDocument)] == ["https://x.kz/0", "https://x.kz/1"]
     assert isinstance(got[-1], Failure) and got[-1].status == "truncated"
+
+
+# -- hostile feeds and sitemaps -----------------------------------------------
+
+XXE = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+
+
+def test_external_entity_feed_and_sitemap_are_refused(base: str) -> None:
+    ROUTES["/xxe-feed.xml"] = ("application/rss+xml", b'<?xml version="1.0"?>' + XXE +
+                               b"<rss version='2.0'><channel><title>&x;</title><item><title>&x;</title>"
+                               b"<link>http://127.0.0.4/a</link></item></channel></rss>")
+    ROUTES["/xxe-sitemap.xml"] = ("application/xml", b'<?xml version="1.0"?>' + XXE.replace(b"<!DOCTYPE r", b"<!DOCTYPE urlset") +
+                                  b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                                  b"<url><loc>http://127.0.0.4/&x;</loc></url></urlset>")
+    for path, kind in (("/xxe-feed.xml", "feed"), ("/xxe-sitemap.xml", "sitemap")):
+        d = run_discover(f"{base}{path}", kind=kind)
+        assert not d.items, d.items
+        assert d.errors and "entit" in d.errors[0].lower(), d.errors
+        assert "root:" not in repr(d.items) + repr(d.errors)
+
+
+def test_gzip_bomb_sitemap_stops_at_the_size_cap(base: str) -> None:
+    bomb = gzip.compress(b"<" * 50_000_000, compresslevel=9)  # 50 MB from ~50 KB
+    assert len(bomb) < 200_000
+    ROUTES["/bomb-sitemap.xml.gz"] = ("application/gzip", bomb)
+    source = SourceConfig(name="s", kind="sitemap", url=f"{base}/bomb-sitemap.xml.gz", site="t", allow_private=True)
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(FetchSettings(per_host_delay=0.0, timeout=5, retries=0, max_bytes=5_000_000)) as f:
+            return await discover(source, f)
+
+    d = asyncio.run(go())
+    assert not d.items
+    assert d.errors and "expands beyond 5000000 bytes" in d.errors[0], d.errors
+
+
+def test_sitemap_with_100k_entries(base: str) -> None:
+    from newsmill.sources.parse import parse_sitemap
+
+    urls = "".join(f"<url><loc>{base}/n/{i}.html</loc><lastmod>2026-01-01</lastmod></url>" for i in range(100_000))
+    body = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
+    assert len(body) < FetchSettings().max_bytes
+    children, items = parse_sitemap(body)
+    assert not children and len(items) == 100_000 and items[-1].url == f"{base}/n/99999.html"
+    ROUTES["/huge-sitemap.xml"] = ("application/xml", body)
+    d = run_discover(f"{base}/huge-sitemap.xml", kind="sitemap", max_articles=1000)
+    assert not d.errors
+    assert len(d.items) == 1000 and d.items[0].url == f"{base}/n/0.html"  # capped, in sitemap order
+
+
+LINKS_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel>
+        <title>T</title>
+        <item><title>a</title><link>/news/1.html</link></item>
+        <item><title>b</title><link>2.html</link></item>
+        <item><title>c</title><link>javascript:alert(document.cookie)</link></item>
+        <item><title>d</title><link>mailto:desk@example.org</link></item>
+        <item><title>e</title><link>JaVaScRiPt:void(0)</link></item>
+        </channel></rss>"""
+
+
+def test_feed_links_relative_resolved_javascript_rejected(base: str) -> None:
+    ROUTES["/dir/links.xml"] = ("application/rss+xml", LINKS_FEED)
+    d = run_discover(f"{base}/dir/links.xml")
+    assert [i.url for i in d.items] == [f"{base}/news/1.html", f"{base}/dir/2.html"]
+    assert not d.errors  # the feed itself is fine (its ETag is kept)
+    assert len(d.rejected) == 3 and any(r.lower().startswith("javascript:") for r in d.rejected)
+
+
+def test_rejected_links_are_recorded_without_failing_the_source(base: str, tmp_path: Path) -> None:
+    from newsmill.flows import pipeline
+    from newsmill.storage import RawArchive, open_store
+
+    ROUTES["/dir/links.xml"] = ("application/rss+xml", LINKS_FEED)
+    store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    source = SourceConfig(name="links", kind="feed", url=f"{base}/dir/links.xml", site="t", allow_private=True)
+    found = pipeline.discover_source(source, SETTINGS, store, RawArchive(tmp_path / "raw"), "run-1")
+    store.close()
+    assert not found.failed and found.state is not None and len(found.items) == 2
+    [bad] = found.failures
+    assert bad.status == "bad_link" and "3 link(s)" in bad.reason and "javascript:" in bad.reason

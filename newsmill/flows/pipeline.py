@@ -106,6 +106,11 @@ def discover_source(
     for err in discovery.errors:
         result.failures.append(Failure(url=source.location, stage="discover", status="parse_error",
                                        reason=err, site=source.site, source=source.name))
+    if discovery.rejected:  # recorded, but the source itself is fine
+        shown = ", ".join(repr(link[:80]) for link in discovery.rejected[:3])
+        result.failures.append(Failure(
+            url=source.location, stage="discover", status="bad_link", site=source.site, source=source.name,
+            reason=f"{len(discovery.rejected)} link(s) that are no http(s) URL skipped: {shown}"))
     if discovery.errors and not discovery.items:
         result.failed = True
     archive_documents(archive, f"{run_id}-{source.name}", discovery.raw)

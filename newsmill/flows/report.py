@@ -55,7 +55,9 @@ class RunReport:
 
     def add_failures(self, failures: list[Failure]) -> None:
         for f in failures:
-            if f.status != FetchStatus.BLOCKED.value:
+            # Blocked pages have a column of their own; a feed's bad links
+            # are listed with the failures but are no failed page.
+            if f.status not in (FetchStatus.BLOCKED.value, "bad_link"):
                 self.count(f.site, "failed")
         self.failures.extend(failures)
 

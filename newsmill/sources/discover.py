@@ -37,6 +37,7 @@ class Discovery:
     raw: list[RawDocument] = field(default_factory=list)
     state: SourceState | None = None
     errors: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # links that are no http(s) URL
 
 
 def _too_old(item: DiscoveredItem, cutoff: datetime | None) -> bool:
@@ -52,14 +53,21 @@ def _too_old(item: DiscoveredItem, cutoff: datetime | None) -> bool:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)) < cutoff
 
 
-def select_items(source: SourceConfig, items: list[DiscoveredItem], base: str) -> list[DiscoveredItem]:
-    """Resolve, canonicalize, filter (include/exclude, freshness), dedupe and cap."""
+def select_items(source: SourceConfig, items: list[DiscoveredItem], base: str,
+                 rejected: list[str] | None = None) -> list[DiscoveredItem]:
+    """Resolve, canonicalize, filter (include/exclude, freshness), dedupe and
+    cap. Links that are no http(s) URL even once resolved (``javascript:``,
+    ``mailto:``, garbage) go to ``rejected``."""
     seen: set[str] = set()
     out: list[DiscoveredItem] = []
     cutoff = datetime.now(UTC) - timedelta(hours=source.max_age_hours) if source.max_age_hours else None
     for item in items:
         url = canonicalize_url(item.url, base)
-        if not is_http_url(url) or url in seen or not source.wants(url) or _too_old(item, cutoff):
+        if not is_http_url(url):
+            if rejected is not None:
+                rejected.append(item.url)
+            continue
+        if url in seen or not source.wants(url) or _too_old(item, cutoff):
             continue
         seen.add(url)
         out.append(DiscoveredItem(url, item.hints))
@@ -92,7 +100,7 @@ async def discover(source: SourceConfig, fetcher: Fetcher, state: SourceState | 
     except SourceError as exc:
         result.errors.append(str(exc))
         return result
-    result.items = select_items(source, items, doc.effective_url)
+    result.items = select_items(source, items, doc.effective_url, result.rejected)
     return result
 
 
