@@ -231,14 +231,13 @@ def install_kill(spec: str) -> None:
                 class Torn:
                     def write(self, data: bytes) -> int:
                         real.write(data[: max(1, len(data) // 2)])
-                        real.flush()
                         _die(stage, at)
                         return 0
 
                     def __getattr__(self, name: str) -> Any:
                         return getattr(real, name)
 
-                self._writer.out = Torn()
+                self._fh = Torn()
             return write(self, record)
 
         ArchiveWriter._write = torn_write  # type: ignore[method-assign]
