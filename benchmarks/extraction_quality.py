@@ -92,7 +92,7 @@ def time_cleaning(pages: list[tuple[str, bytes, str, str]]) -> float:
         doc = RawDocument(url=url or "https://example.com/page", body=html, source=SourceRef("bench", "urls", ""),
                           site="bench")
         try:
-            meta, paragraphs = _extract_html(html.decode("utf-8", "replace"), doc, DEFAULT_SETTINGS)
+            meta, paragraphs, _css = _extract_html(html.decode("utf-8", "replace"), doc, DEFAULT_SETTINGS)
         except ExtractionError:
             continue
         inputs.append((paragraphs, meta.title))

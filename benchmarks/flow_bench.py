@@ -134,9 +134,14 @@ def main(argv: list[str] | None = None) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="newsmill-flow-bench-") as tmp_name, prefect_test_harness():
         tmp = Path(tmp_name)
         warc, n = write_archive(tmp / "source", items, copies)
+        once, n_once = write_archive(tmp / "once", items, 1)
         flow_run(warc, 20, tmp / "warm-up")  # imports, first flow registration, trafilatura warm-up
-        bares, bases, defaults, dasks = [], [], [], []
+        e2e_bares, e2e_plains, bares, bases, defaults, dasks = [], [], [], [], [], []
         for r in range(args.rounds):  # alternating, best of each: the machine is shared and noisy
+            # End to end as the issue states it: each page once, from the
+            # raw archive, everything included, against bare trafilatura.
+            e2e_bares.append(bare_trafilatura(items, 1))
+            e2e_plains.append(plain(once, n_once, tmp / f"once-{r}"))
             bares.append(bare_trafilatura(items, copies))
             bases.append(plain(warc, n, tmp / f"plain-{r}"))
             seconds, report = flow_run(warc, n, tmp / f"default-{r}")
@@ -148,6 +153,7 @@ def main(argv: list[str] | None = None) -> list[str]:
             finally:
                 del os.environ["NEWSMILL_TASK_RUNNER"], os.environ["NEWSMILL_DASK_WORKERS"]
     bare, base, default_s, dask_s = min(bares), min(bases), min(defaults), min(dasks)
+    e2e_bare, e2e_plain = min(e2e_bares), min(e2e_plains)
     stored = report["totals"]["new"]
     assert dask_report["totals"] == report["totals"], (dask_report["totals"], report["totals"])
     overhead = max(default_s - base, 0.0) / default_s
@@ -167,8 +173,11 @@ def main(argv: list[str] | None = None) -> list[str]:
         f"Dask speedup over the default runner: {default_s / dask_s:.2f}x (cluster start-up included). "
         f"Prefect's overhead in the default run (time outside the stage code): {overhead:.1%}.",
         "",
-        f"End to end (read the archive, extract, clean, dedup, store; no Prefect) at {bare / base:.2f} of the "
-        f"speed of bare trafilatura on the same pages (target 0.85); the ingest flow at {bare / default_s:.2f}.",
+        f"End to end, each of the {n_once} pages once from the raw archive (read, extract, clean, dedup, store; "
+        f"no Prefect): {e2e_plain:.1f} s against {e2e_bare:.1f} s for bare `trafilatura.extract` on the same "
+        f"pages, {e2e_bare / e2e_plain:.2f} of its speed (target 0.85). With the copies above (every page a "
+        f"near-duplicate of two others, so dedup links everything): {bare / base:.2f}; the ingest flow "
+        f"{bare / default_s:.2f}.",
     ]
     print("\n".join(lines))
     return lines

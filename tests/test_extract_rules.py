@@ -18,7 +18,8 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
         ["Join Telegram", "Join our Telegram channel for the latest news", "Подписывайтесь на наш Telegram-канал",
          "Telegram арнамызға жазылыңыз", "Telegram kanalımıza katılın", "Telegram kanalimizga obuna bo'ling",
          "Abonnieren Sie unseren Newsletter", "Abonnez-vous à notre newsletter", "Síguenos en Telegram",
-         "Subscribe to our newsletter", "关注我们的微信公众号"],
+         "Subscribe to our newsletter", "关注我们的微信公众号", "Thanks for signing up!",
+         "Keep an eye on your inbox for the latest sports news.", "There was an error processing your subscription."],
         ["The ministry launched a Telegram channel last year where it publishes daily updates on the "
          "wildfire situation, officials told reporters on Monday."],
     ),
@@ -31,8 +32,11 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "footer.reprint": (
         ["При полном или частичном использовании материалов ссылка на «Новости Степи» обязательна.",
-         "Reproduction without permission is prohibited.", "未经授权不得转载"],
-        ["The newspaper said it would reprint the historic interview on its anniversary."],
+         "Reproduction without permission is prohibited.", "未经授权不得转载", "Order Reprints", "Print Article",
+         "This copy is for your personal, non-commercial use only. To order presentation-ready copies, "
+         "use Order Reprints."],
+        ["The newspaper said it would reprint the historic interview on its anniversary.",
+         "The licence allows personal use of the photographs, the museum said, but not their sale."],
     ),
     "credit.photo": (
         ["Photo credit: Kazinform", "Photo by Derya Soysal", "Фото: пресс-служба акимата", "Сурет: Kazinform",
@@ -51,8 +55,10 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
                   ["The editorial board met on Tuesday to discuss coverage of the elections."]),
     "related.inline": (["Read also: Tenge continues to strengthen steadily", "Читайте также: Снег в Астане"],
                        ["She urged parents to read also the small print of the contracts they sign, as she put it."]),
-    "byline.dateline": (["2025-06-10 | Silk Road Wire", "By Dana Serikova · 2025-06-09", "12 June 2025, 14:30"],
-                        ["The meeting took place on 2025-06-10 in Astana and lasted for several hours."]),
+    "byline.dateline": (["2025-06-10 | Silk Road Wire", "By Dana Serikova · 2025-06-09", "12 June 2025, 14:30",
+                         "Updated at 1:23 p.m.", "Обновлено 12:30"],
+                        ["The meeting took place on 2025-06-10 in Astana and lasted for several hours.",
+                         "Updated figures published at 14:30 showed the river rising by a metre overnight."]),
     "widget.exchange_rate": (
         ["504.61  course up  587.93  course up  6.63  course up", "USD 504.61 ▲ EUR 587.93 ▲ RUB 6.63 ▼",
          "USD 504.61 ↑ EUR 587.93 ↑ RUB 6.63 ↓", "Brent 71.20 ▲ Gold 2,315.40 ▼ USD/KZT 504.61 ▲"],
@@ -152,3 +158,13 @@ def test_cleaner_only_removes_input_lines() -> None:
     result = clean(lines, title="x")
     assert all(p in lines for p in result.paragraphs)
     assert sorted([*result.paragraphs, *(r.text for r in result.removed)]) == sorted(lines)
+
+
+def test_a_lead_that_opens_with_the_headline_is_kept() -> None:
+    title = "В Таразе открылся центр реабилитации для детей"
+    lead = ("В Таразе открылся центр реабилитации для детей с ограниченными возможностями, рассчитанный на "
+            "120 мест.")
+    credit = f"{title} Фото: пресс-служба акимата."
+    result = clean([lead, credit, ARTICLE[1]], title=title)
+    assert result.paragraphs == [lead, ARTICLE[1]]
+    assert [r.rule for r in result.removed] == ["repeat.headline_caption"]

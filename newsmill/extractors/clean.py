@@ -138,11 +138,22 @@ class Cleaner:
                 continue
             if head and k == head:
                 drop[i] = "repeat.headline"
-            elif head and len(head) >= 20 and k.startswith(head + " ") and r.n_words(k) - r.n_words(head) <= 20:
+            elif head and len(head) >= 20 and k.startswith(head + " ") and self._caption_after_headline(
+                    line, title or "", r.n_words(k) - r.n_words(head)):
                 drop[i] = "repeat.headline_caption"
             elif k in seen and len(k) >= 12:
                 drop[i] = "repeat.paragraph"
             seen.add(k)
+
+    @staticmethod
+    def _caption_after_headline(line: str, title: str, extra_words: int) -> bool:
+        """The headline followed by a caption, not a lead that opens with
+        the headline's words: a short rest that is no finished sentence
+        (``Photo provided by the consulate``) or is a photo credit."""
+        if extra_words > 20:
+            return False
+        rest = " ".join(line.split()[len(title.split()):])
+        return not line.rstrip().endswith(r.TERMINAL) or r.is_photo_credit(rest)
 
     def _trailing(self, lines: list[str], drop: dict[int, str]) -> None:
         """Short headline-like lines and fragments after the article's end."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,11 +16,12 @@ from lxml import html as lxml_html
 from trafilatura import bare_extraction
 
 from newsmill.core.errors import ConfigError, ExtractionError
-from newsmill.core.records import Article, RawDocument
+from newsmill.core.records import Article, RawDocument, Removal
 from newsmill.core.urls import canonicalize_url
 from newsmill.extractors.clean import Cleaner
 from newsmill.extractors.decode import decode
 from newsmill.extractors.metadata import PageMeta, clean_authors, page_metadata, parse_datetime
+from newsmill.extractors.sites import SITE_OVERRIDES, SiteOverride, find_override
 from newsmill.extractors.text import parse_text
 
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f]")
@@ -36,6 +38,9 @@ class ExtractSettings:
     min_words: int = 20
     max_html_bytes: int = 20_000_000
     templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Per-site CSS overrides (newsmill.extractors.sites): the bundled
+    # registry plus the operator's NEWSMILL_SITE_OVERRIDES file.
+    overrides: Mapping[str, SiteOverride] = field(default_factory=lambda: SITE_OVERRIDES)
 
     def __post_init__(self) -> None:
         if self.favor_precision and self.favor_recall:
@@ -47,11 +52,16 @@ class ExtractSettings:
 DEFAULT_SETTINGS = ExtractSettings()
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def normalize_paragraph(text: str) -> str:
     """NFC, no control characters, single spaces."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(c if c.isprintable() or c in "\t" else " " for c in text)
-    return re.sub(r"\s+", " ", text).strip()
+    if not text.isascii():  # ASCII is NFC already
+        text = unicodedata.normalize("NFC", text)
+    if not text.isprintable():  # the per-character pass only when needed
+        text = "".join(c if c.isprintable() or c in "\t" else " " for c in text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def detect_language(text: str, hint: str | None = None) -> str | None:
@@ -124,8 +134,9 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
         meta = PageMeta(title=tdoc.title, published=tdoc.published,
                         authors=clean_authors(tdoc.headers.get("author") or tdoc.headers.get("authors") or []))
         paragraphs = tdoc.paragraphs
+        css_removed: list[Removal] = []
     else:
-        meta, paragraphs = _extract_html(text, doc, s)
+        meta, paragraphs, css_removed = _extract_html(text, doc, s)
     paragraphs = [p for p in (normalize_paragraph(x) for x in paragraphs) if p]
     title = meta.title or (str(doc.hints["title"]) if doc.hints.get("title") else None)
     canonical = _canonical(doc, meta.canonical)
@@ -156,21 +167,26 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
         language=language,
         description=meta.description,
         image=meta.image,
-        boilerplate_removed=cleaned.removed,
+        boilerplate_removed=[*css_removed, *cleaned.removed],
         raw=doc.archive,
     )
 
 
-def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[PageMeta, list[str]]:
+def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[PageMeta, list[str], list[Removal]]:
     try:
         tree = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparsable HTML: {exc}", status="not_article") from exc
     meta = page_metadata(tree)
     url = doc.effective_url if doc.effective_url.startswith("http") else None
+    page, css_removed = html, list[Removal]()
+    override = find_override(s.overrides, _site(doc, doc.effective_url)) if s.overrides else None
+    if override is not None:
+        narrowed, css_removed = override.apply(tree)
+        page = narrowed or html
     try:
         result = bare_extraction(
-            html,  # trafilatura's own loader: passing our tree costs recall
+            page,  # trafilatura's own loader: passing our tree costs recall
             url=url,
             with_metadata=False,
             include_comments=s.include_comments,
@@ -191,7 +207,7 @@ def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[Page
         meta.title = (h1[0].text_content().strip() or None) if h1 else None
         meta.title = meta.title or _html_title(html)
     text = data.get("text") or ""
-    return meta, [line for line in text.split("\n") if line.strip()]
+    return meta, [line for line in text.split("\n") if line.strip()], css_removed
 
 
 def _html_title(html: str) -> str | None:

@@ -69,6 +69,9 @@ MESSENGER = _rx(
     r"(жазылыңыз|жазылу|abone ol|kanalımıza katıl|obuna bo'?l|obuna bo‘l|abonnieren sie|folgen sie uns|"
     r"abonnez-vous|suivez-nous|suscríbete|síguenos|关注我们|订阅我们|扫码关注|newsletter abonnieren)",
     r"^(join telegram|join us on telegram|telegram channel|our telegram)$",
+    # A newsletter sign-up box's messages.
+    r"^(thanks|thank you) for (signing up|subscribing)\b", r"keep an eye on your inbox",
+    r"error processing your (subscription|sign.?up)",
 )
 COPYRIGHT = _rx(
     r"©", r"\(c\)\s*\d{4}", r"^copyright\b", r"all rights reserved", r"все права защищены",
@@ -84,6 +87,7 @@ REPRINT = _rx(
     r"(nachdruck|vervielfältigung).*(nur mit|untersagt|genehmigung)",
     r"(reproduction|rediffusion).*(interdite|autorisation)",
     r"(reproducción|prohibida).*(total o parcial|sin autorización)",
+    r"for your personal,? non.?commercial use only", r"^(order reprints|reprints & permissions|print article)$",
 )
 PHOTO = _rx(
     r"^(photo|photos|photograph|picture|image|video|фото|фотография|видео|сурет|бейне|foto|fotoğraf|"
@@ -155,6 +159,9 @@ DATE = re.compile(
     r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*\.?\s+\d{1,2},?\s+\d{4}|\d{4}年\d{1,2}月\d{1,2}日)",
     re.IGNORECASE,
 )
+STAMP = re.compile(
+    r"^(updated|last updated|published|обновлено|опубликовано|жаңартылды|güncelleme|güncellenme|"
+    r"aktualisiert|mis à jour|actualizado|更新)\s*(at|on|:|于)?\s*\d", re.IGNORECASE)
 BYLINE = re.compile(r"^(by|автор|author|yazar|von|par|por|муаллиф|авторы)\s*:?\s+\S", re.IGNORECASE)
 
 
@@ -210,6 +217,8 @@ def is_nav(line: str) -> bool:
 def is_dateline(line: str) -> bool:
     """A short byline/dateline: a date with a name or outlet, no sentence."""
     t = fold(line)
+    if t and n_words(t) <= 8 and STAMP.match(t) and DATE.search(t):
+        return True  # "Updated at 1:23 p.m.", "Обновлено 12:30"
     if not t or n_words(t) > 10 or t.endswith((".", "!", "?", "。")) or t.startswith(("—", "–", "-")) or "(@" in t:
         return False  # an attribution line of a quoted post is content
     if not DATE.search(t):

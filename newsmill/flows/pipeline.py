@@ -7,12 +7,21 @@ functions themselves are what tests and benchmarks call directly.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from newsmill.core.errors import ArchiveError, DedupError, ExtractionError, NewsmillError
+import yaml
+
+from newsmill.core.errors import (
+    ArchiveError,
+    ConfigError,
+    DedupError,
+    ExtractionError,
+    NewsmillError,
+)
 from newsmill.core.records import (
     ArchiveLocation,
     Article,
@@ -27,6 +36,7 @@ from newsmill.core.records import (
 from newsmill.core.settings import DedupSettings, FetchSettings, Paths, SourceConfig
 from newsmill.dedup import Deduplicator, SketchParams
 from newsmill.extractors import Cleaner, ExtractSettings, extract
+from newsmill.extractors.sites import SITE_OVERRIDES, SiteOverride, parse_site_overrides
 from newsmill.flows import progress
 from newsmill.flows.report import RunReport
 from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
@@ -233,7 +243,22 @@ def learned_settings(store: Store, sites: Iterable[str], min_articles: int | Non
         min_articles = DedupSettings.from_env().template_min_articles
     templates = {site: tuple(text for text, _ in store.site_templates(site, min_articles))
                  for site in set(sites) if site}
-    return ExtractSettings(templates={k: v for k, v in templates.items() if v})
+    return ExtractSettings(templates={k: v for k, v in templates.items() if v}, overrides=site_overrides())
+
+
+def site_overrides(path: str | None = None) -> dict[str, SiteOverride]:
+    """The bundled per-site CSS overrides, extended (and, site by site,
+    replaced) by the YAML file ``path`` or ``NEWSMILL_SITE_OVERRIDES``."""
+    path = path or os.environ.get("NEWSMILL_SITE_OVERRIDES") or None
+    if path is None:
+        return dict(SITE_OVERRIDES)
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read site overrides {path}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"site overrides {path} is not valid YAML: {exc}") from exc
+    return {**SITE_OVERRIDES, **parse_site_overrides(data or {})}
 
 
 def extract_documents(docs: Iterable[RawDocument], settings: ExtractSettings | None = None) -> Extracted:
@@ -502,4 +527,5 @@ __all__ = [
     "read_import_path",
     "read_local_source",
     "rebuild_dedup",
+    "site_overrides",
 ]

@@ -108,8 +108,16 @@ def _insert_many(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -
         finally:
             cursor.close()
         return
-    for part in _chunks(rows, 500):
-        conn.execute(insert(table), list(part))
+    # SQLite: the driver's executemany with plain tuples (the values are
+    # plain ints and strings); SQLAlchemy's per-row parameter processing
+    # cost more than the inserts.
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    try:
+        conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
+            sql, [tuple(row[c] for c in columns) for row in rows])
+    except Exception as exc:
+        raise StorageError(f"store error: {exc}") from exc
 
 
 def normalize_url(url: str) -> str:
@@ -725,19 +733,25 @@ class Store:
     def lookup(self, kind: str, bands: Iterable[int]) -> dict[int, list[SketchRef]]:
         keys = list(set(bands))
         found: dict[int, list[SketchRef]] = {}
+        # One SketchRef per stored sketch, however many of its bands match
+        # (a copy matches on every band): fewer objects, cheaper set unions.
+        refs: dict[tuple[str, int], SketchRef] = {}
         with self._connect() as conn:
             for part in _chunks(keys):
                 rows = conn.execute(
-                    select(t.sketch_bands.c.key, t.sketches.c.kind, t.sketches.c.article_id,
+                    select(t.sketch_bands.c.key, t.sketches.c.article_id,
                            t.sketches.c.paragraph, t.sketches.c.order_key)
                     .join(t.sketch_bands, and_(
                         t.sketch_bands.c.kind == t.sketches.c.kind,
                         t.sketch_bands.c.article_id == t.sketches.c.article_id,
                         t.sketch_bands.c.paragraph == t.sketches.c.paragraph))
                     .where(t.sketch_bands.c.kind == kind, t.sketch_bands.c.key.in_(part))
-                )
-                for r in rows:
-                    found.setdefault(int(r[0]), []).append(SketchRef(r[1], r[2], r[3], r[4]))
+                ).fetchall()  # one DBAPI fetchall: row-by-row iteration costs more than the query
+                for key, article_id, paragraph, order_key in rows:
+                    ref = refs.get((article_id, paragraph))
+                    if ref is None:
+                        ref = refs[(article_id, paragraph)] = SketchRef(kind, article_id, paragraph, order_key)
+                    found.setdefault(int(key), []).append(ref)
         return found
 
     def shingles(self, refs: Iterable[SketchRef]) -> dict[SketchRef, bytes]:
