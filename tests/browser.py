@@ -74,15 +74,18 @@ class Browser:
     def text(self) -> str:
         return str(self.evaluate("document.body ? document.body.innerText : ''") or "")
 
-    def wait_for_text(self, needle: str, timeout: float = 60) -> str:
+    def wait_for_text(self, *needles: str, timeout: float = 60) -> str:
+        """The page's text once every needle is shown (pages render in
+        steps: a sidebar before the content)."""
         deadline = time.monotonic() + timeout
         text = ""
         while time.monotonic() < deadline:
             text = self.text()
-            if needle in text:
+            if all(n in text for n in needles):
                 return text
             time.sleep(0.5)
-        raise AssertionError(f"{needle!r} not shown within {timeout:.0f} s; page text:\n{text[:3000]}")
+        missing = [n for n in needles if n not in text]
+        raise AssertionError(f"{missing!r} not shown within {timeout:.0f} s; page text:\n{text[:3000]}")
 
     def screenshot(self, path: Path) -> None:
         data = self.call("Page.captureScreenshot", format="png")["data"]

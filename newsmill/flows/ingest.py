@@ -39,6 +39,7 @@ from newsmill.sources import DiscoveredItem
 from newsmill.storage import RawArchive, Store
 
 EXTRACT_BATCH = 200
+DASK_SPLIT = 4  # tasks per extraction batch on Dask
 
 
 def _ingest_run_name() -> str:
@@ -162,11 +163,21 @@ def extract_batches(docs: list[RawDocument], report: RunReport, store: Store) ->
         get_run_logger().info("extracting %d batch(es) on %s", len(batches), runner.describe())
         # The runner is entered here, not given to a child flow: flow-run
         # parameters go to the API (and are capped at 512 KB), task
-        # parameters only travel to the Dask workers.
+        # parameters only travel to the Dask workers. Each batch goes out as
+        # DASK_SPLIT tasks, so the workers stay busy to the end (three
+        # batches on two workers would leave one idle for a third of the
+        # run); the results are regrouped into the same batches as the
+        # default runner's, so dedup sees the same batches either way.
         with dask_task_runner(runner) as dask:
-            futures = [dask.submit(extract_batch, {"docs": b, "settings": settings}) for b in batches]
-            for n, f in enumerate(futures, 1):
-                yield finished(f.result(), n)
+            futures = [[dask.submit(extract_batch, {"docs": part, "settings": settings})
+                        for part in _batches(b, max(1, -(-len(b) // DASK_SPLIT)))] for b in batches]
+            for n, parts in enumerate(futures, 1):
+                merged = pipeline.Extracted()
+                for f in parts:
+                    got = f.result()
+                    merged.articles += got.articles
+                    merged.failures += got.failures
+                yield finished(merged, n)
     else:
         # One batch at a time: extraction is CPU-bound under the GIL, so
         # running batches in the thread pool at once only adds switching.
