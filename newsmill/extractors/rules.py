@@ -13,6 +13,7 @@ look-alikes where it must not (``tests/test_extract_rules.py``).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -25,10 +26,15 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE | re.UNICODE)
 
 
+_BULLET = re.compile(r"^[-•·*▪►»]\s+")
+
+
+@functools.lru_cache(maxsize=8192)
 def fold(line: str) -> str:
-    """A line as rules see it: NFKC, list bullet and outer spaces stripped."""
+    """A line as rules see it: NFKC, list bullet and outer spaces stripped.
+    (Cached: every line rule folds the same line again.)"""
     line = unicodedata.normalize("NFKC", line).strip()
-    return re.sub(r"^[-•·*▪►»]\s+", "", line).strip()
+    return _BULLET.sub("", line).strip()
 
 
 def n_words(line: str) -> int:
@@ -189,9 +195,25 @@ def is_copyright(line: str) -> bool:
     return bool(t) and n_words(t) <= 25 and bool(COPYRIGHT.search(t))
 
 
+# Cheap gates: a line without one of these stems cannot match the rule's
+# regex, whose ``A.*B`` alternatives are slow to reject on long lines.
+REPRINT_STEMS = (
+    "использован", "перепечат", "цитирован", "копирован", "материал", "zinsiz", "kaynak", "reprint",
+    "reproduc", "republish", "redistribut", "未经", "未經", "nachdruck", "vervielfält", "rediffusion",
+    "prohibida", "personal", "print article",
+)
+COOKIE_STEMS = ("cookie", "куки", "çerez", "kuki")
+_TWO_NUMBERS = re.compile(r"\d\D+\d")
+
+
+def _has_stem(t: str, stems: tuple[str, ...]) -> bool:
+    low = t.casefold()
+    return any(stem in low for stem in stems)
+
+
 def is_reprint(line: str) -> bool:
     t = fold(line)
-    return bool(t) and n_words(t) <= 40 and bool(REPRINT.search(t))
+    return bool(t) and n_words(t) <= 40 and _has_stem(t, REPRINT_STEMS) and bool(REPRINT.search(t))
 
 
 def is_photo_credit(line: str) -> bool:
@@ -205,7 +227,7 @@ def is_ad_marker(line: str) -> bool:
 
 def is_cookie_notice(line: str) -> bool:
     t = fold(line)
-    return bool(t) and n_words(t) <= 60 and bool(COOKIES.search(t))
+    return bool(t) and n_words(t) <= 60 and _has_stem(t, COOKIE_STEMS) and bool(COOKIES.search(t))
 
 
 def is_nav(line: str) -> bool:
@@ -243,7 +265,7 @@ def _numeric_profile(t: str) -> tuple[int, int]:
 def is_exchange_ticker(line: str) -> bool:
     """Number-heavy lines with currency codes or up/down words, not prose."""
     t = fold(line)
-    if not t or n_words(t) > 40:
+    if not t or n_words(t) > 40 or not _TWO_NUMBERS.search(t):
         return False
     numbers, words = _numeric_profile(t)
     if numbers < 2 or words > 3:
