@@ -27,11 +27,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from newsmill.core.records import ArchiveLocation
-from newsmill.storage import RawArchive
 from newsmill.storage.store import normalize_url
 from tests.conftest import REPO
-from tests.crash_runner import Corpus, CrashSite, snapshot
+from tests.crash_runner import Corpus, CrashSite, check_archive, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -117,25 +115,6 @@ def run(home: Path, site: CrashSite, backend: Backend, *, recheck: bool, kill: s
 def completed(outcome: Outcome) -> None:
     assert outcome.code == 0, outcome.err[-3000:]
     assert "done" in outcome.out
-
-
-def check_archive(home: Path, database_url: str) -> None:
-    """Every WARC file reads to its end (torn tails skipped, never fatal),
-    and every archive location the store holds is a readable record."""
-    archive = RawArchive(home / "raw")
-    for rel in archive.files():
-        list(archive.iter_documents(rel))
-    engine = create_engine(normalize_url(database_url))
-    with engine.connect() as conn:
-        locations = [r[0] for r in conn.execute(text("SELECT raw FROM articles WHERE raw IS NOT NULL"))]
-        locations += [r[0] for r in conn.execute(text("SELECT archive FROM fetches WHERE archive IS NOT NULL"))]
-        dup = conn.execute(text("SELECT canonical_url FROM articles GROUP BY canonical_url HAVING COUNT(*) > 1"))
-        assert not dup.fetchall()
-    engine.dispose()
-    assert locations
-    for uri in locations:
-        doc = archive.read(ArchiveLocation.from_uri(uri))
-        assert doc.body
 
 
 @pytest.fixture(scope="module")

@@ -167,13 +167,7 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
     # Trigger a run now and let a real worker execute it.
     run = stack.post(f"/deployments/{sample['id']}/create_flow_run", {"parameters": {}})
     stack.start("worker", "worker", "start", "--pool", "newsmill", "--limit", "1")
-    deadline = time.monotonic() + 400
-    state = ""
-    while time.monotonic() < deadline:
-        state = stack.get(f"/flow_runs/{run['id']}")["state"]["type"]
-        if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
-            break
-        time.sleep(2)
+    state = _wait_for_run(stack, run["id"], 400)
     assert state == "COMPLETED", f"run ended {state}\nworker:\n{stack.log('worker')}"
 
     flow_run = stack.get(f"/flow_runs/{run['id']}")
@@ -194,12 +188,7 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
     # The maintenance deployment runs on the same worker and store.
     maint = stack.post(f"/deployments/{by_name['maintenance']['id']}/create_flow_run",
                        {"parameters": {"prune_older_than_days": 3650}})
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        state = stack.get(f"/flow_runs/{maint['id']}")["state"]["type"]
-        if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
-            break
-        time.sleep(2)
+    state = _wait_for_run(stack, maint["id"], 300)
     assert state == "COMPLETED", f"maintenance ended {state}\nworker:\n{stack.log('worker')}"
     assert stack.get(f"/flow_runs/{maint['id']}")["name"].startswith("maintenance-")
     artifacts = stack.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [maint["id"]]}}})
@@ -207,6 +196,18 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
     assert "| optimize database | done |" in summary and "raw_files: 0" in summary, summary
 
     _check_ui(stack, flow_run, keys["run-report"]["id"])
+
+
+def _wait_for_run(stack: PrefectStack, run_id: str, timeout: float) -> str:
+    """The run's state type once it is final (or the last seen at ``timeout`` s)."""
+    deadline = time.monotonic() + timeout
+    state = ""
+    while time.monotonic() < deadline:
+        state = stack.get(f"/flow_runs/{run_id}")["state"]["type"]
+        if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            break
+        time.sleep(2)
+    return state
 
 
 def _check_ui(stack: PrefectStack, flow_run: dict[str, Any], report_id: str) -> None:

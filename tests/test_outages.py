@@ -21,9 +21,8 @@ from sqlalchemy import create_engine, make_url, text
 from newsmill.core.errors import StorageError
 from newsmill.storage.store import normalize_url
 from tests.conftest import REPO
-from tests.crash_runner import Corpus, CrashSite, snapshot, sources_config
+from tests.crash_runner import Corpus, CrashSite, check_archive, snapshot, sources_config
 from tests.tcp_proxy import TcpProxy
-from tests.test_crash_safety import check_archive
 
 pytestmark = pytest.mark.slow
 PG_URL = os.environ.get("NEWSMILL_TEST_POSTGRES_URL", "")

@@ -17,11 +17,13 @@ outlets (the demo's sites); operators add theirs in a YAML file named by
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cssselect import GenericTranslator, SelectorError
+from lxml import etree
 from lxml import html as lxml_html
 
 from newsmill.core.errors import ConfigError
@@ -50,8 +52,18 @@ class SiteOverride:
             except SelectorError as exc:
                 raise ConfigError(f"site override {self.site}: bad CSS selector {selector!r}: {exc}") from exc
 
-    def _xpath(self, selectors: tuple[str, ...]) -> str:
-        return " | ".join(_TRANSLATOR.css_to_xpath(s) for s in selectors)
+    def __getstate__(self) -> dict[str, Any]:
+        # Compiled XPaths do not pickle (settings travel to Dask workers);
+        # they are rebuilt on first use.
+        return {k: v for k, v in self.__dict__.items() if not k.endswith("_xpath")}
+
+    @functools.cached_property
+    def _drop_xpath(self) -> etree.XPath:
+        return etree.XPath(" | ".join(_TRANSLATOR.css_to_xpath(s) for s in self.drop))
+
+    @functools.cached_property
+    def _keep_xpath(self) -> etree.XPath:
+        return etree.XPath(" | ".join(_TRANSLATOR.css_to_xpath(s) for s in self.keep))
 
     def apply(self, tree: lxml_html.HtmlElement) -> tuple[str | None, list[Removal]]:
         """The page to extract from (``None``: nothing changed) and what was
@@ -59,7 +71,7 @@ class SiteOverride:
         work = copy.deepcopy(tree)
         removed: list[Removal] = []
         if self.keep:
-            kept = work.xpath(self._xpath(self.keep))
+            kept = self._keep_xpath(work)
             if kept:
                 body = lxml_html.Element("body")
                 for element in kept:
@@ -72,7 +84,7 @@ class SiteOverride:
                 page.append(body)
                 work = page
         if self.drop:
-            for element in work.xpath(self._xpath(self.drop)):
+            for element in self._drop_xpath(work):
                 parent = element.getparent()
                 if parent is None:
                     continue
