@@ -124,3 +124,30 @@ def test_operator_file_extends_and_replaces_the_bundled_registry(tmp_path: Path,
     monkeypatch.setenv("NEWSMILL_SITE_OVERRIDES", str(tmp_path / "missing.yaml"))
     with pytest.raises(ConfigError, match="cannot read site overrides"):
         site_overrides()
+
+
+def test_newsmill_extract_applies_the_operators_overrides_to_a_saved_page(tmp_path: Path) -> None:
+    """A saved page is matched by the web address it declares, so
+    selectors can be tried with ``newsmill extract`` before a run."""
+    import os
+    import subprocess
+    import sys
+
+    page = tmp_path / "story.html"
+    page.write_text(
+        "<html><head><title>Bridge</title><link rel='canonical' href='https://www.mine.kz/news/bridge'></head>"
+        "<body><article><h1>Bridge</h1>"
+        + "".join(f"<p>Paragraph {i} about the new bridge over the river, which the city will build next "
+                  "year with money from the regional budget.</p>" for i in range(4))
+        + "<div class='ticker'><p>Oil prices rose on Monday while the city council debated the budget.</p></div>"
+        "</article></body></html>", encoding="utf-8")
+    sites = tmp_path / "sites.yaml"
+    sites.write_text("mine.kz:\n  drop: ['.ticker']\n", encoding="utf-8")
+    env = {**os.environ, "NEWSMILL_SITE_OVERRIDES": str(sites)}
+    out = subprocess.run([sys.executable, "-m", "newsmill.flows.cli", "extract", str(page)], env=env,
+                         capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    record = json.loads(out.stdout.splitlines()[0])
+    assert record["site"] == "mine.kz" and "Oil prices" not in record["text"]
+    assert {"text": "Oil prices rose on Monday while the city council debated the budget.",
+            "rule": "site.css_drop"} in record["boilerplate_removed"]

@@ -87,6 +87,12 @@ def _site(doc: RawDocument, url: str) -> str:
     return host.removeprefix("www.") or "local"
 
 
+def _site_url(doc: RawDocument, declared: str | None) -> str:
+    """The address a document's site is taken from: where it was fetched,
+    or for a saved page the web address it declares."""
+    return doc.effective_url if doc.effective_url.startswith(("http://", "https://")) else _canonical(doc, declared)
+
+
 def _canonical(doc: RawDocument, declared: str | None) -> str:
     base = doc.effective_url
     if not base.startswith(("http://", "https://")):
@@ -140,7 +146,7 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
     paragraphs = [p for p in (normalize_paragraph(x) for x in paragraphs) if p]
     title = meta.title or (str(doc.hints["title"]) if doc.hints.get("title") else None)
     canonical = _canonical(doc, meta.canonical)
-    site = _site(doc, doc.effective_url if doc.effective_url.startswith(("http://", "https://")) else canonical)
+    site = _site(doc, _site_url(doc, meta.canonical))
     cleaner = Cleaner(s.templates.get(site, ()), trailing_runs=is_text)
     cleaned = cleaner.clean(paragraphs, title=title)
     body_text = "\n\n".join(cleaned.paragraphs)
@@ -180,7 +186,7 @@ def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[Page
     meta = page_metadata(tree)
     url = doc.effective_url if doc.effective_url.startswith("http") else None
     page, css_removed = html, list[Removal]()
-    override = find_override(s.overrides, _site(doc, doc.effective_url)) if s.overrides else None
+    override = find_override(s.overrides, _site(doc, _site_url(doc, meta.canonical))) if s.overrides else None
     if override is not None:
         narrowed, css_removed = override.apply(tree)
         page = narrowed or html

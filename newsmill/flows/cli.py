@@ -164,9 +164,10 @@ def cmd_dedup_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from newsmill.core.errors import ExtractionError
-    from newsmill.extractors import extract
-    from newsmill.flows.pipeline import expand_import_paths, read_import_path
+    from newsmill.extractors import ExtractSettings, extract
+    from newsmill.flows.pipeline import expand_import_paths, read_import_path, site_overrides
 
+    settings = ExtractSettings(overrides=site_overrides())  # so selectors can be tried on saved pages
     out = sys.stdout
     for item in expand_import_paths(args.paths):
         if isinstance(item, Failure):
@@ -178,7 +179,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             else:
                 source_path = got.url.removeprefix("file://")
                 try:
-                    article = extract(got)
+                    article = extract(got, settings=settings)
                     record = {"input": source_path, **_pre_storage_fields(article.to_dict())}
                 except ExtractionError as exc:
                     record = {"input": source_path, "error": {"stage": "extract", "status": exc.status,
