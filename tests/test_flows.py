@@ -250,13 +250,18 @@ def test_maintenance_flow_rebuilds_prunes_and_optimizes(tmp_path: Path, prefect_
         maintenance(prune_articles=True, home=str(home))
 
 
-def test_dask_runner_makes_the_same_store(tmp_path: Path, prefect_harness: None,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """Extraction on a 2-worker Dask LocalCluster stores exactly what the
-    default in-process runner stores."""
+@pytest.mark.parametrize("runner", ["processes", "dask"])
+def test_scale_out_runners_make_the_same_store(runner: str, tmp_path: Path, prefect_harness: None,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extraction on 2 local worker processes, or on a 2-worker Dask
+    LocalCluster, stores exactly what the default in-process runner stores
+    (batches of 8, so several are extracted while earlier ones are stored)."""
     import shutil
 
+    from newsmill.flows import ingest as ingest_module
     from newsmill.flows.ingest import import_files
+
+    monkeypatch.setattr(ingest_module, "EXTRACT_BATCH", 8)
 
     sample = [str(p) for p in sorted((REPO / "raw" / "sample").iterdir()) if p.is_dir()]
     big = tmp_path / "big"  # over Prefect's 512 KB cap on flow-run parameters: docs must not travel as those
@@ -276,11 +281,26 @@ def test_dask_runner_makes_the_same_store(tmp_path: Path, prefect_harness: None,
                       for r in _export(home, "--all"))
 
     default = import_files(paths=sample, home=str(tmp_path / "default"))
-    monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "dask")
+    monkeypatch.setenv("NEWSMILL_TASK_RUNNER", runner)
     monkeypatch.setenv("NEWSMILL_DASK_WORKERS", "2")
-    on_dask = import_files(paths=sample, home=str(tmp_path / "dask"))
-    assert default["totals"] == on_dask["totals"] and default["totals"]["new"] > 20
-    assert store_of(tmp_path / "dask") == store_of(tmp_path / "default")
+    monkeypatch.setenv("NEWSMILL_PROCESSES", "2")
+    state = import_files(paths=sample, home=str(tmp_path / runner), return_state=True)
+    scaled = state.result()
+    assert default["totals"] == scaled["totals"] and default["totals"]["new"] > 20
+    assert store_of(tmp_path / runner) == store_of(tmp_path / "default")
+    # the run's progress artifact reached the end
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterType,
+    )
+
+    with get_client(sync_client=True) as client:
+        shown = client.read_artifacts(artifact_filter=ArtifactFilter(
+            type=ArtifactFilterType(any_=["progress"]),
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    assert [a.data for a in shown] == [100.0], shown
 
 
 def test_runner_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -288,7 +308,7 @@ def test_runner_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     from newsmill.flows.runners import RunnerSettings
 
     monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "ray")
-    with pytest.raises(ConfigError, match="must be one of default, dask"):
+    with pytest.raises(ConfigError, match="must be one of default, processes, dask"):
         RunnerSettings.from_env()
     monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "dask")
     monkeypatch.setenv("NEWSMILL_DASK_WORKERS", "two")
@@ -298,6 +318,12 @@ def test_runner_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     assert RunnerSettings.from_env().describe() == "Dask LocalCluster, 2 worker(s)"
     monkeypatch.setenv("NEWSMILL_DASK_ADDRESS", "tcp://127.0.0.1:8786")
     assert RunnerSettings.from_env().describe() == "Dask cluster at tcp://127.0.0.1:8786"
+    monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "processes")
+    monkeypatch.setenv("NEWSMILL_PROCESSES", "0")
+    with pytest.raises(ConfigError, match="NEWSMILL_PROCESSES must be >= 1"):
+        RunnerSettings.from_env()
+    monkeypatch.setenv("NEWSMILL_PROCESSES", "3")
+    assert RunnerSettings.from_env().describe() == "3 local worker process(es)"
 
 
 def test_cli_progress_bars_on_request(demo_home: Path, tmp_path: Path) -> None:

@@ -36,7 +36,6 @@ from newsmill.core.records import (
     novelty_of,
 )
 from newsmill.core.stats import StepStats
-from newsmill.dedup.index import MemorySketchIndex
 from newsmill.dedup.minhash import SketchParams, band_keys, band_keys_many, exact_key, signatures
 from newsmill.dedup.normalize import U32, jaccard, shingle_hashes, tokens_hash, words
 
@@ -81,6 +80,36 @@ def _encode(shingles: U32) -> bytes:
 
 def _decode(blob: bytes) -> U32:
     return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
+def _batch_candidates(items: Sequence[_Item]) -> dict[int, list[int]]:
+    """For each item (by position), the earlier items of the batch from
+    other articles that share a band key of the same kind: the batch's own
+    LSH candidates, found with one sort of all its band keys rather than a
+    dict entry per band (a batch holds ~100k band keys; all but a few are
+    unique)."""
+    counts = [len(it.bands) for it in items]
+    total = sum(counts)
+    if not total:
+        return {}
+    keys = np.fromiter((k for it in items for k in it.bands), dtype=np.int64, count=total)
+    kinds = np.repeat(np.array([it.ref.kind == "article" for it in items], dtype=np.int8), counts)
+    owners = np.repeat(np.arange(len(items), dtype=np.int64), counts)
+    order = np.lexsort((owners, keys, kinds))
+    keys, kinds, owners = keys[order], kinds[order], owners[order]
+    same = (keys[1:] == keys[:-1]) & (kinds[1:] == kinds[:-1])
+    if not same.any():
+        return {}
+    # Runs of equal (kind, key): starts where a run of repeats begins.
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], same.view(np.int8), [0]))))
+    found: dict[int, set[int]] = {}
+    for start, stop in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        group = owners[start : stop + 1].tolist()  # ascending: the batch order
+        for n, j in enumerate(group[1:], 1):
+            article = items[j].ref.article_id
+            mine = found.setdefault(j, set())
+            mine.update(i for i in group[:n] if items[i].ref.article_id != article)
+    return {j: sorted(v) for j, v in found.items() if v}
 
 
 class Deduplicator:
@@ -144,8 +173,10 @@ class Deduplicator:
         batch = sorted(articles, key=order_key)
         batch_ids = {a.id for a in batch}
         result = DedupResult(articles=list(articles))
-        overlay = MemorySketchIndex()
         planned = [(a, self.sketch(a)) for a in batch]
+        flat = [it for _, items in planned for it in items]
+        local = _batch_candidates(flat)
+        position = 0
         # One round trip per kind for the whole batch.
         stored: dict[str, dict[int, list[SketchRef]]] = {}
         for kind in ("article", "passage"):
@@ -157,7 +188,9 @@ class Deduplicator:
             article.duplicate_of, article.similarity = None, None
             article.duplicate_passages = []
             for item in items:
-                best, later = self._match(item, stored, stored_shingles, overlay, batch_ids)
+                earlier = [flat[i] for i in local.get(position, ())]
+                position += 1
+                best, later = self._match(item, stored, stored_shingles, earlier, batch_ids)
                 for ref, sim in later:
                     result.relinks.append(Relink(ref.article_id, ref.paragraph, article.id, item.ref.paragraph,
                                                  item.ref.order_key, round(sim, 4)))
@@ -179,7 +212,6 @@ class Deduplicator:
                        tuple(it.bands), _encode(it.shingles), p.id)
                 for it in items
             ]
-            overlay.add(sketches)
             result.sketches.extend(sketches)
             result.novelty[article.id] = self._novelty(article)
             result.stats.add("articles")
@@ -192,7 +224,7 @@ class Deduplicator:
         item: _Item,
         stored: dict[str, dict[int, list[SketchRef]]],
         stored_shingles: dict[SketchRef, U32],
-        overlay: MemorySketchIndex,
+        earlier: list[_Item],
         batch_ids: set[str],
     ) -> tuple[tuple[SketchRef, float] | None, list[tuple[SketchRef, float]]]:
         """The earliest verified older match of one sketch (ties: most
@@ -203,9 +235,9 @@ class Deduplicator:
         candidates: set[SketchRef] = set()
         for key in item.bands:
             candidates.update(stored[kind].get(key, ()))
-        local_refs = {r for refs in overlay.lookup(kind, item.bands).values() for r in refs}
+        local_shingles = {it.ref: it.shingles for it in earlier}
+        local_refs = set(local_shingles)
         candidates.update(local_refs)
-        local_shingles = {r: _decode(b) for r, b in overlay.shingles(local_refs).items()}
         if item.exact:
             threshold = 1.0
         elif kind == "article":

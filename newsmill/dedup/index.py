@@ -1,6 +1,5 @@
-"""An in-memory sketch index: the test stand-in for the SQL store, the
-overlay holding the current batch while it is deduplicated, and the index
-the scale benchmark measures.
+"""An in-memory sketch index: the test stand-in for the SQL store and the
+index the scale benchmark measures.
 
 Band keys live in sorted NumPy arrays (one per sketch kind) searched with
 ``searchsorted``, so a lookup costs O(log n) per key and a stored sketch

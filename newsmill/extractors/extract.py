@@ -14,6 +14,7 @@ from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura import bare_extraction
+from trafilatura.utils import load_html
 
 from newsmill.core.errors import ConfigError, ExtractionError
 from newsmill.core.records import Article, RawDocument, Removal
@@ -25,6 +26,7 @@ from newsmill.extractors.sites import SITE_OVERRIDES, SiteOverride, find_overrid
 from newsmill.extractors.text import parse_text
 
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,7 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
     cleaned = cleaner.clean(paragraphs, title=title)
     body_text = "\n\n".join(cleaned.paragraphs)
     words = len(body_text.split())
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", body_text))
-    if words < s.min_words and cjk < s.min_words * 3:
+    if words < s.min_words and len(_CJK.findall(body_text)) < s.min_words * 3:
         status = "empty" if not paragraphs else "not_article"
         raise ExtractionError(
             f"only {words} word(s) of article text after cleaning (minimum {s.min_words})", status=status)
@@ -179,20 +180,27 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
 
 
 def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[PageMeta, list[str], list[Removal]]:
+    # One parse, with trafilatura's own loader and parser settings: the tree
+    # it would build from the string, shared by the metadata, trafilatura
+    # (which works on a copy) and htmldate.
     try:
-        tree = lxml_html.document_fromstring(html)
+        tree = load_html(html)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparsable HTML: {exc}", status="not_article") from exc
+    if tree is None:
+        raise ExtractionError("unparsable HTML: no document tree", status="not_article")
     meta = page_metadata(tree)
     url = doc.effective_url if doc.effective_url.startswith("http") else None
-    page, css_removed = html, list[Removal]()
+    page: str | lxml_html.HtmlElement = tree
+    css_removed: list[Removal] = []
     override = find_override(s.overrides, _site(doc, _site_url(doc, meta.canonical))) if s.overrides else None
     if override is not None:
         narrowed, css_removed = override.apply(tree)
-        page = narrowed or html
+        if narrowed:
+            page = narrowed
     try:
         result = bare_extraction(
-            page,  # trafilatura's own loader: passing our tree costs recall
+            page,
             url=url,
             with_metadata=False,
             include_comments=s.include_comments,
@@ -207,7 +215,7 @@ def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[Page
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     if meta.published is None and not doc.hints.get("published"):
         # The page declares no date: let htmldate look (costly, so only now).
-        meta.published = parse_datetime(find_date(html, url=url, extensive_search=False, outputformat="%Y-%m-%d"))
+        meta.published = parse_datetime(find_date(tree, url=url, extensive_search=False, outputformat="%Y-%m-%d"))
     if not meta.title:
         h1 = tree.xpath("//h1")
         meta.title = (h1[0].text_content().strip() or None) if h1 else None

@@ -89,12 +89,30 @@ def _type_names(obj: dict[str, Any]) -> set[str]:
     return {str(n).lower() for n in names if n}
 
 
-def _meta(doc: Any, *names: str) -> str | None:
+_META_ATTRS = ("property", "name", "itemprop")
+
+
+def _meta_table(doc: Any) -> dict[tuple[str, str], str]:
+    """``(attribute, value) -> content`` of the page's ``<meta>`` tags, the
+    first tag of each pair winning (one walk of the tree, not one per key)."""
+    table: dict[tuple[str, str], str] = {}
+    for el in doc.iter("meta"):
+        content = el.get("content")
+        if content is None:
+            continue
+        for attr in _META_ATTRS:
+            value = el.get(attr)
+            if value is not None:
+                table.setdefault((attr, value), content)
+    return table
+
+
+def _meta(table: dict[tuple[str, str], str], *names: str) -> str | None:
     for name in names:
-        for attr in ("property", "name", "itemprop"):
-            found = doc.xpath(f'//meta[@{attr}="{name}"]/@content')
-            if found and str(found[0]).strip():
-                return str(found[0]).strip()
+        for attr in _META_ATTRS:
+            found = table.get((attr, name))
+            if found and found.strip():
+                return found.strip()
     return None
 
 
@@ -102,6 +120,7 @@ def page_metadata(doc: Any) -> PageMeta:
     """Metadata declared by the page itself (JSON-LD first, then meta tags),
     from a parsed lxml document."""
     meta = PageMeta()
+    table = _meta_table(doc)
     articles = [o for o in _jsonld_objects(doc) if _type_names(o) & ARTICLE_TYPES]
     articles.sort(key=lambda o: "webpage" in _type_names(o))  # real article types first
     for obj in articles:
@@ -120,17 +139,17 @@ def page_metadata(doc: Any) -> PageMeta:
         if isinstance(image, list) and image:
             image = image[0] if isinstance(image[0], str) else image[0].get("url") if isinstance(image[0], dict) else None
         meta.image = meta.image or _str(image)
-    meta.title = meta.title or _meta(doc, "og:title", "twitter:title")
+    meta.title = meta.title or _meta(table, "og:title", "twitter:title")
     meta.published = meta.published or parse_datetime(
-        _meta(doc, "article:published_time", "datePublished", "pubdate", "publish-date", "date"))
-    meta.modified = meta.modified or parse_datetime(_meta(doc, "article:modified_time", "dateModified"))
+        _meta(table, "article:published_time", "datePublished", "pubdate", "publish-date", "date"))
+    meta.modified = meta.modified or parse_datetime(_meta(table, "article:modified_time", "dateModified"))
     if not meta.authors:
-        meta.authors = clean_authors(_meta(doc, "author", "article:author") or [])
-    meta.site_name = meta.site_name or _meta(doc, "og:site_name", "application-name")
-    meta.description = meta.description or _meta(doc, "og:description", "description")
-    meta.image = meta.image or _meta(doc, "og:image", "twitter:image")
+        meta.authors = clean_authors(_meta(table, "author", "article:author") or [])
+    meta.site_name = meta.site_name or _meta(table, "og:site_name", "application-name")
+    meta.description = meta.description or _meta(table, "og:description", "description")
+    meta.image = meta.image or _meta(table, "og:image", "twitter:image")
     canon = doc.xpath('//link[@rel="canonical"]/@href')
-    meta.canonical = str(canon[0]).strip() if canon else _meta(doc, "og:url")
+    meta.canonical = str(canon[0]).strip() if canon else _meta(table, "og:url")
     lang = doc.xpath("/html/@lang")
     meta.language = meta.language or (str(lang[0]) if lang else None)
     if meta.language:

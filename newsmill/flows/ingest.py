@@ -7,7 +7,10 @@ or per batch, never per article) wrapping a plain function of
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
@@ -38,8 +41,10 @@ from newsmill.flows.runners import RunnerSettings, dask_task_runner
 from newsmill.sources import DiscoveredItem
 from newsmill.storage import RawArchive, Store
 
-EXTRACT_BATCH = 200
+EXTRACT_BATCH = 50  # documents per extraction task and per dedup-and-store transaction
 DASK_SPLIT = 4  # tasks per extraction batch on Dask
+PROCESS_AHEAD = 2  # batches extracted on the local pool while one is stored
+PROGRESS_SECONDS = 5.0  # least time between two updates of a run's progress artifact
 
 
 def _ingest_run_name() -> str:
@@ -81,8 +86,12 @@ def read_local_source(source: SourceConfig, store: Store, archive: RawArchive, r
 
 
 @task(name="extract-and-clean", cache_policy=NO_CACHE)
-def extract_batch(docs: list[RawDocument], settings: ExtractSettings | None = None) -> pipeline.Extracted:
-    """Extract and clean one batch of raw documents."""
+def extract_batch(docs: list[RawDocument], settings: ExtractSettings | None = None,
+                  pool: pipeline.ExtractPool | None = None) -> pipeline.Extracted:
+    """Extract and clean one batch of raw documents (in this process, or on
+    the local worker pool of the ``processes`` runner)."""
+    if pool is not None:
+        return pool.extract(docs, settings)
     return pipeline.extract_documents(docs, settings)
 
 
@@ -132,52 +141,96 @@ def publish_report(report: RunReport) -> None:
         create_table_artifact(report.duplicate_links, key="duplicate-links", description="new duplicate links")
 
 
-def _batches(docs: list[RawDocument], size: int = EXTRACT_BATCH) -> list[list[RawDocument]]:
+def _batches(docs: list[RawDocument], size: int | None = None) -> list[list[RawDocument]]:
+    size = size or EXTRACT_BATCH
     return [docs[i : i + size] for i in range(0, len(docs), size)]
 
 
-def extract_batches(docs: list[RawDocument], report: RunReport, store: Store) -> Iterator[pipeline.Extracted]:
-    """Extract every document in batch tasks, with each site's learned
-    templates, in process or on Dask (``NEWSMILL_TASK_RUNNER``), and yield
-    the batches in order as they finish (so the caller stores one batch
-    while Dask extracts the next); failures go to the report."""
-    settings = pipeline.learned_settings(store, (d.site for d in docs))
+@dataclass
+class ScaleOut:
+    """Where extraction runs besides the flow's process (``NEWSMILL_TASK_RUNNER``)."""
+
+    description: str
+    pool: pipeline.ExtractPool | None = None
+    dask: Any = None  # an entered prefect-dask DaskTaskRunner
+
+
+@contextmanager
+def scale_out() -> Iterator[ScaleOut | None]:
+    """The local worker pool (``processes``) or the Dask task runner
+    (``dask``), started at the beginning of a run so that workers boot while
+    it discovers, fetches and reads; None for the default runner.
+
+    The Dask runner is entered here rather than given to a child flow:
+    flow-run parameters go to the API (and are capped at 512 KB), task
+    parameters only travel to the Dask workers."""
     runner = RunnerSettings.from_env()
+    if runner.kind == "processes":
+        with pipeline.ExtractPool(runner.pool_size) as pool:
+            pool.prestart()
+            yield ScaleOut(runner.describe(), pool=pool)
+    elif runner.kind == "dask":
+        with dask_task_runner(runner) as dask:
+            yield ScaleOut(runner.describe(), dask=dask)
+    else:
+        yield None
+
+
+def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
+                    scale: ScaleOut | None = None) -> Iterator[pipeline.Extracted]:
+    """Extract every document in batch tasks, with each site's learned
+    templates, in process, on the local worker pool or on Dask (``scale``),
+    and yield the batches in order as they finish (so the caller stores one
+    batch while the next ones are extracted); failures go to the report."""
+    settings = pipeline.learned_settings(store, (d.site for d in docs))
     batches = _batches(docs)
     if not batches:
         return
     artifact = cast(UUID, create_progress_artifact(0.0, description=f"extraction: 0 of {len(docs)} documents")) \
         if len(batches) > 1 else None
 
+    shown = [time.monotonic()]
+
     def finished(e: pipeline.Extracted, n: int) -> pipeline.Extracted:
         report.add_failures(e.failures)
         done = sum(len(b) for b in batches[:n])
         progress.report("extract", done, len(docs))
-        if artifact is not None:
+        # The UI's progress every PROGRESS_SECONDS and at the end, not per
+        # batch: each update is an API call.
+        if artifact is not None and (n == len(batches) or time.monotonic() - shown[0] >= PROGRESS_SECONDS):
             update_progress_artifact(artifact, 100.0 * n / len(batches),
                                      description=f"extraction: {done} of {len(docs)} documents")
+            shown[0] = time.monotonic()
         return e
 
     progress.report("extract", 0, len(docs))
-    if runner.kind == "dask":
-        get_run_logger().info("extracting %d batch(es) on %s", len(batches), runner.describe())
-        # The runner is entered here, not given to a child flow: flow-run
-        # parameters go to the API (and are capped at 512 KB), task
-        # parameters only travel to the Dask workers. Each batch goes out as
-        # DASK_SPLIT tasks, so the workers stay busy to the end (three
-        # batches on two workers would leave one idle for a third of the
-        # run); the results are regrouped into the same batches as the
-        # default runner's, so dedup sees the same batches either way.
-        with dask_task_runner(runner) as dask:
-            futures = [[dask.submit(extract_batch, {"docs": part, "settings": settings})
-                        for part in _batches(b, max(1, -(-len(b) // DASK_SPLIT)))] for b in batches]
-            for n, parts in enumerate(futures, 1):
-                merged = pipeline.Extracted()
-                for f in parts:
-                    got = f.result()
-                    merged.articles += got.articles
-                    merged.failures += got.failures
-                yield finished(merged, n)
+    if scale is not None:
+        get_run_logger().info("extracting %d batch(es) on %s", len(batches), scale.description)
+    if scale is not None and scale.dask is not None:
+        # Each batch goes out as DASK_SPLIT tasks, so the workers stay busy
+        # to the end (three batches on two workers would leave one idle for
+        # a third of the run); the results are regrouped into the same
+        # batches as the default runner's, so dedup sees the same batches.
+        futures = [[scale.dask.submit(extract_batch, {"docs": part, "settings": settings})
+                    for part in _batches(b, max(1, -(-len(b) // DASK_SPLIT)))] for b in batches]
+        for n, parts in enumerate(futures, 1):
+            merged = pipeline.Extracted()
+            for f in parts:
+                got = f.result()
+                merged.articles += got.articles
+                merged.failures += got.failures
+            yield finished(merged, n)
+    elif scale is not None and scale.pool is not None:
+        pool = scale.pool
+        # Batch tasks run in the flow's thread pool and wait on the worker
+        # processes; PROCESS_AHEAD batches are extracted while the flow
+        # dedups and stores the one before them.
+        pending = [extract_batch.submit(b, settings, pool) for b in batches[: PROCESS_AHEAD + 1]]
+        for n in range(1, len(batches) + 1):
+            got = pending.pop(0).result()
+            if n + PROCESS_AHEAD < len(batches):
+                pending.append(extract_batch.submit(batches[n + PROCESS_AHEAD], settings, pool))
+            yield finished(got, n)
     else:
         # One batch at a time: extraction is CPU-bound under the GIL, so
         # running batches in the thread pool at once only adds switching.
@@ -186,11 +239,12 @@ def extract_batches(docs: list[RawDocument], report: RunReport, store: Store) ->
 
 
 def extract_and_store(docs: list[RawDocument], report: RunReport, store: Store,
-                      before_store: Callable[[pipeline.Extracted], None] | None = None) -> None:
+                      before_store: Callable[[pipeline.Extracted], None] | None = None,
+                      scale: ScaleOut | None = None) -> None:
     """Extract the documents batch by batch and dedup-and-store each batch
     as soon as it is extracted (in document order)."""
     seen: set[str] = set()
-    for extracted in extract_batches(docs, report, store):
+    for extracted in extract_batches(docs, report, store, scale):
         if before_store is not None:
             before_store(extracted)
         store_all([extracted], store, report, seen)
@@ -220,29 +274,30 @@ def run_ingest(
     report.store, report.archive = paths.database_url, str(paths.raw_dir)
     run_id = store.start_run("ingest", {"sources": [s.name for s in chosen]})
     try:
-        remote = [s for s in chosen if s.kind in ("feed", "sitemap", "urls")]
-        local = [s for s in chosen if s.kind in ("folder", "warc")]
-        found = [f.result() for f in [discover_source.submit(s, plan.fetch, store, archive, run_id)
-                                       for s in remote]]
-        report.sources_total = len(chosen)
-        report.sources_failed = sum(1 for d in found if d.failed)
-        for d in found:
-            report.add_fetches(d.outcomes)
-            report.add_failures(d.failures)
-        todo = pipeline.assign_items(found, store)
-        fetched = [f.result() for f in [fetch_articles.submit(s, todo[s.name], plan.fetch, store, archive, run_id)
-                                         for s in remote if todo[s.name]]]
-        local_read = [read_local_source(s, store, archive, run_id) for s in local]
-        report.sources_failed += sum(1 for f in local_read if f.failures and not f.docs)
-        fetched += local_read
-        docs = [doc for f in fetched for doc in f.docs]
-        for f in fetched:
-            report.add_fetches(f.outcomes)
-            report.add_failures(f.failures)
-            if f.source in {s.name for s in local}:
-                for doc in f.docs:
-                    report.count(doc.site, "fetched")
-        extract_and_store(docs, report, store)
+        with scale_out() as scale:
+            remote = [s for s in chosen if s.kind in ("feed", "sitemap", "urls")]
+            local = [s for s in chosen if s.kind in ("folder", "warc")]
+            found = [f.result() for f in [discover_source.submit(s, plan.fetch, store, archive, run_id)
+                                           for s in remote]]
+            report.sources_total = len(chosen)
+            report.sources_failed = sum(1 for d in found if d.failed)
+            for d in found:
+                report.add_fetches(d.outcomes)
+                report.add_failures(d.failures)
+            todo = pipeline.assign_items(found, store)
+            fetched = [f.result() for f in [fetch_articles.submit(s, todo[s.name], plan.fetch, store, archive, run_id)
+                                             for s in remote if todo[s.name]]]
+            local_read = [read_local_source(s, store, archive, run_id) for s in local]
+            report.sources_failed += sum(1 for f in local_read if f.failures and not f.docs)
+            fetched += local_read
+            docs = [doc for f in fetched for doc in f.docs]
+            for f in fetched:
+                report.add_fetches(f.outcomes)
+                report.add_failures(f.failures)
+                if f.source in {s.name for s in local}:
+                    for doc in f.docs:
+                        report.count(doc.site, "fetched")
+            extract_and_store(docs, report, store, scale=scale)
         record_failures(report.failures, store, run_id)
         pipeline.commit_source_states(found, store)
         store.finish_run(run_id, "completed", report.totals())
@@ -305,21 +360,23 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
     report.store, report.archive = ctx_paths.database_url, str(ctx_paths.raw_dir)
     run_id = store.start_run("import-files", {"paths": paths})
     try:
-        docs: list[RawDocument] = []
-        for item in pipeline.expand_import_paths(paths):
-            if isinstance(item, Failure):
-                report.add_failures([item])
-                continue
-            for got in pipeline.read_import_path(item):
-                if isinstance(got, Failure):
-                    report.add_failures([got])
-                else:
-                    docs.append(got)
-                    progress.report("read files", len(docs), 0)
-        for d in docs:
-            report.count(d.site or "local", "fetched")
-        extract_and_store(docs, report, store,
-                          before_store=lambda e: pipeline.archive_changed([e], docs, store, archive, run_id))
+        with scale_out() as scale:
+            docs: list[RawDocument] = []
+            for item in pipeline.expand_import_paths(paths):
+                if isinstance(item, Failure):
+                    report.add_failures([item])
+                    continue
+                for got in pipeline.read_import_path(item):
+                    if isinstance(got, Failure):
+                        report.add_failures([got])
+                    else:
+                        docs.append(got)
+                        progress.report("read files", len(docs), 0)
+            for d in docs:
+                report.count(d.site or "local", "fetched")
+            extract_and_store(docs, report, store,
+                              before_store=lambda e: pipeline.archive_changed([e], docs, store, archive, run_id),
+                              scale=scale)
         record_failures(report.failures, store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:
@@ -355,9 +412,10 @@ def reprocess(site: str | None = None, since: str | None = None, home: str | Non
         start = start.replace(tzinfo=UTC)
     run_id = store.start_run("reprocess", {"site": site, "since": since})
     try:
-        docs, failures = pipeline.read_archived(store, archive, site=site, since=start)
-        report.add_failures(failures)
-        extract_and_store(docs, report, store)
+        with scale_out() as scale:
+            docs, failures = pipeline.read_archived(store, archive, site=site, since=start)
+            report.add_failures(failures)
+            extract_and_store(docs, report, store, scale=scale)
         record_failures(report.failures, store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:

@@ -7,8 +7,12 @@ functions themselves are what tests and benchmarks call directly.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -292,6 +296,173 @@ def extract_documents(docs: Iterable[RawDocument], settings: ExtractSettings | N
     return out
 
 
+ExtractFn = Callable[[list[RawDocument], ExtractSettings | None], Extracted]
+
+
+class ExtractPool:
+    """Extraction on a pool of local worker processes (the CPU-bound stage
+    on every core of one machine, without a cluster).
+
+    ``extract(docs)`` splits the documents into ``split`` parts per worker,
+    extracts them in the workers and returns one :class:`Extracted` in
+    document order, the same as :func:`extract_documents` in process. It
+    may be called from several threads at once (the flow extracts the next
+    batch while it stores the last). Workers start from a fork server that
+    has imported the extractors, so a new worker costs a fork, not a
+    trafilatura import. A worker that dies (killed, out of memory) breaks
+    the pool: it is restarted, and each unfinished part goes again in a
+    worker of its own, then document by document if it dies again; a
+    document that kills its worker is recorded as a failure, and the run
+    goes on. ``work`` is the function the workers run on each part
+    (default :func:`extract_documents`).
+    """
+
+    def __init__(self, processes: int, *, split: int = 2, work: ExtractFn | None = None) -> None:
+        if processes < 1:
+            raise ConfigError(f"processes must be >= 1, got {processes}")
+        if split < 1:
+            raise ConfigError(f"split must be >= 1, got {split}")
+        self.processes, self.split = processes, split
+        self.work: ExtractFn = work or extract_documents
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._generation = 0
+
+    def __enter__(self) -> ExtractPool:
+        self._start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> tuple[ProcessPoolExecutor, int]:
+        with self._lock:
+            if self._pool is None:
+                ctx = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload(["newsmill.flows.pool_worker"])
+                self._pool = ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx)
+                self._generation += 1
+            return self._pool, self._generation
+
+    def prestart(self) -> None:
+        """Start the worker processes now (they boot while the caller reads
+        its input) rather than at the first batch."""
+        pool, _ = self._start()
+        for _ in range(self.processes):
+            pool.submit(os.getpid)
+
+    def _restart(self, generation: int) -> None:
+        """Drop a broken pool (once, whichever thread saw it break first)."""
+        with self._lock:
+            if self._pool is not None and self._generation == generation:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    def submit(self, docs: Sequence[RawDocument], settings: ExtractSettings | None = None) -> PendingExtraction:
+        """Start extracting ``docs``; the result waits in the returned handle."""
+        docs = list(docs)
+        n = max(1, min(len(docs), self.processes * self.split))
+        size = max(1, -(-len(docs) // n))
+        parts = [docs[i : i + size] for i in range(0, len(docs), size)]
+        pool, generation = self._start()
+        futures: list[Future[Extracted] | None] = []
+        for part in parts:
+            try:
+                futures.append(pool.submit(self.work, part, settings))
+            except BrokenProcessPool:
+                futures.append(None)
+        return PendingExtraction(self, parts, futures, generation, settings)
+
+    def extract(self, docs: Sequence[RawDocument], settings: ExtractSettings | None = None) -> Extracted:
+        """Extract ``docs`` on the pool and wait for them."""
+        return self.submit(docs, settings).result()
+
+
+@dataclass
+class PendingExtraction:
+    """A batch being extracted by an :class:`ExtractPool`."""
+
+    pool: ExtractPool
+    parts: list[list[RawDocument]]
+    futures: list[Future[Extracted] | None]
+    generation: int
+    settings: ExtractSettings | None
+
+    def result(self) -> Extracted:
+        """The batch's extraction, in document order (waits for it)."""
+        results: list[Extracted | None] = []
+        for future in self.futures:
+            try:
+                results.append(future.result() if future is not None else None)
+            except BrokenProcessPool:
+                results.append(None)
+        if any(r is None for r in results):
+            self.pool._restart(self.generation)
+            # Each unfinished part on its own: only documents that kill a worker fail.
+            results = [r if r is not None else _extract_alone(self.pool.work, part, self.settings)
+                       for r, part in zip(results, self.parts, strict=True)]
+        out = Extracted()
+        for r in results:
+            assert r is not None
+            out.articles += r.articles
+            out.failures += r.failures
+        return out
+
+
+def extract_ahead(pool: ExtractPool, batches: Sequence[Sequence[RawDocument]],
+                  settings: ExtractSettings | None = None, ahead: int = 2) -> Iterator[Extracted]:
+    """Each batch's extraction, in order, with up to ``ahead`` more batches
+    being extracted meanwhile: the caller dedups and stores one batch while
+    the workers extract the next ones."""
+    pending: list[PendingExtraction] = []
+    todo = iter(batches)
+    for batch in todo:
+        pending.append(pool.submit(batch, settings))
+        if len(pending) > ahead:
+            break
+    while pending:
+        done = pending.pop(0).result()
+        nxt = next(todo, None)
+        if nxt is not None:
+            pending.append(pool.submit(nxt, settings))
+        yield done
+
+
+def _extract_alone(work: ExtractFn, docs: Sequence[RawDocument], settings: ExtractSettings | None) -> Extracted:
+    """Extract a part whose worker died: in a worker of its own, then, if
+    that dies too, document by document, so only the documents that kill a
+    worker are recorded as failures."""
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        try:
+            return pool.submit(work, list(docs), settings).result()
+        except BrokenProcessPool:
+            pass
+    out = Extracted()
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    try:
+        for doc in docs:
+            try:
+                got = pool.submit(work, [doc], settings).result()
+            except BrokenProcessPool as exc:
+                pool.shutdown(wait=False)
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+                got = Extracted(failures=[Failure(
+                    url=doc.url, stage="extract", status="extract_error", site=doc.site, source=doc.source.name,
+                    reason=f"the extraction worker process died on this document ({exc})")])
+            out.articles += got.articles
+            out.failures += got.failures
+    finally:
+        pool.shutdown(wait=False)
+    return out
+
+
 def archive_changed(extracted: Sequence[Extracted], docs: Sequence[RawDocument], store: Store,
                     archive: RawArchive, name: str) -> None:
     """Archive the documents of new or changed articles only (imports): a
@@ -509,8 +680,10 @@ def open_context(home: str | None = None) -> tuple[Paths, Store, RawArchive]:
 
 __all__ = [
     "Discovered",
+    "ExtractPool",
     "Extracted",
     "Fetched",
+    "PendingExtraction",
     "archive_changed",
     "archive_documents",
     "assign_items",
@@ -519,6 +692,7 @@ __all__ = [
     "dedup_and_store",
     "discover_source",
     "expand_import_paths",
+    "extract_ahead",
     "extract_documents",
     "fetch_items",
     "learned_settings",

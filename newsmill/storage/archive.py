@@ -61,7 +61,7 @@ def _parse_warc_date(value: str | None) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-GZIP_LEVEL = 6  # zlib's default; see ArchiveWriter
+GZIP_LEVEL = 3  # see ArchiveWriter
 
 
 class ArchiveWriter:
@@ -81,8 +81,10 @@ class ArchiveWriter:
             raise ArchiveError(f"cannot open raw archive file {path}: {exc.strerror or exc}") from exc
         # Records are serialized uncompressed into a buffer, then written as
         # one gzip member each (a record per member, as WARC readers expect)
-        # at zlib's default level: warcio's own gzip writer uses level 9,
-        # which costs as much CPU as extracting the page for ~3% less disk.
+        # at level 3. On the Scrapinghub benchmark's 181 pages (30 MB of
+        # HTML): level 3 compresses 4.5x in 0.33 s, zlib's default 6 5.1x in
+        # 0.70 s, warcio's 9 5.1x in 1.08 s; archiving sits on the ingest's
+        # serial path, so half the CPU is worth 12% more disk.
         self._buffer = io.BytesIO()
         self._writer = WARCWriter(self._buffer, gzip=False, warc_version="1.1")
         if is_new:

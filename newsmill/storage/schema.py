@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -167,18 +167,20 @@ sketches = Table(
     Column("order_key", Text, nullable=False),
     Column("shingles", LargeBinary, nullable=False),
     Column("params", String(128), nullable=False),
+    # The sketch's number, which its band rows refer to (two integers per
+    # row, not the sketch's whole key: migration 0003).
+    Column("sid", BigInteger, nullable=False),
+    UniqueConstraint("sid", name="uq_sketches_sid"),
 )
 
 sketch_bands = Table(
     "sketch_bands",
     metadata,
-    Column("kind", String(16), nullable=False),
     Column("key", BigInteger, nullable=False),
-    Column("article_id", String(40), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
-    Column("paragraph", Integer, nullable=False),
-    UniqueConstraint("kind", "key", "article_id", "paragraph", name="uq_sketch_bands"),
+    Column("sid", BigInteger, nullable=False),
 )
-Index("ix_sketch_bands_article", sketch_bands.c.article_id)
+Index("ix_sketch_bands_key", sketch_bands.c.key)
+Index("ix_sketch_bands_sid", sketch_bands.c.sid)
 
 article_revisions = Table(
     "article_revisions",

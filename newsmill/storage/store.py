@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     Connection,
     Engine,
-    and_,
     create_engine,
     delete,
     event,
@@ -90,34 +90,53 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def _insert_many(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows: PostgreSQL's COPY (in the connection's transaction;
-    a row per round trip would make a batch's ~50k band rows take seconds),
-    else executemany."""
+def _insert_many(conn: Connection, table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert many rows (tuples in ``columns`` order): PostgreSQL's COPY (in
+    the connection's transaction; a row per round trip would make a batch's
+    ~100k band rows take seconds), else the driver's executemany (the values
+    are plain ints, strings and bytes; SQLAlchemy's per-row parameter
+    processing cost more than the inserts)."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        columns = list(rows[0])
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
-        except Exception as exc:  # psycopg's own errors: map them like the rest
-            raise StorageError(f"store error: {exc}") from exc
-        finally:
-            cursor.close()
-        return
-    # SQLite: the driver's executemany with plain tuples (the values are
-    # plain ints and strings); SQLAlchemy's per-row parameter processing
-    # cost more than the inserts.
-    columns = list(rows[0])
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    names = ", ".join(columns)
     try:
-        conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
-            sql, [tuple(row[c] for c in columns) for row in rows])
-    except Exception as exc:
+        if conn.dialect.name == "postgresql":
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            finally:
+                cursor.close()
+        else:
+            conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
+                f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+    except Exception as exc:  # the drivers' own errors: map them like the rest
         raise StorageError(f"store error: {exc}") from exc
+
+
+def _band_rows(sketches: Sequence[Sketch], first_sid: int) -> list[tuple[int, int]]:
+    """``(key, sid)`` rows of the sketches numbered from ``first_sid``,
+    sorted by key (inserting in index order touches each index page once,
+    not once per row) and without repeats."""
+    counts = [len(s.bands) for s in sketches]
+    total = sum(counts)
+    if not total:
+        return []
+    keys = np.fromiter((k for s in sketches for k in s.bands), dtype=np.int64, count=total)
+    sids = np.repeat(np.arange(first_sid, first_sid + len(sketches), dtype=np.int64), counts)
+    order = np.lexsort((sids, keys))
+    keys, sids = keys[order], sids[order]
+    keep = np.ones(total, dtype=bool)
+    keep[1:] = (keys[1:] != keys[:-1]) | (sids[1:] != sids[:-1])
+    return list(zip(keys[keep].tolist(), sids[keep].tolist(), strict=True))
+
+
+def _delete_sketches(conn: Connection, article_ids: Sequence[str]) -> None:
+    """Delete the sketches of these articles and their band rows."""
+    sids = select(t.sketches.c.sid).where(t.sketches.c.article_id.in_(article_ids)).scalar_subquery()
+    conn.execute(delete(t.sketch_bands).where(t.sketch_bands.c.sid.in_(sids)))
+    conn.execute(delete(t.sketches).where(t.sketches.c.article_id.in_(article_ids)))
 
 
 def normalize_url(url: str) -> str:
@@ -460,27 +479,22 @@ class Store:
         returns the number of band rows written."""
         ids = {a.id for a in articles}
         for part in _chunks(sorted(ids)):
-            for table in (t.passage_links, t.sketch_bands, t.sketches):
-                conn.execute(delete(table).where(table.c.article_id.in_(part)))
-        links = [
-            {"article_id": a.id, "paragraph": p.paragraph, "of_article": p.of_article,
-             "of_paragraph": p.of_paragraph, "similarity": p.similarity}
-            for a in articles for p in a.duplicate_passages
-        ]
-        sk_rows = [
-            {"kind": s.kind, "article_id": s.article_id, "paragraph": s.paragraph,
-             "order_key": s.order_key, "shingles": s.shingles, "params": s.params}
-            for s in sketches if s.article_id in ids
-        ]
-        band_rows = list({
-            (s.kind, key, s.article_id, s.paragraph): {"kind": s.kind, "key": key,
-                                                      "article_id": s.article_id, "paragraph": s.paragraph}
-            for s in sketches if s.article_id in ids for key in s.bands
-        }.values())
-        batches: list[tuple[Any, list[dict[str, Any]]]] = [
-            (t.passage_links, links), (t.sketches, sk_rows), (t.sketch_bands, band_rows)]
-        for table, new_rows in batches:
-            _insert_many(conn, table, new_rows)
+            _delete_sketches(conn, part)
+            conn.execute(delete(t.passage_links).where(t.passage_links.c.article_id.in_(part)))
+        links = [(a.id, p.paragraph, p.of_article, p.of_paragraph, p.similarity)
+                 for a in articles for p in a.duplicate_passages]
+        mine = [s for s in sketches if s.article_id in ids]
+        # Sketch numbers continue from the highest (under the writer lock,
+        # so no two writers hand out the same one).
+        first = conn.execute(select(func.coalesce(func.max(t.sketches.c.sid), 0))).scalar_one() + 1
+        sk_rows = [(s.kind, s.article_id, s.paragraph, s.order_key, s.shingles, s.params, sid)
+                   for sid, s in enumerate(mine, first)]
+        band_rows = _band_rows(mine, first)
+        _insert_many(conn, t.passage_links, ("article_id", "paragraph", "of_article", "of_paragraph", "similarity"),
+                     links)
+        _insert_many(conn, t.sketches, ("kind", "article_id", "paragraph", "order_key", "shingles", "params", "sid"),
+                     sk_rows)
+        _insert_many(conn, t.sketch_bands, ("key", "sid"), band_rows)
         return len(band_rows)
 
     def clear_dedup(self) -> None:
@@ -736,22 +750,29 @@ class Store:
         # One SketchRef per stored sketch, however many of its bands match
         # (a copy matches on every band): fewer objects, cheaper set unions.
         refs: dict[tuple[str, int], SketchRef] = {}
+        if not keys:
+            return found
+        # One statement for all keys, passed as a single parameter (a JSON
+        # array on SQLite, an array on PostgreSQL): a batch looks up ~100k
+        # keys, and binding them 500 at a time cost more than the lookups.
+        columns = "SELECT b.key, s.article_id, s.paragraph, s.order_key FROM sketch_bands b"
         with self._connect() as conn:
-            for part in _chunks(keys):
-                rows = conn.execute(
-                    select(t.sketch_bands.c.key, t.sketches.c.article_id,
-                           t.sketches.c.paragraph, t.sketches.c.order_key)
-                    .join(t.sketch_bands, and_(
-                        t.sketch_bands.c.kind == t.sketches.c.kind,
-                        t.sketch_bands.c.article_id == t.sketches.c.article_id,
-                        t.sketch_bands.c.paragraph == t.sketches.c.paragraph))
-                    .where(t.sketch_bands.c.kind == kind, t.sketch_bands.c.key.in_(part))
-                ).fetchall()  # one DBAPI fetchall: row-by-row iteration costs more than the query
-                for key, article_id, paragraph, order_key in rows:
-                    ref = refs.get((article_id, paragraph))
-                    if ref is None:
-                        ref = refs[(article_id, paragraph)] = SketchRef(kind, article_id, paragraph, order_key)
-                    found.setdefault(int(key), []).append(ref)
+            if conn.dialect.name == "postgresql":
+                sql = f"{columns} JOIN sketches s ON s.sid = b.sid WHERE b.key = ANY(%s) AND s.kind = %s"
+                params: tuple[Any, ...] = (keys, kind)
+            else:
+                # CROSS JOIN fixes SQLite's join order: band rows by key
+                # first, then their sketches by number (left to choose, a
+                # young store's planner scanned every sketch of the kind).
+                sql = (f"{columns} CROSS JOIN sketches s ON s.sid = b.sid "
+                       "WHERE b.key IN (SELECT value FROM json_each(?)) AND s.kind = ?")
+                params = (json.dumps(keys), kind)
+            rows = conn.exec_driver_sql(sql, params).fetchall()
+        for key, article_id, paragraph, order_key in rows:
+            ref = refs.get((article_id, paragraph))
+            if ref is None:
+                ref = refs[(article_id, paragraph)] = SketchRef(kind, article_id, paragraph, order_key)
+            found.setdefault(int(key), []).append(ref)
         return found
 
     def shingles(self, refs: Iterable[SketchRef]) -> dict[SketchRef, bytes]:
@@ -989,8 +1010,8 @@ class Store:
                 return len(ids)
             for part in _chunks(ids):
                 conn.execute(delete(t.passage_links).where(t.passage_links.c.of_article.in_(part)))
-                for table in (t.passage_links, t.boilerplate_removals, t.sketch_bands, t.sketches,
-                              t.article_revisions):
+                _delete_sketches(conn, part)
+                for table in (t.passage_links, t.boilerplate_removals, t.article_revisions):
                     conn.execute(delete(table).where(table.c.article_id.in_(part)))
                 conn.execute(delete(a).where(a.c.id.in_(part)))
         return len(ids)

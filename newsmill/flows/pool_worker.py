@@ -1,0 +1,13 @@
+"""Imported by the extraction pool's fork server (see
+:class:`newsmill.flows.pipeline.ExtractPool`): the pipeline loaded and the
+extractors warmed up once, so each worker forked from the server starts
+ready."""
+
+from __future__ import annotations
+
+from newsmill.extractors.warm import warm_up
+from newsmill.flows import pipeline
+
+warm_up()
+
+__all__ = ["pipeline"]

@@ -1,0 +1,78 @@
+"""The local extraction pool (``NEWSMILL_TASK_RUNNER=processes``): real
+worker processes, the same results as in-process extraction, and a worker
+that dies costs only the document that killed it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from newsmill.core.errors import ConfigError
+from newsmill.core.records import RawDocument, SourceRef
+from newsmill.extractors import ExtractSettings
+from newsmill.flows import pipeline
+
+REPO = Path(__file__).resolve().parents[1]
+POISON = b"<!-- kill the worker -->"
+
+
+def sample_docs() -> list[RawDocument]:
+    docs: list[RawDocument] = []
+    for folder in sorted((REPO / "raw" / "sample").iterdir()):
+        if folder.is_dir():
+            docs += [d for d in pipeline.read_import_path(folder) if isinstance(d, RawDocument)]
+    ref = SourceRef(name="hostile", kind="folder", url="file:///hostile")
+    docs += [RawDocument(url="file:///hostile/empty.html", body=b"", source=ref, site="hostile"),
+             RawDocument(url="file:///hostile/binary.html", body=bytes(range(256)) * 40, source=ref, site="hostile")]
+    return docs
+
+
+def dies_on_poison(docs: list[RawDocument], settings: ExtractSettings | None) -> pipeline.Extracted:
+    """A worker function that kills its process on a poisoned document (as
+    an out-of-memory kill or a crash in a C extension would)."""
+    if any(POISON in d.body for d in docs):
+        os._exit(9)
+    return pipeline.extract_documents(docs, settings)
+
+
+def summary(e: pipeline.Extracted) -> tuple[list[tuple[str, str, str | None]], list[tuple[str, str]]]:
+    return ([(a.url, a.text, a.title) for a in e.articles], [(f.url, f.status) for f in e.failures])
+
+
+def test_pool_extracts_what_the_process_extracts() -> None:
+    docs = sample_docs()
+    with pipeline.ExtractPool(2) as pool:
+        pool.prestart()
+        assert summary(pool.extract(docs)) == summary(pipeline.extract_documents(docs))
+        assert summary(pool.extract([])) == ([], [])
+
+
+def test_extract_ahead_keeps_batch_order() -> None:
+    docs = sample_docs()
+    batches = [docs[i : i + 5] for i in range(0, len(docs), 5)]
+    with pipeline.ExtractPool(2, split=1) as pool:
+        got = list(pipeline.extract_ahead(pool, batches, ahead=2))
+    assert [summary(e) for e in got] == [summary(pipeline.extract_documents(b)) for b in batches]
+
+
+def test_a_dead_worker_costs_only_the_document_that_killed_it() -> None:
+    docs = sample_docs()[:12]
+    bad = RawDocument(url=docs[5].url + "?poisoned", body=docs[5].body + POISON, source=docs[5].source,
+                      site=docs[5].site)
+    batch = [*docs[:5], bad, *docs[5:]]
+    with pipeline.ExtractPool(2, split=2, work=dies_on_poison) as pool:
+        got = pool.extract(batch)
+        assert [(f.url, f.status) for f in got.failures if "died" in f.reason] == [(bad.url, "extract_error")]
+        articles, failures = summary(got)
+        assert (articles, [f for f in failures if f[0] != bad.url]) == summary(pipeline.extract_documents(docs))
+        # the pool was restarted: it goes on working
+        assert summary(pool.extract(docs)) == summary(pipeline.extract_documents(docs))
+
+
+def test_pool_arguments_are_checked() -> None:
+    with pytest.raises(ConfigError, match="processes must be >= 1"):
+        pipeline.ExtractPool(0)
+    with pytest.raises(ConfigError, match="split must be >= 1"):
+        pipeline.ExtractPool(2, split=0)
