@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from prefect import flow, get_run_logger, task
@@ -24,6 +24,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NONE as NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from newsmill.core.errors import ConfigError, SourceError
 from newsmill.core.records import Failure, RawDocument
@@ -42,9 +43,18 @@ from newsmill.sources import DiscoveredItem
 from newsmill.storage import RawArchive, Store
 
 EXTRACT_BATCH = 50  # documents per extraction task and per dedup-and-store transaction
-DASK_SPLIT = 4  # tasks per extraction batch on Dask
-PROCESS_AHEAD = 2  # batches extracted on the local pool while one is stored
+PROCESS_AHEAD = 2  # batches being extracted (local pool or Dask) while one is stored
 PROGRESS_SECONDS = 5.0  # least time between two updates of a run's progress artifact
+
+
+T = TypeVar("T")
+
+
+def as_is(value: T) -> T:
+    """A large task parameter passed as it is: Prefect walks every task
+    parameter looking for futures to resolve (about 0.1 s for a batch of
+    articles); ``quote`` tells it there are none."""
+    return cast(T, quote(value))
 
 
 def _ingest_run_name() -> str:
@@ -115,7 +125,7 @@ def dedup_and_store(extracted: list[pipeline.Extracted], store: Store, report: R
 def store_all(extracted: list[pipeline.Extracted], store: Store, report: RunReport,
               seen: set[str] | None = None) -> None:
     """Dedup and store extracted articles (one task), telling the CLI."""
-    dedup_and_store(extracted, store, report, seen)
+    dedup_and_store(as_is(extracted), store, as_is(report), as_is(seen))
     report.stored_batches += 1
     progress.report("dedup and store", report.stored_batches, 0)
 
@@ -207,35 +217,35 @@ def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
     if scale is not None:
         get_run_logger().info("extracting %d batch(es) on %s", len(batches), scale.description)
     if scale is not None and scale.dask is not None:
-        # Each batch goes out as DASK_SPLIT tasks, so the workers stay busy
-        # to the end (three batches on two workers would leave one idle for
-        # a third of the run); the results are regrouped into the same
-        # batches as the default runner's, so dedup sees the same batches.
-        futures = [[scale.dask.submit(extract_batch, {"docs": part, "settings": settings})
-                    for part in _batches(b, max(1, -(-len(b) // DASK_SPLIT)))] for b in batches]
-        for n, parts in enumerate(futures, 1):
-            merged = pipeline.Extracted()
-            for f in parts:
-                got = f.result()
-                merged.articles += got.articles
-                merged.failures += got.failures
-            yield finished(merged, n)
+        # One task per batch (a Prefect task run on a Dask worker costs
+        # about 0.3 s of API calls), PROCESS_AHEAD batches in flight while
+        # the flow stores the one before them (all at once, Dask ran them
+        # out of order and shipped every page to the cluster up front).
+        dask = scale.dask
+        in_flight = [dask.submit(extract_batch, {"docs": b, "settings": settings})
+                     for b in batches[: PROCESS_AHEAD + 1]]
+        for n in range(1, len(batches) + 1):
+            got = in_flight.pop(0).result()
+            if n + PROCESS_AHEAD < len(batches):
+                in_flight.append(dask.submit(extract_batch, {"docs": batches[n + PROCESS_AHEAD],
+                                                             "settings": settings}))
+            yield finished(got, n)
     elif scale is not None and scale.pool is not None:
         pool = scale.pool
         # Batch tasks run in the flow's thread pool and wait on the worker
         # processes; PROCESS_AHEAD batches are extracted while the flow
         # dedups and stores the one before them.
-        pending = [extract_batch.submit(b, settings, pool) for b in batches[: PROCESS_AHEAD + 1]]
+        pending = [extract_batch.submit(as_is(b), settings, pool) for b in batches[: PROCESS_AHEAD + 1]]
         for n in range(1, len(batches) + 1):
             got = pending.pop(0).result()
             if n + PROCESS_AHEAD < len(batches):
-                pending.append(extract_batch.submit(batches[n + PROCESS_AHEAD], settings, pool))
+                pending.append(extract_batch.submit(as_is(batches[n + PROCESS_AHEAD]), settings, pool))
             yield finished(got, n)
     else:
         # One batch at a time: extraction is CPU-bound under the GIL, so
         # running batches in the thread pool at once only adds switching.
         for n, batch in enumerate(batches, 1):
-            yield finished(extract_batch(batch, settings), n)
+            yield finished(extract_batch(as_is(batch), settings), n)
 
 
 def extract_and_store(docs: list[RawDocument], report: RunReport, store: Store,
@@ -298,7 +308,7 @@ def run_ingest(
                     for doc in f.docs:
                         report.count(doc.site, "fetched")
             extract_and_store(docs, report, store, scale=scale)
-        record_failures(report.failures, store, run_id)
+        record_failures(as_is(report.failures), store, run_id)
         pipeline.commit_source_states(found, store)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:
@@ -377,7 +387,7 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
             extract_and_store(docs, report, store,
                               before_store=lambda e: pipeline.archive_changed([e], docs, store, archive, run_id),
                               scale=scale)
-        record_failures(report.failures, store, run_id)
+        record_failures(as_is(report.failures), store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:
         store.finish_run(run_id, "failed", report.totals())
@@ -416,7 +426,7 @@ def reprocess(site: str | None = None, since: str | None = None, home: str | Non
             docs, failures = pipeline.read_archived(store, archive, site=site, since=start)
             report.add_failures(failures)
             extract_and_store(docs, report, store, scale=scale)
-        record_failures(report.failures, store, run_id)
+        record_failures(as_is(report.failures), store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:
         store.finish_run(run_id, "failed", report.totals())
