@@ -216,30 +216,20 @@ def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
     progress.report("extract", 0, len(docs))
     if scale is not None:
         get_run_logger().info("extracting %d batch(es) on %s", len(batches), scale.description)
-    if scale is not None and scale.dask is not None:
-        # One task per batch (a Prefect task run on a Dask worker costs
-        # about 0.3 s of API calls), PROCESS_AHEAD batches in flight while
-        # the flow stores the one before them (all at once, Dask ran them
-        # out of order and shipped every page to the cluster up front).
-        dask = scale.dask
-        in_flight = [dask.submit(extract_batch, {"docs": b, "settings": settings})
-                     for b in batches[: PROCESS_AHEAD + 1]]
-        for n in range(1, len(batches) + 1):
-            got = in_flight.pop(0).result()
-            if n + PROCESS_AHEAD < len(batches):
-                in_flight.append(dask.submit(extract_batch, {"docs": batches[n + PROCESS_AHEAD],
-                                                             "settings": settings}))
-            yield finished(got, n)
-    elif scale is not None and scale.pool is not None:
-        pool = scale.pool
-        # Batch tasks run in the flow's thread pool and wait on the worker
-        # processes; PROCESS_AHEAD batches are extracted while the flow
-        # dedups and stores the one before them.
-        pending = [extract_batch.submit(as_is(b), settings, pool) for b in batches[: PROCESS_AHEAD + 1]]
-        for n in range(1, len(batches) + 1):
-            got = pending.pop(0).result()
-            if n + PROCESS_AHEAD < len(batches):
-                pending.append(extract_batch.submit(as_is(batches[n + PROCESS_AHEAD]), settings, pool))
+        # PROCESS_AHEAD batches are extracted while the flow dedups and
+        # stores the one before them. On the local pool, batch tasks run in
+        # the flow's thread pool and wait on the worker processes; on Dask,
+        # one task per batch (a Prefect task run on a Dask worker costs about
+        # 0.3 s of API calls), not all at once (Dask ran them out of order
+        # and shipped every page to the cluster up front).
+        dask, pool = scale.dask, scale.pool
+
+        def submit(batch: list[RawDocument]) -> Any:
+            if dask is not None:
+                return dask.submit(extract_batch, {"docs": batch, "settings": settings})
+            return extract_batch.submit(as_is(batch), settings, pool)
+
+        for n, got in enumerate(pipeline.run_ahead(submit, batches, PROCESS_AHEAD), 1):
             yield finished(got, n)
     else:
         # One batch at a time: extraction is CPU-bound under the GIL, so

@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import yaml
 
@@ -46,6 +47,10 @@ from newsmill.flows.report import RunReport
 from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
 from newsmill.storage import RawArchive, Store, open_store
 from newsmill.storage.store import template_key
+
+T = TypeVar("T")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 IMPORT_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".txt", ".warc", ".warc.gz")
 
@@ -415,23 +420,34 @@ class PendingExtraction:
         return out
 
 
-def extract_ahead(pool: ExtractPool, batches: Sequence[Sequence[RawDocument]],
-                  settings: ExtractSettings | None = None, ahead: int = 2) -> Iterator[Extracted]:
-    """Each batch's extraction, in order, with up to ``ahead`` more batches
-    being extracted meanwhile: the caller dedups and stores one batch while
-    the workers extract the next ones."""
-    pending: list[PendingExtraction] = []
-    todo = iter(batches)
-    for batch in todo:
-        pending.append(pool.submit(batch, settings))
+class Pending(Protocol[R_co]):
+    """Work under way whose result can be waited for (a future)."""
+
+    def result(self) -> R_co: ...
+
+
+def run_ahead(submit: Callable[[T], Pending[R]], items: Iterable[T], ahead: int = 2) -> Iterator[R]:
+    """Each item's result, in order, with up to ``ahead`` more items
+    submitted meanwhile: the caller stores one batch while the next ones
+    are extracted."""
+    pending: list[Pending[R]] = []
+    todo = iter(items)
+    for item in todo:
+        pending.append(submit(item))
         if len(pending) > ahead:
             break
     while pending:
         done = pending.pop(0).result()
         nxt = next(todo, None)
         if nxt is not None:
-            pending.append(pool.submit(nxt, settings))
+            pending.append(submit(nxt))
         yield done
+
+
+def extract_ahead(pool: ExtractPool, batches: Sequence[Sequence[RawDocument]],
+                  settings: ExtractSettings | None = None, ahead: int = 2) -> Iterator[Extracted]:
+    """Each batch's extraction on ``pool``, in order, ``ahead`` batches ahead."""
+    return run_ahead(lambda batch: pool.submit(batch, settings), batches, ahead)
 
 
 def _extract_alone(work: ExtractFn, docs: Sequence[RawDocument], settings: ExtractSettings | None) -> Extracted:
@@ -701,5 +717,6 @@ __all__ = [
     "read_import_path",
     "read_local_source",
     "rebuild_dedup",
+    "run_ahead",
     "site_overrides",
 ]
