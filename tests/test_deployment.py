@@ -223,7 +223,8 @@ def _check_ui(stack: PrefectStack, flow_run: dict[str, Any], report_id: str) -> 
         browser.goto(f"http://127.0.0.1:{stack.port}/runs/flow-run/{flow_run['id']}")
         browser.wait_for_text(flow_run["name"])
         browser.evaluate("document.getElementById('artifacts').click()")
-        text = browser.wait_for_text("run-report")
+        # the card's key and then its description render in steps: wait for both
+        text = browser.wait_for_text("run-report", "newsmill run report")
         assert "newsmill run report" in text  # the artifact's description on its card
         browser.screenshot(shots / "ui-flow-run-artifacts.png")
         browser.goto(f"http://127.0.0.1:{stack.port}/artifacts/artifact/{report_id}")
