@@ -19,7 +19,12 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
          "Telegram арнамызға жазылыңыз", "Telegram kanalımıza katılın", "Telegram kanalimizga obuna bo'ling",
          "Abonnieren Sie unseren Newsletter", "Abonnez-vous à notre newsletter", "Síguenos en Telegram",
          "Subscribe to our newsletter", "关注我们的微信公众号", "Thanks for signing up!",
-         "Keep an eye on your inbox for the latest sports news.", "There was an error processing your subscription."],
+         "Keep an eye on your inbox for the latest sports news.", "There was an error processing your subscription.",
+         "There's plenty more where that came from. Sign up for The Morning Wire today to get the free daily "
+         "newsletter delivered to your inbox.",
+         "Mike Wall's book about the search for alien life is out now. Follow him on Twitter @michaeldwall.",
+         "If you enjoyed this article, we have a proposition for you: join our members, who get all of our "
+         "content, no paywall."],
         ["The ministry launched a Telegram channel last year where it publishes daily updates on the "
          "wildfire situation, officials told reporters on Monday."],
     ),
@@ -53,8 +58,15 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "nav.links": (["Редакция Advertising", "Социальные сети", "About us Contacts Advertising"],
                   ["The editorial board met on Tuesday to discuss coverage of the elections."]),
-    "related.inline": (["Read also: Tenge continues to strengthen steadily", "Читайте также: Снег в Астане"],
-                       ["She urged parents to read also the small print of the contracts they sign, as she put it."]),
+    "related.inline": (["Read also: Tenge continues to strengthen steadily", "Читайте также: Снег в Астане",
+                        "Also on steppeherald.kz Snow expected in Astana on Friday",
+                        "China furious at Macron for Hong Kong protest jibe [INSIGHT]",
+                        "Charging stations: what a road trip across the steppe costs [Video]",
+                        "Milan Design Week 2018 | Michael Anastassiades’ light installation",
+                        "(Leggi anche su: Il nuovo ponte di Astana)", "[Related: Tenge hits a two-year high]"],
+                       ["She urged parents to read also the small print of the contracts they sign, as she put it.",
+                        "Results: Kairat Almaty 2 | Ordabasy 1",
+                        "The vote [in the Mazhilis] passed by a wide margin, with only three deputies against."]),
     "byline.dateline": (["2025-06-10 | Silk Road Wire", "By Dana Serikova · 2025-06-09", "12 June 2025, 14:30",
                          "Updated at 1:23 p.m.", "Обновлено 12:30"],
                         ["The meeting took place on 2025-06-10 in Astana and lasted for several hours.",
@@ -67,6 +79,66 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "widget.weather": (["Almaty +24°C", "Алматы +18°", "location-current", "Астана −5 °C"],
                        ["Temperatures are expected to reach 42 degrees in the south of the country this week."]),
+    "related.caps_headline": (
+        ["CLICK HERE TO GET THE STEPPE HERALD APP", "CO-FOUNDER 'PROUD' OF STAFF LIVING OUT THEIR DREAM",
+         "АКИМ ГОРОДА ОТКРЫЛ НОВУЮ ШКОЛУ В ЗАРЕЧНОМ"],
+        ["NATO and the EU said the talks in Brussels would resume in March, according to a joint statement.",
+         "| DISTRICT | POPULATION | AREA |", "아스타나에서 새로운 다리 건설이 시작되었다고 시청이 밝혔다",
+         "ALMATY, Kazakhstan"],
+    ),
+    "comments.prompt": (
+        ["Leave a comment", "Tell us what YOU think...", "Comments (12)", "Комментарии",
+         "ATENÇÃO: Comentários com textos ininteligíveis não serão aprovados pelo moderador.",
+         "Yorumlar onaylandıktan sonra yayınlanacaktır; hakaret içeren yorumlar yayınlanmayacaktır.",
+         "Kommentare werden vor der Veröffentlichung moderiert.", "Be the first to comment"],
+        ["The ministry declined to comment on the report, saying the investigation was still under way.",
+         "Residents left hundreds of comments under the akimat's post, most of them asking about heating."],
+    ),
+    "widget.message": (
+        ["An error has occurred, please try again later.", "This article has been sent to",
+         "Like this story? Share it with a friend!"],
+        ["An error has occurred in the payment system, the bank said, and transfers were delayed for hours."],
+    ),
+    "footer.contact": (
+        ["Write to Dana Serikova at dana.serikova@steppeherald.kz",
+         "Contact the reporter at news@steppeherald.kz"],
+        ["Write to your local akim, the minister advised farmers who had not yet received the subsidy."],
+    ),
+    "tags.inline": (["Tags: Almaty, transport, metro", "Теги: Алматы, метро", "Etiketler: Ankara, ekonomi",
+                     "Filed under: Politics |"],
+                    ["Tags on the luggage showed the bags had been checked in at Almaty."]),
+    "credit.contributors": (
+        ["(Reporting by Dana Serikova; Editing by Arman Kaliyev)", "Aliya Nurova contributed to this report.",
+         "Additional reporting by Joseph Hudak", "Associated Press writers Ann Lee and Bo Kim contributed to this report."],
+        ["The prosecutor said local journalists contributed a great deal to uncovering the fraud scheme.",
+         "Reporting by local journalists helped uncover the scheme, the prosecutor told the court on Friday."],
+    ),
+    "credit.source": (["Source: Kazinform", "Источник: пресс-служба акимата", "Kaynak: AA", "来源：新华社"],
+                      ["Source: the ministry's figures show that exports grew by 12 percent in the first half."]),
+    "meta.reading_time": (["Reading time: 4 min", "Tempo de leitura: 1 minuto", "Время чтения: 3 минуты",
+                           "5 min read"],
+                          ["Reading time for pupils has been increased to 30 minutes a day, the ministry said."]),
+    "ads.affiliate": (
+        ["If you buy something through this post, The Steppe Herald may get a share of the sale.",
+         "We may earn a commission from links on this page.", "Prices are subject to change without notice."],
+        ["The agent was accused of taking a commission on every contract he signed for the ministry."],
+    ),
+    "promo.link": (
+        ["Follow our full coverage of the elections at https://steppeherald.kz/elections",
+         "Listen: http://po.st/SH_615", "More sports: https://steppeherald.kz/sport"],
+        ["The full text of the decree is published on the government's website, the ministry said.",
+         "http://amzn.to/2iJFhRj"],
+    ),
+    "markup.shortcode": (
+        ["[button link=\"https://steppeherald.kz/submit\" type=\"big\"] Send us your story[/button]",
+         "[caption id=\"attachment_12\" align=\"alignleft\" width=\"300\"]"],
+        ["The report lists [sic] dozens of errors in the tender documents, the auditors wrote."],
+    ),
+    "footer.address": (
+        ["Almaty - Abay Ave. 52 - 050000 - Tel: +7 727 250 00 00",
+         "Jaraguá do Sul - SC - CNPJ: 83.102.459/0001-23 - Rua Walter Marquardt, 1111 - 89259-565 - Fone: (047) 2106-8000"],
+        ["The new clinic on Abay Avenue will receive 200 patients a day, the akimat said on Tuesday."],
+    ),
 }
 
 BLOCK_CASES: dict[str, tuple[list[str], list[str]]] = {
@@ -78,6 +150,9 @@ BLOCK_CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "widget.exchange_block": (["Exchange Rates", "504.61 course up", "Курсы валют"], []),
     "widget.weather_block": (["Weather", "location-current", "Алматы"], []),
+    "tags.list": (["Tags", "calendario stock car 2018, stock car brasil, stock car santa cruz do sul",
+                   "Almaty", "metro"],
+                  ["Tags were attached to every bag, the airport said, to speed up the handling."]),
 
 }
 
@@ -134,6 +209,44 @@ def test_trailing_runs() -> None:
     assert {r.rule for r in result.removed} == {"related.trailing", "trailing.fragment"}
 
 
+@pytest.mark.parametrize("heading", ["DON'T MISS", "Leggi anche", "Veja também", "Up next", "Most read in world news",
+                                     "Related stories"])
+def test_more_related_headings(heading: str) -> None:
+    tail = ["Earthquake felt by residents of Almaty [VIDEO]", "Kazakhstan to be hit by snowfall"]
+    result = clean([*ARTICLE, heading, *tail], title=None)
+    assert result.paragraphs == ARTICLE
+    assert {r.text for r in result.removed if r.rule == "related.list"} >= {heading}
+
+
+MENU = ["Home", "News", "Politics", "Economy", "Society", "Culture", "Sport", "Business", "Photo galleries",
+        "About the city", "Tenders and contracts", "Contacts", "Archive", "2019", "(113)", "Search"]
+
+
+def test_nav_short_run() -> None:
+    result = clean([*MENU, *ARTICLE, "Saúde", "Facebook", "Twitter", "Google+"], title=None)
+    assert result.paragraphs == ARTICLE
+    assert len({r.text for r in result.removed if r.rule == "nav.short_run"}) >= 12
+    # share buttons one per line are share buttons
+    assert {r.text for r in result.removed if r.rule == "share.buttons"} == {"Facebook", "Twitter", "Google+"}
+
+
+def test_short_lines_that_are_content_stay() -> None:
+    # a short list inside an article (ingredients, tour stops) is not a menu
+    items = ["2 cups flour", "1 egg", "Salt", "Butter", "Sugar", "Milk"]
+    result = clean([ARTICLE[0], *items, ARTICLE[1]], title=None)
+    assert result.paragraphs == [ARTICLE[0], *items, ARTICLE[1]]
+    # a single social network's name in prose position stays
+    result = clean([ARTICLE[0], "Facebook", ARTICLE[1]], title=None)
+    assert "Facebook" in result.paragraphs
+
+
+def test_page_url_line() -> None:
+    url = "https://steppeherald.kz/news/2025/06/new-bridge"
+    result = clean([ARTICLE[0], url, "https://steppeherald.kz/other-story", ARTICLE[1]], title=None, urls=[url])
+    assert [(r.rule, r.text) for r in result.removed] == [("repeat.page_url", url)]
+    assert "https://steppeherald.kz/other-story" in result.paragraphs
+
+
 def test_site_templates() -> None:
     template = "Earlier, The Steppe Herald reported on the latest developments in the region."
     result = clean([*ARTICLE, template], title=None, templates=[template])
@@ -149,7 +262,7 @@ def test_site_templates() -> None:
 def test_every_rule_in_the_catalog_is_tested() -> None:
     tested = set(LINE_CASES) | set(BLOCK_CASES) | {
         "repeat.headline", "repeat.headline_caption", "repeat.paragraph", "related.trailing",
-        "trailing.fragment", "site.template"}
+        "trailing.fragment", "site.template", "nav.short_run", "repeat.page_url"}
     assert set(RULES) == tested
 
 

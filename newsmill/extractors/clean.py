@@ -34,6 +34,10 @@ def _block_end(lines: list[str], start: int, kind: str) -> int:
         if kind == "related.list":
             other_heading = r.is_exchange_heading(line) or bool(r.WEATHER_HEAD.match(r.fold(line)))
             ok = not other_heading and (r.is_headline_like(line) or r.is_related_heading(line))
+        elif kind == "tags.list":  # one tag per line, or one comma-separated line of them
+            t = r.fold(line)
+            items = [x for x in re.split(r"[,;|·•]", t) if x.strip()]
+            ok = not t.endswith((".", "!", "?", "。")) and bool(items) and all(r.n_words(x) <= 6 for x in items)
         elif kind == "widget.exchange_block":
             ok = r.is_exchange_ticker(line) or (r.n_words(r.fold(line)) <= 3 and not r.fold(line).endswith("."))
         else:  # weather
@@ -42,6 +46,20 @@ def _block_end(lines: list[str], start: int, kind: str) -> int:
             break
         end += 1
     return end
+
+
+SHORT_RUN = 12  # lines in a run of menu items
+SHORT_RUN_TINY = 2 / 3  # the share of them with at most three words
+
+
+def _short_item(line: str) -> int:
+    """0 for prose; else the item's size class: 1 for one to three words,
+    2 for four to six (menu entries, tags), without a sentence end."""
+    t = r.fold(line)
+    if len(t) > 60 or t.endswith((".", "!", "?", "。", "！", "？")):
+        return 0
+    words = r.n_words(t)
+    return 1 if words <= 3 else 2 if words <= 6 else 0
 
 
 NEAR_TEMPLATE_MIN_WORDS = 8
@@ -70,12 +88,16 @@ class Cleaner:
         # lists, and such runs are mostly content (dates, lists).
         self.trailing_runs = trailing_runs
 
-    def clean(self, paragraphs: list[str], *, title: str | None = None) -> CleanResult:
+    def clean(self, paragraphs: list[str], *, title: str | None = None, urls: Iterable[str] = ()) -> CleanResult:
+        """``urls`` are the page's own addresses (fetched, canonical): a
+        line that only prints one of them is boilerplate."""
         lines = [p for p in paragraphs if p and p.strip()]
         drop: dict[int, str] = {}
         self._line_rules(lines, drop)
         self._block_rules(lines, drop)
+        self._page_urls(lines, drop, urls)
         self._repeats(lines, drop, title)
+        self._short_runs(lines, drop)
         self._trailing(lines, drop)
         kept = [line for i, line in enumerate(lines) if i not in drop]
         removed = [Removal(text=lines[i], rule=drop[i]) for i in sorted(drop)]
@@ -127,6 +149,15 @@ class Cleaner:
                     break
             i += 1
 
+    @staticmethod
+    def _page_urls(lines: list[str], drop: dict[int, str], urls: Iterable[str]) -> None:
+        own = {u.rstrip("/") for u in urls if u}
+        if not own:
+            return
+        for i, line in enumerate(lines):
+            if i not in drop and line.strip().rstrip("/") in own:
+                drop[i] = "repeat.page_url"
+
     def _repeats(self, lines: list[str], drop: dict[int, str], title: str | None) -> None:
         head = _key(title) if title else ""
         seen: set[str] = set()
@@ -155,6 +186,37 @@ class Cleaner:
         rest = " ".join(line.split()[len(title.split()):])
         return not line.rstrip().endswith(r.TERMINAL) or r.is_photo_credit(rest)
 
+    def _short_runs(self, lines: list[str], drop: dict[int, str]) -> None:
+        """A run of ``SHORT_RUN`` or more one- to three-word lines without
+        sentence ends: a menu, tag cloud or archive list, not prose."""
+        self._social_runs(lines, drop)
+        run: list[int] = []
+        tiny = 0
+        for i in [*(i for i in range(len(lines)) if i not in drop), -1]:
+            size = _short_item(lines[i]) if i >= 0 else 0
+            if size:
+                run.append(i)
+                tiny += size == 1
+                continue
+            if len(run) >= SHORT_RUN and tiny >= SHORT_RUN_TINY * len(run):
+                for j in run:
+                    drop[j] = "nav.short_run"
+            run, tiny = [], 0
+
+    @staticmethod
+    def _social_runs(lines: list[str], drop: dict[int, str]) -> None:
+        """Share buttons one per line: two or more lines in a row that are
+        each a social network's name."""
+        run: list[int] = []
+        for i in [*(i for i in range(len(lines)) if i not in drop), -1]:
+            if i >= 0 and r.fold(lines[i]).lower() in r.SOCIAL:
+                run.append(i)
+                continue
+            if len(run) >= 2:
+                for j in run:
+                    drop[j] = "share.buttons"
+            run = []
+
     def _trailing(self, lines: list[str], drop: dict[int, str]) -> None:
         """Short headline-like lines and fragments after the article's end."""
         kept = [i for i in range(len(lines)) if i not in drop]
@@ -182,6 +244,6 @@ class Cleaner:
 
 
 def clean(paragraphs: list[str], *, title: str | None = None, templates: Iterable[str] = (),
-          trailing_runs: bool = True) -> CleanResult:
+          trailing_runs: bool = True, urls: Iterable[str] = ()) -> CleanResult:
     """Remove boilerplate lines; see :class:`Cleaner`."""
-    return Cleaner(templates, trailing_runs=trailing_runs).clean(paragraphs, title=title)
+    return Cleaner(templates, trailing_runs=trailing_runs).clean(paragraphs, title=title, urls=urls)

@@ -35,6 +35,10 @@ class ExtractSettings:
 
     favor_precision: bool = False
     favor_recall: bool = False
+    # trafilatura's fast mode skips its readability/jusText comparison: on the
+    # Scrapinghub benchmark that is as good (F1 +0.001 before cleaning) and
+    # about a quarter faster (README, Extraction settings).
+    fast: bool = True
     include_tables: bool = True
     include_comments: bool = False
     min_words: int = 20
@@ -150,7 +154,7 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
     canonical = _canonical(doc, meta.canonical)
     site = _site(doc, _site_url(doc, meta.canonical))
     cleaner = Cleaner(s.templates.get(site, ()), trailing_runs=is_text)
-    cleaned = cleaner.clean(paragraphs, title=title)
+    cleaned = cleaner.clean(paragraphs, title=title, urls=(doc.url, doc.effective_url, canonical))
     body_text = "\n\n".join(cleaned.paragraphs)
     words = len(body_text.split())
     if words < s.min_words and len(_CJK.findall(body_text)) < s.min_words * 3:
@@ -203,6 +207,7 @@ def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[Page
             page,
             url=url,
             with_metadata=False,
+            fast=s.fast,
             include_comments=s.include_comments,
             include_tables=s.include_tables,
             favor_precision=s.favor_precision,

@@ -37,6 +37,7 @@ def fold(line: str) -> str:
     return _BULLET.sub("", line).strip()
 
 
+@functools.lru_cache(maxsize=16384)
 def n_words(line: str) -> int:
     return len(line.split())
 
@@ -57,7 +58,8 @@ SOCIAL = {
     "facebook", "twitter", "x", "telegram", "whatsapp", "vk", "vkontakte", "вконтакте", "ok",
     "odnoklassniki", "одноклассники", "linkedin", "email", "e-mail", "mail", "print", "instagram",
     "youtube", "tiktok", "viber", "pinterest", "reddit", "weibo", "wechat", "微博", "微信", "qq",
-    "threads", "bluesky", "mastodon", "flipboard", "pocket", "skype", "messenger", "copy", "link",
+    "threads", "bluesky", "mastodon", "flipboard", "pocket", "skype", "messenger", "copy", "link", "google+",
+    "google", "tumblr", "line", "xing", "sms",
     "копировать", "ссылку", "ссылка", "печать", "yazdır", "drucken", "imprimer", "imprimir",
 }
 SHARE = _rx(
@@ -78,6 +80,16 @@ MESSENGER = _rx(
     # A newsletter sign-up box's messages.
     r"^(thanks|thank you) for (signing up|subscribing)\b", r"keep an eye on your inbox",
     r"error processing your (subscription|sign.?up)",
+)
+# Longer promos that are still unmistakable: a newsletter pitch, an
+# author's "follow him on Twitter @handle" tagline.
+MESSENGER_LONG = _rx(
+    r"\b(sign up|subscribe)\b.{0,100}\b(newsletters?|inbox)\b", r"\bdelivered (straight |directly )?to your inbox\b",
+    r"\bfollow (us|him|her|them|me)\b.{0,30}\bon (twitter|x|facebook|instagram|threads|bluesky)\b.{0,40}@\w+",
+    r"\bget .{1,60} delivered (through your letterbox|to your door)",
+    # membership and subscription pitches
+    r"^if you (enjoyed|liked|value|appreciate|appreciated) (this|our) (article|story|journalism|reporting)\b",
+    r"^get access to .{0,80}\b(subscription|membership)", r"\bno paywall\b",
 )
 COPYRIGHT = _rx(
     r"©", r"\(c\)\s*\d{4}", r"^copyright\b", r"all rights reserved", r"все права защищены",
@@ -113,6 +125,71 @@ COOKIES = _rx(
     r"(we use|используем|использует|kullanıyoruz|kullanılmaktadır|使用|verwenden|utilisons|utilizamos)"
     r".*(cookie|cookies|куки|çerez)",
 )
+CLICK_HERE = _rx(
+    r"\b(click|clicking|tap|tapping) here\b", r"нажмите (здесь|сюда)", r"\bbasın\b.*\b(buraya|tıklayın)|buraya tıklayın",
+    r"点击(这里|此处)", r"\bhier klicken\b|\bklicken sie hier\b", r"\bcliquez ici\b", r"\b(haga|haz) clic aquí\b",
+    r"\bclique aqui\b", r"\bclicca qui\b",
+)
+COMMENTS = _rx(
+    r"^(leave|post|add|write|submit) (a|your) (comment|reply)\b", r"^be the first to comment\b",
+    r"^join the (conversation|discussion)\b", r"\btell us what you think\b",
+    r"\bcomments? (are|will be|is) (moderated|closed|reviewed|pre-?moderated)\b",
+    r"^(comments?|kommentare|commentaires|comentários|comentarios|commenti|комментарии|пікірлер|yorumlar|"
+    r"izohlar|评论|留言)\s*(\(\d+\))?\s*:?$",
+    r"(comentários|comentarios).*(não serão|no serán|moderador|aprovados|aprobados)",
+    r"комментари\w*.*(модерац|модератор|публикуются после)", r"yorum\w*.*(onay|moderat|yayınlanmayacaktır)",
+    r"kommentar\w*.*(moderiert|geprüft|freigeschaltet)", r"commentaires?.*(modérés|modération)",
+    r"commenti.*(moderati|moderazione)", r"评论.*(审核)",
+)
+WIDGET_MESSAGE = _rx(
+    r"^an error (has )?occurred,? please try again( later)?\.?$", r"^this article has been sent to\b",
+    r"^(like|enjoy(ed)?|love) this (story|article|post)\?.{0,40}\bshare\b",
+    r"^please (enable|turn on) javascript\b", r"^your browser does not support\b",
+)
+URL_LINE = re.compile(r"^(?:[^\s:]+(?:\s[^\s:]+){0,2}\s*[:\-–—]\s*)?(?:https?://|www\.)\S+$", re.IGNORECASE)
+TAGS_HEAD = _rx(
+    r"^(tags|tagged|tagged with|topics|теги|тэги|метки|тегтер|etiketler|anahtar kelimeler|标签|关键词|"
+    r"teglar|schlagwörter|schlagworte|stichwörter|étiquettes|mots-clés|etiquetas|temas|tag)\s*:?$",
+)
+TAGS_INLINE = _rx(
+    r"^(tags|tagged( with)?|filed under|posted in|topics|теги|тэги|метки|тегтер|etiketler|anahtar kelimeler|标签|关键词|teglar|"
+    r"schlagwörter|stichwörter|étiquettes|mots-clés|etiquetas|tag)\s*:\s*\S",
+)
+CONTACT = _rx(
+    r"^write to .{1,80}\bat\s+\S+@\S+", r"^(contact|email|e-mail|reach) (the )?(author|reporter|writer|us)s?\b.{0,80}@\S+",
+)
+CONTRIBUTORS = _rx(
+    r"\bcontributed (to this (report|story|article)|reporting|additional reporting)\b",
+    # "Reporting by A; editing by B": names, not a sentence that opens with the words
+    r"^\(?(additional )?reporting by\b(?=.*(;|\bediting by\b|\bwriting by\b|\)$)|\s*(\S+\s+){0,6}\S+$)",
+    r"^\(?(writing|editing|edited|compiled|compiling) by\b",
+    r"^при подготовке (материала|статьи) использованы", r"^haberi hazırlayan\b",
+    r"^(mitarbeit|mitwirkung)\s*:", r"^avec (l'|l’)?(afp|reuters|ap)\s*$",
+    r"^con información de\b", r"^\(?with (reporting|additional reporting) (by|from)\b",
+)
+SOURCE_LINE = _rx(
+    r"^(source|sources|источник|источники|дереккөз|kaynak|来源|消息来源|quelle|quellen|fuente|fuentes|manba|"
+    r"fonte)\s*[:：]\s*\S",
+)
+READING_TIME = _rx(
+    r"^(reading time|read time|время чтения|оқу уақыты|okuma süresi|阅读时间|lesezeit|lesedauer|"
+    r"temps de lecture|tiempo de lectura|tempo de leitura|tempo di lettura)\s*:?\s*\d",
+    r"^\d+\s*(min|mins|minute|minutes|мин|минут|dk|dakika|分钟|minuten|minutos|minuti)\.?\s*(read|чтения|okuma|"
+    r"阅读|lesezeit|de lecture|de lectura|de leitura|di lettura)$",
+)
+AFFILIATE = _rx(
+    r"\b(may|might|could|will) (get|earn|receive) (a share|a commission|commission|compensation|a small commission)\b",
+    r"\bwe (may )?(earn|receive) (a )?(commission|affiliate)", r"\baffiliate (link|links|commission)s?\b",
+    r"\bprices are subject to change\b",
+)
+LINK_PROMPT = re.compile(
+    r"^(follow|more|reach|listen|download|itunes|spotify|watch|subscribe|see|read|find|get|visit|explore)\b"
+    r".{0,160}https?://\S+", re.IGNORECASE)
+ADDRESS = _rx(r"\b(fone|tel|tel\.|phone|telefon|телефон|тел\.|電話|电话)\s*[:.]?\s*\(?\+?\d")
+ADDRESS_MARK = _rx(
+    r"\b(cnpj|cep|zip|p\.?\s?o\.? box|caixa postal|rua|street|st\.|avenue|ave\.|ул\.|улица|пр\.|көшесі|"
+    r"cad\.|sok\.|mah\.|straße|strasse|rue|calle|avenida)\b|\d{5}-\d{3}|\b\d{5,6}\b",
+)
 NAV_WORDS = {
     "редакция", "реклама", "контакты", "о нас", "advertising", "contacts", "contact", "about", "us",
     "about us", "социальные", "сети", "privacy", "policy", "terms", "of", "use", "rss", "sitemap",
@@ -133,13 +210,24 @@ RELATED = _rx(
     r"相关报道|shuningdek o'?qing|shuningdek o‘qing|ko'?proq o'?qing|mavzuga oid|so'?nggi yangiliklar|"
     r"lesen sie auch|mehr zum thema|auch interessant|weitere artikel|das könnte sie auch interessieren|"
     r"lire aussi|à lire aussi|a lire aussi|sur le même sujet|lire la suite|dans la même rubrique|"
-    r"lee también|te puede interesar|noticias relacionadas|más noticias|relacionado)\s*[:.!»]*$",
+    r"lee también|te puede interesar|noticias relacionadas|más noticias|relacionado|don['’]?t miss|do not miss|"
+    r"see more|more on this( story)?|more from .{1,30}|leggi anche|articoli correlati|notizie correlate|"
+    r"leia também|veja também|leia mais|veja mais|notícias relacionadas|matérias relacionadas|up next|"
+    r"most read in .{1,30}|related (posts?|stories|articles|links|reading))\s*[:.!»]*$",
 )
 RELATED_INLINE = _rx(
-    r"^(read also|also read|read more|see also|related|читайте также|читайте по теме|смотрите также|"
+    r"^[(\[]?(read also|also read|read more|see also|see more|related|related (post|story|article|link)s?|"
+    r"leggi anche( su)?|leia também|veja também|читайте также|читайте по теме|смотрите также|"
     r"тағы оқыңыз|ilginizi çekebilir|ayrıca okuyun|相关阅读|延伸阅读|shuningdek o'?qing|lesen sie auch|"
     r"lire aussi|à lire aussi|lee también)\s*[:>»—-]\s*\S",
+    r"^also on [\w.-]+\.[a-z]{2,}\s+\S",  # "Also on rt.com <headline>"
+    r"^also\s*:\s*(see|read|watch|listen)\b",
 )
+# A linked headline tagged with its kind in brackets ("... [VIDEO]", "[INSIGHT]").
+TAGGED_LINK = re.compile(
+    r"\S.*(\[[A-Z][A-Z ]{2,14}\]|\[(?i:video|videos|photos?|pics|gallery|watch|podcast|audio|live)\])\s*\|?$")
+# WordPress-style shortcodes that leaked into the text: "[button link=...]Send us[/button]".
+SHORTCODE = re.compile(r"\[/[a-z_]+\]|^\[[a-z_]+(\s+[a-z_]+\s*=\s*\S+)+\s*\]", re.IGNORECASE)
 EXCHANGE_HEAD = _rx(
     r"^(exchange rates?|currency rates?|currency|курсы? валют|курс валют|валюта бағамы|валюта бағамдары|"
     r"döviz kurları|döviz|piyasalar|汇率|外汇牌价|valyuta kurslari|wechselkurse|devisen|taux de change|"
@@ -187,7 +275,12 @@ def is_share(line: str) -> bool:
 
 def is_messenger(line: str) -> bool:
     t = fold(line)
-    return bool(t) and n_words(t) <= 18 and _cjk_short(t, 30) and bool(MESSENGER.search(t))
+    if not t or not _cjk_short(t, 30):
+        return False
+    words = n_words(t)
+    if words > 60 or not _has_stem(t, MESSENGER_STEMS):
+        return False
+    return (words <= 18 and bool(MESSENGER.search(t))) or bool(MESSENGER_LONG.search(t))
 
 
 def is_copyright(line: str) -> bool:
@@ -203,6 +296,22 @@ REPRINT_STEMS = (
     "prohibida", "personal", "print article",
 )
 COOKIE_STEMS = ("cookie", "куки", "çerez", "kuki")
+MESSENGER_STEMS = (
+    "telegram", "телеграм", "whatsapp", "channel", "newsletter", "youtube", "instagram", "facebook", "twitter",
+    "viber", "tiktok", "vk", "x.com", "updates", "google news", "канал", "рассылк", "дзен", "вконтакте", "соцсет",
+    "жазыл", "abone", "kanalımıza", "obuna", "abonnieren", "folgen sie", "abonnez", "suivez", "suscríb",
+    "síguenos", "关注", "订阅", "扫码", "thank", "inbox", "error processing", "@", "delivered", "enjoyed", "liked",
+    "value", "appreciat", "access", "paywall",
+)
+COMMENT_STEMS = (
+    "comment", "reply", "conversation", "discussion", "tell us", "kommentar", "comentár", "comentar",
+    "комментари", "пікір", "yorum", "izoh", "评论", "留言",
+)
+CONTRIBUTOR_STEMS = (
+    "contributed", "reporting", "writing by", "editing", "edited", "compil", "при подготовке", "hazırlayan",
+    "mitarbeit", "mitwirkung", "avec", "con información",
+)
+AFFILIATE_STEMS = ("commission", "compensation", "a share", "affiliate", "subject to change")
 _TWO_NUMBERS = re.compile(r"\d\D+\d")
 
 
@@ -213,7 +322,7 @@ def _has_stem(t: str, stems: tuple[str, ...]) -> bool:
 
 def is_reprint(line: str) -> bool:
     t = fold(line)
-    return bool(t) and n_words(t) <= 40 and _has_stem(t, REPRINT_STEMS) and bool(REPRINT.search(t))
+    return bool(t) and n_words(t) <= 60 and _has_stem(t, REPRINT_STEMS) and bool(REPRINT.search(t))
 
 
 def is_photo_credit(line: str) -> bool:
@@ -251,7 +360,112 @@ def is_dateline(line: str) -> bool:
 
 def is_related_inline(line: str) -> bool:
     t = fold(line)
-    return n_words(t) <= 25 and bool(RELATED_INLINE.match(t))
+    if n_words(t) > 25:
+        return False
+    return (bool(RELATED_INLINE.match(t)) or (n_words(t) >= 3 and bool(TAGGED_LINK.match(t)))
+            or _is_pipe_title(t))
+
+
+def _is_pipe_title(t: str) -> bool:
+    """"Milan Design Week 2018 | <headline>": a section and a headline,
+    the shape of a linked page title, not of prose or a table row."""
+    parts = t.split(" | ")
+    return (len(parts) == 2 and all(len(_WORD.findall(p)) >= 2 and n_words(p) <= 12 for p in parts)
+            and not t.startswith("|")
+            and not t.endswith((".", "!", "?", ":", ";", "|")))
+
+
+def is_shortcode(line: str) -> bool:
+    t = fold(line)
+    return bool(t) and n_words(t) <= 40 and bool(SHORTCODE.search(t))
+
+
+def is_contributors(line: str) -> bool:
+    """"Reporting by X; editing by Y", "X contributed to this report"."""
+    t = fold(line)
+    return bool(t) and n_words(t) <= 40 and _has_stem(t, CONTRIBUTOR_STEMS) and bool(CONTRIBUTORS.search(t))
+
+
+def is_source_line(line: str) -> bool:
+    """"Source: Al Jazeera": a short attribution label, not a sentence."""
+    t = fold(line)
+    return bool(t) and n_words(t) <= 8 and not t.endswith((".", "!", "?", "。")) and bool(SOURCE_LINE.match(t))
+
+
+def is_reading_time(line: str) -> bool:
+    t = fold(line)
+    return bool(t) and n_words(t) <= 6 and bool(READING_TIME.match(t))
+
+
+def is_affiliate(line: str) -> bool:
+    t = fold(line)
+    return bool(t) and n_words(t) <= 60 and _has_stem(t, AFFILIATE_STEMS) and bool(AFFILIATE.search(t))
+
+
+def is_link_prompt(line: str) -> bool:
+    """"Follow our coverage at https://...", "Listen: http://...": a prompt
+    to go elsewhere, with the address in it."""
+    t = fold(line)
+    return bool(t) and n_words(t) <= 25 and bool(LINK_PROMPT.match(t))
+
+
+def is_address(line: str) -> bool:
+    """A footer address: a phone number and a street, postcode or tax id."""
+    t = fold(line)
+    return bool(t) and n_words(t) <= 40 and bool(ADDRESS.search(t)) and bool(ADDRESS_MARK.search(t))
+
+
+def is_click_here(line: str) -> bool:
+    """"Click here to get the app" and the like: a link's prompt, not prose."""
+    t = fold(line)
+    return bool(t) and n_words(t) <= 30 and _cjk_short(t, 40) and bool(CLICK_HERE.search(t))
+
+
+def is_comment_prompt(line: str) -> bool:
+    t = fold(line)
+    return (bool(t) and n_words(t) <= 30 and _has_stem(t, COMMENT_STEMS) and _cjk_short(t, 40)
+            and bool(COMMENTS.search(t)))
+
+
+def is_widget_message(line: str) -> bool:
+    t = fold(line)
+    return bool(t) and n_words(t) <= 15 and bool(WIDGET_MESSAGE.search(t))
+
+
+def is_bare_url(line: str) -> bool:
+    """A line that is only a web address, or a short label and one."""
+    t = fold(line)
+    return bool(t) and n_words(t) <= 4 and bool(URL_LINE.match(t))
+
+
+def is_contact(line: str) -> bool:
+    t = fold(line)
+    return bool(t) and n_words(t) <= 25 and "@" in t and bool(CONTACT.search(t))
+
+
+def is_tags_line(line: str) -> bool:
+    t = fold(line)
+    return bool(t) and n_words(t) <= 40 and bool(TAGS_INLINE.match(t)) and not t.endswith((".", "!", "?", "。"))
+
+
+def is_tags_heading(line: str) -> bool:
+    return bool(TAGS_HEAD.match(fold(line)))
+
+
+_CASED = re.compile(r"[^\W\d_]")
+
+
+def is_caps_headline(line: str) -> bool:
+    """A linked headline set in capitals inside the body ("CLICK HERE TO GET
+    THE APP", "CO-FOUNDER 'PROUD' OF ..."): four words or more, every
+    letter upper case, no sentence end."""
+    t = fold(line)
+    if not t or not 4 <= n_words(t) <= 25 or t.endswith((".", "?", "!", ":", ";")):
+        return False
+    if t.startswith("|"):
+        return False  # a table row
+    cased = [c for c in _CASED.findall(t) if c.lower() != c.upper()]
+    return len(cased) >= 12 and all(c.isupper() for c in cased)
 
 
 def _numeric_profile(t: str) -> tuple[int, int]:
@@ -315,14 +529,29 @@ class Rule:
 LINE_RULES: tuple[Rule, ...] = (
     Rule("share.buttons", "share prompts and rows of social network names", is_share, 12),
     Rule("promo.messenger", "subscribe/join/follow prompts for messengers, channels, newsletters",
-         is_messenger, 18),
+         is_messenger, 60),
     Rule("footer.copyright", "copyright and all-rights-reserved lines", is_copyright, 25),
-    Rule("footer.reprint", "reprint and citation conditions", is_reprint, 40),
+    Rule("footer.reprint", "reprint and citation conditions", is_reprint, 60),
     Rule("credit.photo", "photo and video credits and captions credits", is_photo_credit, 20),
     Rule("ads.marker", "advertising and sponsored-content markers", is_ad_marker, 4),
     Rule("cookie.notice", "cookie consent notices", is_cookie_notice, 60),
     Rule("nav.links", "site navigation and footer link rows", is_nav, 8),
-    Rule("related.inline", "a single 'read also: <headline>' line", is_related_inline, 25),
+    Rule("related.inline", "a single 'read also: <headline>' line or a '<headline> [VIDEO]' link",
+         is_related_inline, 25),
+    Rule("related.caps_headline", "a linked headline in capitals inside the body", is_caps_headline, 25),
+    Rule("comments.prompt", "comment prompts and moderation notices", is_comment_prompt, 30),
+    Rule("widget.message", "share/e-mail widget messages ('This article has been sent to')", is_widget_message, 15),
+    Rule("footer.contact", "'Write to <author> at <e-mail>' contact lines", is_contact, 25),
+    Rule("tags.inline", "a 'Tags: a, b, c' line", is_tags_line, 40),
+    Rule("credit.contributors", "'Reporting by X; editing by Y' and 'X contributed to this report'",
+         is_contributors, 40),
+    Rule("credit.source", "a short 'Source: <outlet>' label", is_source_line, 8),
+    Rule("meta.reading_time", "reading-time labels ('5 min read')", is_reading_time, 6),
+    Rule("ads.affiliate", "affiliate and commission disclosures", is_affiliate, 60),
+    Rule("promo.link", "prompts to follow, listen or read elsewhere, with the web address", is_link_prompt, 25),
+    Rule("markup.shortcode", "CMS shortcodes leaked into the text ('[button link=...]...[/button]')",
+         is_shortcode, 40),
+    Rule("footer.address", "a footer address line: phone number with street, postcode or tax id", is_address, 40),
     Rule("byline.dateline", "short date-and-author or date-and-outlet lines", is_dateline, 10),
     Rule("widget.exchange_rate", "exchange-rate and stock tickers (number-heavy lines)", is_exchange_ticker,
          40),
@@ -335,14 +564,17 @@ BLOCK_RULES: tuple[Rule, ...] = (
     Rule("widget.exchange_block", "an exchange-rate heading and the ticker lines after it", is_exchange_heading),
     Rule("widget.weather_block", "a weather heading and the short lines after it",
          lambda line: bool(WEATHER_HEAD.match(fold(line)))),
+    Rule("tags.list", "a 'Tags' heading and the tag lines after it", is_tags_heading),
 )
 
 OTHER_RULES: tuple[Rule, ...] = (
     Rule("repeat.headline", "the headline repeated in the body", None),
     Rule("repeat.headline_caption", "the headline followed by a photo caption", None),
     Rule("repeat.paragraph", "a paragraph repeated within the page (e.g. the lead)", None),
+    Rule("repeat.page_url", "a line that only prints the page's own address", None),
     Rule("related.trailing", "a run of short headline-like lines after the article end", None),
     Rule("trailing.fragment", "one- to three-word fragments after the article end", None),
+    Rule("nav.short_run", "a long run of one- to three-word lines (menus, tag clouds, archive lists)", None),
     Rule("site.template", "a line learned as template of its site", None),
 )
 
