@@ -50,7 +50,42 @@ GERMAN = page(
     "<p>Lesen Sie auch</p><p>Tenge legt gegenüber dem Dollar zu</p><p>Schneefall im Norden erwartet</p>"
     "<p>Abonnieren Sie unseren Newsletter</p><p>Foto: dpa</p></article>", lang="de")
 
+WESTERN = page(
+    "<article><h1>Steppe railway to double freight capacity by 2027</h1>"
+    "<p>https://news.example.com/2025/06/10/story.html</p>"
+    "<p>The national railway said on Tuesday it would lay a second track along its busiest freight line, "
+    "doubling capacity between the Chinese border and the Caspian ports by 2027, as cargo volumes on the "
+    "route grew by a third last year.</p>"
+    "<p>CLICK HERE TO GET THE STEPPE NEWS APP</p>"
+    "<p>The project will cost about $2 billion, the company's chairman told reporters, and will be financed "
+    "by a mix of bonds and loans from development banks. Construction starts in the autumn.</p>"
+    "<p>FREIGHT RATES ACROSS THE CASPIAN JUMP AFTER FERRY SHORTAGE</p>"
+    "<p>(Reporting by Dana Serikova; Editing by Arman Kaliyev)</p>"
+    "<p>Write to Dana Serikova at dana.serikova@news.example.com</p>"
+    "<p>If you buy something through this post, Steppe News may get a share of the sale.</p>"
+    "<p>Sign up for The Morning Wire today to get the free daily newsletter delivered to your inbox.</p>"
+    "<p>Tags: railways, China, freight</p><p>Leave a comment</p></article>")
+BRAZILIAN = page(
+    "<div class=\"conteudo\">" + "".join(f"<p>{item}</p>" for item in [
+        "A CIDADE", "Conselhos", "Conselhos Municipais", "Galeria dos Prefeitos", "História da Cidade",
+        "PREFEITURA", "Contatos", "Diário Oficial", "Leis Municipais", "SERVIÇOS", "Protocolo", "Ouvidoria",
+        "Horários de Ônibus", "NOTÍCIAS", "DOWNLOADS"]) +
+    "<h1>Serviço de atendimento registra arrombamento em dois veículos</h1>"
+    "<p>A equipe do Serviço de Atendimento Domiciliar registrou nesta manhã o arrombamento de dois dos "
+    "cinco automóveis da unidade. Os veículos estavam sem as baterias e com marcas de depredação.</p>"
+    "<p>Foi feito boletim de ocorrência e a polícia foi até o local. Os pacientes agendados para a manhã "
+    "estão sendo reagendados, e o atendimento volta ao normal à tarde.</p>"
+    "<p>Facebook</p><p>Twitter</p><p>Whatsapp</p>"
+    "<p>Exemplo do Sul - SC - CNPJ: 00.000.000/0001-00 - Rua das Flores, 100 - 89000-000 - Fone: (047) 2106-8000</p>"
+    "</div>", lang="pt")
+
 PAGES = {
+    "western": (WESTERN, "en", ["doubling capacity between the Chinese border", "Construction starts in the autumn."],
+                ["https://news.example.com", "CLICK HERE", "FREIGHT RATES", "Reporting by", "Write to",
+                 "share of the sale", "newsletter", "Tags:", "Leave a comment"]),
+    "brazilian": (BRAZILIAN, "pt", ["registrou nesta manhã o arrombamento", "o atendimento volta ao normal"],
+                  ["Conselhos Municipais", "Diário Oficial", "Horários de Ônibus", "Facebook", "Whatsapp",
+                   "CNPJ"]),
     "turkish": (TURKISH, "tr", ["Orta Asya Medya Forumu bugün Astana'da başladı"],
                 ["Paylaş", "İlginizi Çekebilir", "Dolar yeni haftaya", "TÜM HABERLER", "hakları saklıdır"]),
     "chinese": (CHINESE, "zh", ["第二届中亚媒体论坛十六日在哈萨克斯坦首都阿斯塔纳开幕"],
