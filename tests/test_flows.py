@@ -326,6 +326,23 @@ def test_runner_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     assert RunnerSettings.from_env().describe() == "3 local worker process(es)"
 
 
+def test_batch_commands_default_to_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from newsmill.flows.cli import _batch_runner_default
+
+    monkeypatch.delenv("NEWSMILL_TASK_RUNNER", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    _batch_runner_default()
+    assert "NEWSMILL_TASK_RUNNER" not in os.environ  # one core: nothing to spread over
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    _batch_runner_default()
+    assert os.environ["NEWSMILL_TASK_RUNNER"] == "processes"
+    monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "default")  # the operator's choice wins
+    _batch_runner_default()
+    assert os.environ["NEWSMILL_TASK_RUNNER"] == "default"
+
+
 def test_cli_progress_bars_on_request(demo_home: Path, tmp_path: Path) -> None:
     import os
 

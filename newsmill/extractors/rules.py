@@ -315,9 +315,19 @@ AFFILIATE_STEMS = ("commission", "compensation", "a share", "affiliate", "subjec
 _TWO_NUMBERS = re.compile(r"\d\D+\d")
 
 
+@functools.lru_cache(maxsize=64)
+def _stem_rx(stems: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(stem) for stem in stems))
+
+
+@functools.lru_cache(maxsize=16384)
+def _casefolded(t: str) -> str:
+    return t.casefold()
+
+
 def _has_stem(t: str, stems: tuple[str, ...]) -> bool:
-    low = t.casefold()
-    return any(stem in low for stem in stems)
+    """Whether ``t`` contains one of ``stems`` (lower case), case aside."""
+    return _stem_rx(stems).search(_casefolded(t)) is not None
 
 
 def is_reprint(line: str) -> bool:

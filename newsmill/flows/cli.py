@@ -27,6 +27,14 @@ def _quiet_prefect_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
+def _batch_runner_default() -> None:
+    """Batch commands (import, reprocess) extract on every core unless told
+    otherwise: ``NEWSMILL_TASK_RUNNER`` unset and more than one CPU means
+    the ``processes`` runner, as the batch deployments in prefect.yaml."""
+    if not os.environ.get("NEWSMILL_TASK_RUNNER", "").strip() and (os.cpu_count() or 1) > 1:
+        os.environ["NEWSMILL_TASK_RUNNER"] = "processes"
+
+
 def _show_progress() -> bool:
     """Progress bars go to stderr when it is a terminal (``NEWSMILL_PROGRESS=1``
     forces them, ``0`` turns them off)."""
@@ -115,6 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     _quiet_prefect_defaults()
+    _batch_runner_default()
     from newsmill.flows.ingest import import_files
 
     with _progress_bars():
@@ -125,6 +134,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     _quiet_prefect_defaults()
+    _batch_runner_default()
     from newsmill.flows.ingest import reprocess
 
     since = args.since.isoformat() if args.since else None
