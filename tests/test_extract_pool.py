@@ -76,3 +76,42 @@ def test_pool_arguments_are_checked() -> None:
         pipeline.ExtractPool(0)
     with pytest.raises(ConfigError, match="split must be >= 1"):
         pipeline.ExtractPool(2, split=0)
+
+
+@pytest.fixture(scope="module")
+def dask_client():  # type: ignore[no-untyped-def]
+    """A real 2-worker Dask LocalCluster on loopback; a task whose worker
+    dies fails at once (no retries), so the poison test is quick."""
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                     dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        yield client
+
+
+def test_cluster_extracts_what_the_process_extracts(dask_client) -> None:  # type: ignore[no-untyped-def]
+    from newsmill.flows.runners import ClusterExtractor
+
+    docs = sample_docs()
+    cluster = ClusterExtractor(dask_client)
+    assert cluster.workers == 2
+    batches = [docs[i : i + 5] for i in range(0, len(docs), 5)]
+    got = list(pipeline.run_ahead(cluster.submit, batches, 2))
+    assert [summary(e) for e in got] == [summary(pipeline.extract_documents(b)) for b in batches]
+
+
+def test_a_dead_dask_worker_costs_only_the_document_that_killed_it(dask_client) -> None:  # type: ignore[no-untyped-def]
+    from newsmill.flows.runners import ClusterExtractor
+
+    docs = sample_docs()[:12]
+    bad = RawDocument(url=docs[5].url + "?poisoned", body=docs[5].body + POISON, source=docs[5].source,
+                      site=docs[5].site)
+    cluster = ClusterExtractor(dask_client, work=dies_on_poison)
+    got = cluster.extract([*docs[:5], bad, *docs[5:]])
+    assert [(f.url, f.status) for f in got.failures if "Dask task failed" in f.reason] == [(bad.url, "extract_error")]
+    articles, failures = summary(got)
+    assert (articles, [f for f in failures if f[0] != bad.url]) == summary(pipeline.extract_documents(docs))
+    assert summary(cluster.extract(docs)) == summary(pipeline.extract_documents(docs))  # and it goes on
+    with pytest.raises(ConfigError, match="split must be >= 1"):
+        ClusterExtractor(dask_client, split=0)

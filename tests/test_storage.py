@@ -22,7 +22,7 @@ from newsmill.core.records import (
     Removal,
     SourceRef,
 )
-from newsmill.dedup import Deduplicator
+from newsmill.dedup import Deduplicator, MemorySketchIndex
 from newsmill.storage import RawArchive, Store, open_store
 from newsmill.storage.export import write_jsonl, write_parquet
 
@@ -138,6 +138,14 @@ def test_lookup_and_shingles(store: Store) -> None:
     found = store.lookup("passage", sk.bands)
     assert all(sk.ref in refs for refs in found.values()) and found
     assert store.shingles([sk.ref]) == {sk.ref: sk.shingles}
+    # candidates: per query, each matching stored sketch once, however many bands match
+    other = next(s for s in result.sketches if s.kind == "article")
+    got = store.candidates("passage", [sk.bands, [sk.bands[0]], [12345], []])
+    assert got == [{sk.ref}, {sk.ref}, set(), set()]
+    assert store.candidates("article", [other.bands, sk.bands]) == [{other.ref}, set()]
+    memory = MemorySketchIndex()
+    memory.add(result.sketches)
+    assert memory.candidates("passage", [sk.bands, [sk.bands[0]], [12345], []]) == got
     b = art(2, text=a.text, published_at=T0 + timedelta(days=1))
     Deduplicator(store).run([b])
     assert b.duplicate_of == a.id

@@ -177,12 +177,15 @@ class Deduplicator:
         flat = [it for _, items in planned for it in items]
         local = _batch_candidates(flat)
         position = 0
-        # One round trip per kind for the whole batch.
-        stored: dict[str, dict[int, list[SketchRef]]] = {}
+        # One round trip per kind for the whole batch: each sketch's stored
+        # candidates (sharing a band with it).
+        stored: list[set[SketchRef]] = [set() for _ in flat]
         for kind in ("article", "passage"):
-            keys = {k for _, items in planned for it in items if it.ref.kind == kind for k in it.bands}
-            stored[kind] = self.index.lookup(kind, keys) if keys else {}
-        cand_refs = {r for per_kind in stored.values() for refs in per_kind.values() for r in refs}
+            mine = [i for i, it in enumerate(flat) if it.ref.kind == kind and it.bands]
+            if mine:
+                for i, found in zip(mine, self.index.candidates(kind, [flat[i].bands for i in mine]), strict=True):
+                    stored[i] = found
+        cand_refs = set().union(*stored)
         stored_shingles = {ref: _decode(b) for ref, b in self.index.shingles(cand_refs).items()}
         for article, items in planned:
             article.duplicate_of, article.similarity = None, None
@@ -190,7 +193,7 @@ class Deduplicator:
             for item in items:
                 earlier = [flat[i] for i in local.get(position, ())]
                 position += 1
-                best, later = self._match(item, stored, stored_shingles, earlier, batch_ids)
+                best, later = self._match(item, stored[position - 1], stored_shingles, earlier, batch_ids)
                 for ref, sim in later:
                     result.relinks.append(Relink(ref.article_id, ref.paragraph, article.id, item.ref.paragraph,
                                                  item.ref.order_key, round(sim, 4)))
@@ -222,22 +225,20 @@ class Deduplicator:
     def _match(
         self,
         item: _Item,
-        stored: dict[str, dict[int, list[SketchRef]]],
+        stored: set[SketchRef],
         stored_shingles: dict[SketchRef, U32],
         earlier: list[_Item],
         batch_ids: set[str],
     ) -> tuple[tuple[SketchRef, float] | None, list[tuple[SketchRef, float]]]:
         """The earliest verified older match of one sketch (ties: most
-        similar), and the verified matches among stored later copies."""
+        similar), and the verified matches among stored later copies.
+        ``stored``: its candidates in the index; ``earlier``: in the batch."""
         kind = item.ref.kind
         own = item.ref.order_key
         lo, hi = self._window_bounds(own)
-        candidates: set[SketchRef] = set()
-        for key in item.bands:
-            candidates.update(stored[kind].get(key, ()))
         local_shingles = {it.ref: it.shingles for it in earlier}
         local_refs = set(local_shingles)
-        candidates.update(local_refs)
+        candidates = stored | local_refs
         if item.exact:
             threshold = 1.0
         elif kind == "article":

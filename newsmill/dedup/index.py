@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -100,6 +100,10 @@ class MemorySketchIndex:
                 if recent:
                     out.setdefault(key, []).extend(self._refs[o] for o in recent)
         return out
+
+    def candidates(self, kind: str, bands: Sequence[Sequence[int]]) -> list[set[SketchRef]]:
+        found = self.lookup(kind, (k for keys in bands for k in keys))
+        return [{r for k in keys for r in found.get(k, ())} for keys in bands]
 
     def shingles(self, refs: Iterable[SketchRef]) -> dict[SketchRef, bytes]:
         return {r: self._shingles[self._ids[r]] for r in refs if r in self._ids}

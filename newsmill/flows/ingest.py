@@ -38,7 +38,7 @@ from newsmill.core.settings import (
 from newsmill.extractors import ExtractSettings
 from newsmill.flows import pipeline, progress
 from newsmill.flows.report import RunReport
-from newsmill.flows.runners import RunnerSettings, dask_task_runner
+from newsmill.flows.runners import ClusterExtractor, RunnerSettings, dask_task_runner
 from newsmill.sources import DiscoveredItem
 from newsmill.storage import RawArchive, Store
 
@@ -97,9 +97,9 @@ def read_local_source(source: SourceConfig, store: Store, archive: RawArchive, r
 
 @task(name="extract-and-clean", cache_policy=NO_CACHE)
 def extract_batch(docs: list[RawDocument], settings: ExtractSettings | None = None,
-                  pool: pipeline.ExtractPool | None = None) -> pipeline.Extracted:
-    """Extract and clean one batch of raw documents (in this process, or on
-    the local worker pool of the ``processes`` runner)."""
+                  pool: pipeline.ExtractPool | ClusterExtractor | None = None) -> pipeline.Extracted:
+    """Extract and clean one batch of raw documents (in this process, on the
+    local worker pool of the ``processes`` runner or on the Dask cluster)."""
     if pool is not None:
         return pool.extract(docs, settings)
     return pipeline.extract_documents(docs, settings)
@@ -161,8 +161,7 @@ class ScaleOut:
     """Where extraction runs besides the flow's process (``NEWSMILL_TASK_RUNNER``)."""
 
     description: str
-    pool: pipeline.ExtractPool | None = None
-    dask: Any = None  # an entered prefect-dask DaskTaskRunner
+    pool: pipeline.ExtractPool | ClusterExtractor
 
 
 @contextmanager
@@ -181,7 +180,7 @@ def scale_out() -> Iterator[ScaleOut | None]:
             yield ScaleOut(runner.describe(), pool=pool)
     elif runner.kind == "dask":
         with dask_task_runner(runner) as dask:
-            yield ScaleOut(runner.describe(), dask=dask)
+            yield ScaleOut(runner.describe(), pool=ClusterExtractor(dask.client))
     else:
         yield None
 
@@ -217,16 +216,12 @@ def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
     if scale is not None:
         get_run_logger().info("extracting %d batch(es) on %s", len(batches), scale.description)
         # PROCESS_AHEAD batches are extracted while the flow dedups and
-        # stores the one before them. On the local pool, batch tasks run in
-        # the flow's thread pool and wait on the worker processes; on Dask,
-        # one task per batch (a Prefect task run on a Dask worker costs about
-        # 0.3 s of API calls), not all at once (Dask ran them out of order
-        # and shipped every page to the cluster up front).
-        dask, pool = scale.dask, scale.pool
+        # stores the one before them: batch tasks run in the flow's thread
+        # pool and wait on the worker processes or the Dask cluster (not
+        # all at once: the pages travel one batch at a time).
+        pool = scale.pool
 
         def submit(batch: list[RawDocument]) -> Any:
-            if dask is not None:
-                return dask.submit(extract_batch, {"docs": batch, "settings": settings})
             return extract_batch.submit(as_is(batch), settings, pool)
 
         for n, got in enumerate(pipeline.run_ahead(submit, batches, PROCESS_AHEAD), 1):

@@ -775,6 +775,42 @@ class Store:
             found.setdefault(int(key), []).append(ref)
         return found
 
+    def candidates(self, kind: str, bands: Sequence[Sequence[int]]) -> list[set[SketchRef]]:
+        # Distinct (query, sketch) pairs come back from SQL: a stored copy
+        # matches a query on every band, and one row per matching band cost
+        # more in Python than the lookups in the database.
+        out: list[set[SketchRef]] = [set() for _ in bands]
+        items: list[int] = []
+        keys: list[int] = []
+        for i, item_keys in enumerate(bands):
+            for key in set(item_keys):
+                items.append(i)
+                keys.append(key)
+        if not keys:
+            return out
+        refs: dict[tuple[str, int], SketchRef] = {}
+        columns = "SELECT DISTINCT q.item, s.article_id, s.paragraph, s.order_key"
+        with self._connect() as conn:
+            if conn.dialect.name == "postgresql":
+                sql = (f"{columns} FROM unnest(%s::bigint[], %s::bigint[]) AS q(item, key) "
+                       "JOIN sketch_bands b ON b.key = q.key JOIN sketches s ON s.sid = b.sid WHERE s.kind = %s")
+                params: tuple[Any, ...] = (items, keys, kind)
+            else:
+                # One JSON array of [query, key] pairs; CROSS JOIN keeps the
+                # order: pairs, their band rows by key, their sketches.
+                sql = (f"{columns} FROM (SELECT json_extract(value, '$[0]') AS item, "
+                       "json_extract(value, '$[1]') AS key FROM json_each(?)) q "
+                       "CROSS JOIN sketch_bands b ON b.key = q.key CROSS JOIN sketches s ON s.sid = b.sid "
+                       "WHERE s.kind = ?")
+                params = (json.dumps([[i, k] for i, k in zip(items, keys, strict=True)]), kind)
+            rows = conn.exec_driver_sql(sql, params).fetchall()
+        for item, article_id, paragraph, order_key in rows:
+            ref = refs.get((article_id, paragraph))
+            if ref is None:
+                ref = refs[(article_id, paragraph)] = SketchRef(kind, article_id, paragraph, order_key)
+            out[int(item)].add(ref)
+        return out
+
     def shingles(self, refs: Iterable[SketchRef]) -> dict[SketchRef, bytes]:
         wanted = list(set(refs))
         out: dict[SketchRef, bytes] = {}
