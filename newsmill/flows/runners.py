@@ -7,11 +7,14 @@
   processes (default: one per CPU), a few batches ahead of dedup-and-store,
   which goes on in the flow's process meanwhile: every core of one machine,
   no cluster needed;
-- ``dask``: they run on a Dask cluster through prefect-dask's
-  ``DaskTaskRunner``: a ``LocalCluster`` of ``NEWSMILL_DASK_WORKERS``
-  single-threaded worker processes on loopback (default: one per CPU), or
-  the running cluster at ``NEWSMILL_DASK_ADDRESS`` (e.g.
-  ``tcp://10.0.0.5:8786``).
+- ``dask``: they run on a Dask cluster that prefect-dask's
+  ``DaskTaskRunner`` starts or connects to: a ``LocalCluster`` of
+  ``NEWSMILL_DASK_WORKERS`` single-threaded worker processes on loopback
+  (default: one per CPU), or the running cluster at
+  ``NEWSMILL_DASK_ADDRESS`` (e.g. ``tcp://10.0.0.5:8786``). Each batch is
+  split into plain Dask tasks sent through the runner's client
+  (:class:`ClusterExtractor`); the flow's ``extract-and-clean`` task run
+  shows the batch in the UI.
 
 Only extraction goes to the pool or to Dask: fetching is I/O-bound and already concurrent,
 and dedup-and-store is serialized by the store's writer lock anyway.
