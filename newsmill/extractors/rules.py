@@ -125,11 +125,6 @@ COOKIES = _rx(
     r"(we use|используем|использует|kullanıyoruz|kullanılmaktadır|使用|verwenden|utilisons|utilizamos)"
     r".*(cookie|cookies|куки|çerez)",
 )
-CLICK_HERE = _rx(
-    r"\b(click|clicking|tap|tapping) here\b", r"нажмите (здесь|сюда)", r"\bbasın\b.*\b(buraya|tıklayın)|buraya tıklayın",
-    r"点击(这里|此处)", r"\bhier klicken\b|\bklicken sie hier\b", r"\bcliquez ici\b", r"\b(haga|haz) clic aquí\b",
-    r"\bclique aqui\b", r"\bclicca qui\b",
-)
 COMMENTS = _rx(
     r"^(leave|post|add|write|submit) (a|your) (comment|reply)\b", r"^be the first to comment\b",
     r"^join the (conversation|discussion)\b", r"\btell us what you think\b",
@@ -146,7 +141,6 @@ WIDGET_MESSAGE = _rx(
     r"^(like|enjoy(ed)?|love) this (story|article|post)\?.{0,40}\bshare\b",
     r"^please (enable|turn on) javascript\b", r"^your browser does not support\b",
 )
-URL_LINE = re.compile(r"^(?:[^\s:]+(?:\s[^\s:]+){0,2}\s*[:\-–—]\s*)?(?:https?://|www\.)\S+$", re.IGNORECASE)
 TAGS_HEAD = _rx(
     r"^(tags|tagged|tagged with|topics|теги|тэги|метки|тегтер|etiketler|anahtar kelimeler|标签|关键词|"
     r"teglar|schlagwörter|schlagworte|stichwörter|étiquettes|mots-clés|etiquetas|temas|tag)\s*:?$",
@@ -284,8 +278,7 @@ def is_messenger(line: str) -> bool:
 
 
 def is_copyright(line: str) -> bool:
-    t = fold(line)
-    return bool(t) and n_words(t) <= 25 and bool(COPYRIGHT.search(t))
+    return _fits(line, 25, COPYRIGHT)
 
 
 # Cheap gates: a line without one of these stems cannot match the rule's
@@ -330,14 +323,26 @@ def _has_stem(t: str, stems: tuple[str, ...]) -> bool:
     return _stem_rx(stems).search(_casefolded(t)) is not None
 
 
-def is_reprint(line: str) -> bool:
+def _fits(line: str, max_words: int, rx: re.Pattern[str], *, stems: tuple[str, ...] = (), cjk: int | None = None,
+          anchored: bool = False) -> bool:
+    """The common shape of a line rule: the folded line has at most
+    ``max_words`` words (and at most ``cjk`` Chinese characters), holds one
+    of ``stems`` (a cheap gate before a slow regex), and ``rx`` matches at
+    its start (``anchored``) or anywhere."""
     t = fold(line)
-    return bool(t) and n_words(t) <= 60 and _has_stem(t, REPRINT_STEMS) and bool(REPRINT.search(t))
+    if not t or n_words(t) > max_words or (stems and not _has_stem(t, stems)):
+        return False
+    if cjk is not None and not _cjk_short(t, cjk):
+        return False
+    return bool(rx.match(t) if anchored else rx.search(t))
+
+
+def is_reprint(line: str) -> bool:
+    return _fits(line, 60, REPRINT, stems=REPRINT_STEMS)
 
 
 def is_photo_credit(line: str) -> bool:
-    t = fold(line)
-    return bool(t) and n_words(t) <= 20 and _cjk_short(t, 30) and bool(PHOTO.search(t))
+    return _fits(line, 20, PHOTO, cjk=30)
 
 
 def is_ad_marker(line: str) -> bool:
@@ -345,8 +350,7 @@ def is_ad_marker(line: str) -> bool:
 
 
 def is_cookie_notice(line: str) -> bool:
-    t = fold(line)
-    return bool(t) and n_words(t) <= 60 and _has_stem(t, COOKIE_STEMS) and bool(COOKIES.search(t))
+    return _fits(line, 60, COOKIES, stems=COOKIE_STEMS)
 
 
 def is_nav(line: str) -> bool:
@@ -386,14 +390,12 @@ def _is_pipe_title(t: str) -> bool:
 
 
 def is_shortcode(line: str) -> bool:
-    t = fold(line)
-    return bool(t) and n_words(t) <= 40 and bool(SHORTCODE.search(t))
+    return _fits(line, 40, SHORTCODE)
 
 
 def is_contributors(line: str) -> bool:
     """"Reporting by X; editing by Y", "X contributed to this report"."""
-    t = fold(line)
-    return bool(t) and n_words(t) <= 40 and _has_stem(t, CONTRIBUTOR_STEMS) and bool(CONTRIBUTORS.search(t))
+    return _fits(line, 40, CONTRIBUTORS, stems=CONTRIBUTOR_STEMS)
 
 
 def is_source_line(line: str) -> bool:
@@ -403,20 +405,17 @@ def is_source_line(line: str) -> bool:
 
 
 def is_reading_time(line: str) -> bool:
-    t = fold(line)
-    return bool(t) and n_words(t) <= 6 and bool(READING_TIME.match(t))
+    return _fits(line, 6, READING_TIME, anchored=True)
 
 
 def is_affiliate(line: str) -> bool:
-    t = fold(line)
-    return bool(t) and n_words(t) <= 60 and _has_stem(t, AFFILIATE_STEMS) and bool(AFFILIATE.search(t))
+    return _fits(line, 60, AFFILIATE, stems=AFFILIATE_STEMS)
 
 
 def is_link_prompt(line: str) -> bool:
     """"Follow our coverage at https://...", "Listen: http://...": a prompt
     to go elsewhere, with the address in it."""
-    t = fold(line)
-    return bool(t) and n_words(t) <= 25 and bool(LINK_PROMPT.match(t))
+    return _fits(line, 25, LINK_PROMPT, anchored=True)
 
 
 def is_address(line: str) -> bool:
@@ -425,32 +424,16 @@ def is_address(line: str) -> bool:
     return bool(t) and n_words(t) <= 40 and bool(ADDRESS.search(t)) and bool(ADDRESS_MARK.search(t))
 
 
-def is_click_here(line: str) -> bool:
-    """"Click here to get the app" and the like: a link's prompt, not prose."""
-    t = fold(line)
-    return bool(t) and n_words(t) <= 30 and _cjk_short(t, 40) and bool(CLICK_HERE.search(t))
-
-
 def is_comment_prompt(line: str) -> bool:
-    t = fold(line)
-    return (bool(t) and n_words(t) <= 30 and _has_stem(t, COMMENT_STEMS) and _cjk_short(t, 40)
-            and bool(COMMENTS.search(t)))
+    return _fits(line, 30, COMMENTS, stems=COMMENT_STEMS, cjk=40)
 
 
 def is_widget_message(line: str) -> bool:
-    t = fold(line)
-    return bool(t) and n_words(t) <= 15 and bool(WIDGET_MESSAGE.search(t))
-
-
-def is_bare_url(line: str) -> bool:
-    """A line that is only a web address, or a short label and one."""
-    t = fold(line)
-    return bool(t) and n_words(t) <= 4 and bool(URL_LINE.match(t))
+    return _fits(line, 15, WIDGET_MESSAGE)
 
 
 def is_contact(line: str) -> bool:
-    t = fold(line)
-    return bool(t) and n_words(t) <= 25 and "@" in t and bool(CONTACT.search(t))
+    return _fits(line, 25, CONTACT, stems=("@",))
 
 
 def is_tags_line(line: str) -> bool:

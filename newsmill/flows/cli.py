@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -31,8 +32,6 @@ def _batch_runner_default() -> None:
     """Batch commands (import, reprocess) extract on every core unless told
     otherwise: ``NEWSMILL_TASK_RUNNER`` unset and more than one CPU means
     the ``processes`` runner, as the batch deployments in prefect.yaml."""
-    import multiprocessing
-
     if (not os.environ.get("NEWSMILL_TASK_RUNNER", "").strip() and (os.cpu_count() or 1) > 1
             and "forkserver" in multiprocessing.get_all_start_methods()):  # the pool's start method
         os.environ["NEWSMILL_TASK_RUNNER"] = "processes"

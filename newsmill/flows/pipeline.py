@@ -72,6 +72,29 @@ class Extracted:
     articles: list[Article] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
 
+    @classmethod
+    def join(cls, parts: Iterable[Extracted]) -> Extracted:
+        """The parts of one batch as one, in their order."""
+        out = cls()
+        for part in parts:
+            out.articles += part.articles
+            out.failures += part.failures
+        return out
+
+
+def extract_failure(doc: RawDocument, status: str, reason: str) -> Failure:
+    """The recorded failure of extracting one document."""
+    return Failure(url=doc.url, stage="extract", status=status, reason=reason, site=doc.site,
+                   source=doc.source.name)
+
+
+def split_parts(docs: Sequence[RawDocument], parts: int) -> list[list[RawDocument]]:
+    """``docs`` in at most ``parts`` consecutive parts of equal size."""
+    docs = list(docs)
+    n = max(1, min(len(docs), parts))
+    size = max(1, -(-len(docs) // n))
+    return [docs[i : i + size] for i in range(0, len(docs), size)]
+
 
 def failure_from_outcome(outcome: FetchOutcome, stage: str = "fetch") -> Failure:
     return Failure(
@@ -277,27 +300,9 @@ def extract_documents(docs: Iterable[RawDocument], settings: ExtractSettings | N
         try:
             out.articles.append(extract(doc, settings=settings))
         except ExtractionError as exc:
-            out.failures.append(
-                Failure(
-                    url=doc.url,
-                    stage="extract",
-                    status=exc.status,
-                    reason=str(exc),
-                    site=doc.site,
-                    source=doc.source.name,
-                )
-            )
+            out.failures.append(extract_failure(doc, exc.status, str(exc)))
         except Exception as exc:  # a bug in a stage must not stop the run
-            out.failures.append(
-                Failure(
-                    url=doc.url,
-                    stage="extract",
-                    status="extract_error",
-                    reason=f"{type(exc).__name__}: {exc}",
-                    site=doc.site,
-                    source=doc.source.name,
-                )
-            )
+            out.failures.append(extract_failure(doc, "extract_error", f"{type(exc).__name__}: {exc}"))
     return out
 
 
@@ -371,10 +376,7 @@ class ExtractPool:
 
     def submit(self, docs: Sequence[RawDocument], settings: ExtractSettings | None = None) -> PendingExtraction:
         """Start extracting ``docs``; the result waits in the returned handle."""
-        docs = list(docs)
-        n = max(1, min(len(docs), self.processes * self.split))
-        size = max(1, -(-len(docs) // n))
-        parts = [docs[i : i + size] for i in range(0, len(docs), size)]
+        parts = split_parts(docs, self.processes * self.split)
         pool, generation = self._start()
         futures: list[Future[Extracted] | None] = []
         for part in parts:
@@ -412,12 +414,7 @@ class PendingExtraction:
             # Each unfinished part on its own: only documents that kill a worker fail.
             results = [r if r is not None else _extract_alone(self.pool.work, part, self.settings)
                        for r, part in zip(results, self.parts, strict=True)]
-        out = Extracted()
-        for r in results:
-            assert r is not None
-            out.articles += r.articles
-            out.failures += r.failures
-        return out
+        return Extracted.join(r for r in results if r is not None)
 
 
 class Pending(Protocol[R_co]):
@@ -460,23 +457,20 @@ def _extract_alone(work: ExtractFn, docs: Sequence[RawDocument], settings: Extra
             return pool.submit(work, list(docs), settings).result()
         except BrokenProcessPool:
             pass
-    out = Extracted()
+    results: list[Extracted] = []
     pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
     try:
         for doc in docs:
             try:
-                got = pool.submit(work, [doc], settings).result()
+                results.append(pool.submit(work, [doc], settings).result())
             except BrokenProcessPool as exc:
                 pool.shutdown(wait=False)
                 pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
-                got = Extracted(failures=[Failure(
-                    url=doc.url, stage="extract", status="extract_error", site=doc.site, source=doc.source.name,
-                    reason=f"the extraction worker process died on this document ({exc})")])
-            out.articles += got.articles
-            out.failures += got.failures
+                results.append(Extracted(failures=[extract_failure(
+                    doc, "extract_error", f"the extraction worker process died on this document ({exc})")]))
     finally:
         pool.shutdown(wait=False)
-    return out
+    return Extracted.join(results)
 
 
 def archive_changed(extracted: Sequence[Extracted], docs: Sequence[RawDocument], store: Store,

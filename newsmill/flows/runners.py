@@ -28,9 +28,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsmill.core.errors import ConfigError
-from newsmill.core.records import Failure, RawDocument
+from newsmill.core.records import RawDocument
 from newsmill.extractors import ExtractSettings
-from newsmill.flows.pipeline import Extracted, ExtractFn, extract_documents
+from newsmill.flows.pipeline import (
+    Extracted,
+    ExtractFn,
+    extract_documents,
+    extract_failure,
+    split_parts,
+)
 
 RUNNERS = ("default", "processes", "dask")
 
@@ -125,10 +131,7 @@ class ClusterExtractor:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def submit(self, docs: Sequence[RawDocument], settings: ExtractSettings | None = None) -> PendingCluster:
-        docs = list(docs)
-        n = max(1, min(len(docs), self.workers * self.split))
-        size = max(1, -(-len(docs) // n))
-        parts = [docs[i : i + size] for i in range(0, len(docs), size)]
+        parts = split_parts(docs, self.workers * self.split)
         # pure=False: no hashing of the pages to name the tasks
         futures = [self.client.submit(self.work, part, settings, pure=False) for part in parts]
         return PendingCluster(self, parts, futures, settings)
@@ -148,45 +151,38 @@ class PendingCluster:
     settings: ExtractSettings | None
 
     def result(self) -> Extracted:
-        out = Extracted()
-        for part, future in zip(self.parts, self.futures, strict=True):
-            try:
-                got: Extracted = future.result()
-            except Exception:  # KilledWorker, a lost worker, a broken pickle: one document at a time
-                got = self._one_by_one(part)
-            out.articles += got.articles
-            out.failures += got.failures
-        return out
+        return Extracted.join(self._part(part, future) for part, future in zip(self.parts, self.futures, strict=True))
+
+    def _part(self, part: list[RawDocument], future: Any) -> Extracted:
+        try:
+            got: Extracted = future.result()
+            return got
+        except Exception:  # KilledWorker, a lost worker, a broken pickle: one document at a time
+            return self._one_by_one(part)
 
     def _one_by_one(self, part: list[RawDocument]) -> Extracted:
         """Each document of a failed part as a task of its own, all at once;
         those that fail (or were lost with a dying worker that ran another
         one) once more, one at a time."""
         client, work = self.extractor.client, self.extractor.work
-        results: dict[int, Extracted | BaseException] = {}
-        futures = [client.submit(work, [doc], self.settings, pure=False) for doc in part]
-        for i, future in enumerate(futures):
+
+        def outcome(future: Any) -> Extracted | Exception:
             try:
-                results[i] = future.result()
+                got: Extracted = future.result()
+                return got
             except Exception as exc:
-                results[i] = exc
-        for i, doc in enumerate(part):
-            if isinstance(results[i], BaseException):
-                try:
-                    results[i] = client.submit(work, [doc], self.settings, pure=False).result()
-                except Exception as exc:
-                    results[i] = exc
-        out = Extracted()
-        for doc, (_, got) in zip(part, sorted(results.items()), strict=True):
-            if isinstance(got, BaseException):
-                out.failures.append(Failure(url=doc.url, stage="extract", status="extract_error",
-                                            reason=f"the Dask task failed on this document: {type(got).__name__}: "
-                                                   f"{got}"[:500],
-                                            site=doc.site, source=doc.source.name))
-            else:
-                out.articles += got.articles
-                out.failures += got.failures
-        return out
+                return exc
+
+        first = [outcome(client.submit(work, [doc], self.settings, pure=False)) for doc in part]
+        results: list[Extracted] = []
+        for doc, got in zip(part, first, strict=True):
+            if isinstance(got, Exception):
+                got = outcome(client.submit(work, [doc], self.settings, pure=False))
+            if isinstance(got, Exception):
+                got = Extracted(failures=[extract_failure(
+                    doc, "extract_error", f"the Dask task failed on this document: {type(got).__name__}: {got}"[:500])])
+            results.append(got)
+        return Extracted.join(results)
 
 
 __all__ = ["RUNNERS", "ClusterExtractor", "RunnerSettings", "dask_task_runner"]
