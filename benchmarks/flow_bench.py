@@ -23,6 +23,8 @@ import contextlib
 import gzip
 import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -95,19 +97,25 @@ def plain(warc: Path, n: int, home: Path, processes: int = 0) -> float:
         _, store, archive = pipeline.open_context(str(home))
         report = RunReport(flow="ingest")
         run_id = store.start_run("ingest", {"sources": [source.name]})
-        fetched = pipeline.read_local_source(source, store, archive, run_id)
+        fetched = pipeline.read_local_source(source, store)
         settings = pipeline.learned_settings(store, (d.site for d in fetched.docs))
         batches = [fetched.docs[i : i + EXTRACT_BATCH] for i in range(0, len(fetched.docs), EXTRACT_BATCH)]
         seen: set[str] = set()
         failures = []
+        def archived(batch: list[RawDocument]) -> list[RawDocument]:
+            pipeline.archive_pending(archive, run_id, batch)
+            return batch
+
         if pool is not None:
-            stream: Iterable[Any] = pipeline.extract_ahead(pool, batches, settings, ahead=PROCESS_AHEAD)
+            stream: Iterable[Any] = pipeline.extract_ahead(
+                pool, batches, settings, ahead=PROCESS_AHEAD,
+                before=lambda batch: pipeline.archive_pending(archive, run_id, batch))
         else:
-            stream = (pipeline.extract_documents(batch, settings) for batch in batches)
+            stream = (pipeline.extract_documents(archived(batch), settings) for batch in batches)
         for extracted in stream:  # as the flow does: extract a batch, then dedup and store it
             articles = [a for a in extracted.articles if a.canonical_url not in seen]
             seen.update(a.canonical_url for a in articles)
-            pipeline.dedup_and_store(articles, store, report)
+            pipeline.dedup_and_store(articles, store, report, sketches=extracted.sketches)
             failures += extracted.failures
     store.record_failures(failures, run_id=run_id)
     store.finish_run(run_id, "completed", report.totals())
@@ -129,8 +137,8 @@ def bare_trafilatura(items: list[tuple[str, str, bytes]], copies: int) -> float:
 
 # The stage code an ingest flow calls (newsmill.flows.pipeline); in the
 # default runner they run one after another in the flow's thread.
-STAGES = ("open_context", "read_local_source", "assign_items", "learned_settings", "extract_documents",
-          "dedup_and_store", "commit_source_states")
+STAGES = ("open_context", "read_local_source", "archive_pending", "assign_items", "learned_settings",
+          "extract_documents", "dedup_and_store", "commit_source_states")
 
 
 @contextlib.contextmanager
@@ -186,14 +194,40 @@ def flow_run(warc: Path, n: int, home: Path, runner: str = "default",
 
 
 @contextlib.contextmanager
-def running_cluster() -> Iterator[str]:
-    """A 2-worker Dask LocalCluster on loopback, started once (as a
-    deployment's long-running cluster would be); yields its address."""
-    from distributed import LocalCluster
+def running_cluster(workers: int = 2) -> Iterator[str]:
+    """A Dask cluster on loopback started as the README says for a
+    long-running one (``dask scheduler``; ``dask worker --preload
+    newsmill.flows.pool_worker``), in processes of its own; yields the
+    scheduler's address."""
+    from distributed import Client
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",  # type: ignore[no-untyped-call]
-                      dashboard_address=None, preload=["newsmill.flows.pool_worker"]) as cluster:
-        yield str(cluster.scheduler_address)
+    dask = str(Path(sys.executable).with_name("dask"))
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    with tempfile.TemporaryDirectory(prefix="newsmill-dask-") as tmp:
+        info = Path(tmp) / "scheduler.json"
+        procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                   "--scheduler-file", str(info)], **quiet)]  # type: ignore[call-overload]
+        try:
+            deadline = time.monotonic() + 60
+            while not info.exists() or not info.read_text(encoding="utf-8").strip():
+                if time.monotonic() > deadline or procs[0].poll() is not None:
+                    raise RuntimeError("the Dask scheduler did not start")
+                time.sleep(0.1)
+            address = str(json.loads(info.read_text(encoding="utf-8"))["address"])
+            procs.append(subprocess.Popen([dask, "worker", address, "--host", "127.0.0.1", "--nworkers", str(workers),
+                                           "--nthreads", "1", "--no-dashboard", "--preload",
+                                           "newsmill.flows.pool_worker"], **quiet))  # type: ignore[call-overload]
+            with Client(address, timeout=60) as client:  # type: ignore[no-untyped-call]
+                client.wait_for_workers(workers, timeout=120)
+            yield address
+        finally:
+            for proc in reversed(procs):
+                proc.terminate()
+            for proc in reversed(procs):
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
 
 
 def main(argv: list[str] | None = None) -> list[str]:

@@ -19,6 +19,7 @@ from newsmill.dedup import (
     jaccard,
     normalize_text,
     shingle_hashes,
+    sketch_article,
 )
 from newsmill.dedup.minhash import candidate_probability, signatures
 from newsmill.dedup.normalize import words
@@ -211,3 +212,40 @@ def test_token_hash_equals_text_hash_and_article_tokens_equal_joined_paragraphs(
         assert tokens_hash(words(s)) == text_hash(s)
     paragraphs = ["Первый абзац, с цифрами 2025.", "Second\u00a0paragraph — with dashes", "Üçüncü paragraf."]
     assert [w for p in paragraphs for w in words(p)] == words("\n\n".join(paragraphs))
+
+
+def _links(arts: list[Article]) -> list[tuple[str | None, list[tuple[int, str, int]]]]:
+    return [(a.duplicate_of, [(p.paragraph, p.of_article, p.of_paragraph) for p in a.duplicate_passages])
+            for a in arts]
+
+
+def test_sketches_computed_ahead_give_the_same_links_and_stale_ones_are_not_used() -> None:
+    """Extraction workers sketch each article; dedup uses those sketches
+    only while the text and the parameters are the ones they came from."""
+    shared = text(7)
+
+    def batch() -> list[Article]:
+        return [article("a", [text(1), shared], 0), article("b", [text(1), shared], 1),
+                article("c", [text(4), shared], 2)]
+
+    plain = Deduplicator(MemorySketchIndex()).run(batch())
+    arts = batch()
+    ahead = {a.id: sketch_article(a, SketchParams()) for a in arts}
+    got = Deduplicator(MemorySketchIndex()).run(arts, ahead)
+    assert _links(got.articles) == _links(plain.articles)
+    assert [(s.article_id, s.paragraph, s.bands, s.shingles) for s in got.sketches] == \
+        [(s.article_id, s.paragraph, s.bands, s.shingles) for s in plain.sketches]
+    assert got.articles[1].duplicate_of == arts[0].id and got.articles[2].duplicate_passages
+
+    # c's shared paragraph is removed after sketching (e.g. as a template):
+    # its sketch no longer fits and is computed again, so no stale link.
+    changed = batch()
+    ahead = {a.id: sketch_article(a, SketchParams()) for a in changed}
+    changed[2].paragraphs = changed[2].paragraphs[:1]
+    changed[2].text = changed[2].paragraphs[0]
+    assert not ahead[changed[2].id].fits(changed[2], SketchParams())
+    got = Deduplicator(MemorySketchIndex()).run(changed, ahead)
+    assert got.articles[2].duplicate_passages == []
+    # sketches of other parameters are never used
+    other = SketchParams(num_perm=64, passage_bands=21, article_bands=16)
+    assert not sketch_article(arts[0], other).fits(arts[0], SketchParams())

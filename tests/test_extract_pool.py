@@ -5,7 +5,10 @@ that dies costs only the document that killed it."""
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,6 +102,25 @@ def test_cluster_extracts_what_the_process_extracts(dask_client) -> None:  # typ
     batches = [docs[i : i + 5] for i in range(0, len(docs), 5)]
     got = list(pipeline.run_ahead(cluster.submit, batches, 2))
     assert [summary(e) for e in got] == [summary(pipeline.extract_documents(b)) for b in batches]
+
+
+def test_cluster_waits_for_a_client_still_starting(dask_client) -> None:  # type: ignore[no-untyped-def]
+    """The flow hands the extractor a future of the client while the cluster
+    starts in the background; the first batch waits for it."""
+    from newsmill.flows.runners import ClusterExtractor
+
+    docs = sample_docs()[:6]
+    starting: Future[Any] = Future()
+    threading.Timer(0.3, starting.set_result, args=(dask_client,)).start()
+    assert summary(ClusterExtractor(starting).extract(docs)) == summary(pipeline.extract_documents(docs))
+
+
+def test_extraction_sketches_every_article_for_dedup() -> None:
+    docs = sample_docs()[:4]
+    got = pipeline.extract_documents(docs)
+    assert set(got.sketches) == {a.id for a in got.articles} and got.articles
+    assert all(got.sketches[a.id].fits(a, pipeline.DEFAULT_SKETCH) for a in got.articles)
+    assert pipeline.extract_documents(docs, params=None).sketches == {}
 
 
 def test_a_dead_dask_worker_costs_only_the_document_that_killed_it(dask_client) -> None:  # type: ignore[no-untyped-def]

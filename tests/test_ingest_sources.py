@@ -14,10 +14,11 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from newsmill.core.records import SourceRef
+from newsmill.core.records import ArchiveLocation, SourceRef
 from newsmill.core.settings import FetchSettings, SourceConfig
 from newsmill.flows.sample_site import SampleSite
 from newsmill.sources import Fetcher, discover
+from newsmill.storage import RawArchive, open_store
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -51,8 +52,23 @@ def test_folder_and_warc_sources(tmp_path: Path, home: Path) -> None:
     ]}
     report = ingest(config=config, home=str(home))
     assert report["totals"]["new"] == 6 and not report["failures"]
+    # Local files are archived batch by batch as they go to extraction:
+    # every stored article points at its own record, in its source's file.
+    store = open_store(f"sqlite:///{home / 'data' / 'newsmill.db'}")
+    try:
+        rows = list(store.articles())
+    finally:
+        store.close()
+    archive = RawArchive(home / "raw")
+    files = set()
+    for row in rows:
+        loc = ArchiveLocation.from_uri(row["raw"])
+        assert archive.read(loc).url == row["url"]
+        files.add(Path(loc.path).name)
+    assert len(rows) == 6 and len(files) == 2 and all(f.endswith(("-inbox.warc.gz", "-crawl.warc.gz")) for f in files)
     again = ingest(config=config, home=str(home))
     assert again["totals"]["new"] == 0
+    assert sum(1 for _ in (home / "raw").rglob("*.warc.gz")) == 2  # nothing read again, nothing archived again
 
 
 def test_recheck_refetches_recent_articles(home: Path) -> None:

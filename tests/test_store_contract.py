@@ -52,6 +52,38 @@ def test_schema_module_matches_the_migrations(store: Store) -> None:
     assert store.get_info("version") == str(t.SCHEMA_VERSION)
 
 
+def test_band_rows_are_keyed_and_migration_0004_round_trips(store: Store) -> None:
+    """Band rows are keyed by (key, sketch number) (SQLite: WITHOUT ROWID);
+    0004 down to the 0003 shape and up again keeps every row and lookup."""
+    from alembic import command
+
+    from newsmill.dedup import Deduplicator
+    from newsmill.storage.migrations import alembic_config
+
+    shared = "A paragraph shared by both articles, long enough to be sketched with MinHash bands."
+    batch = [art(1, f"First story opens here with words of its own.\n\n{shared}"),
+             art(2, f"Second story opens in another way entirely.\n\n{shared}")]
+    result = Deduplicator(store).run(batch)
+    store.save_batch(result.articles, result.sketches, novelty=result.novelty)
+    keys = [s.bands for s in result.sketches if s.kind == "passage"]
+    before = rows(store, "SELECT key, sid FROM sketch_bands ORDER BY key, sid")
+    found = store.candidates("passage", keys)
+    with store.engine.connect() as conn:
+        from sqlalchemy import inspect
+
+        assert inspect(conn).get_pk_constraint("sketch_bands")["constrained_columns"] == ["key", "sid"]
+        if conn.dialect.name == "sqlite":
+            ddl = conn.execute(sql("SELECT sql FROM sqlite_master WHERE name = 'sketch_bands'")).scalar_one()
+            assert "WITHOUT ROWID" in ddl.upper()
+    with store.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0003")
+    assert rows(store, "SELECT key, sid FROM sketch_bands ORDER BY key, sid") == before
+    upgrade(store.engine)
+    assert rows(store, "SELECT key, sid FROM sketch_bands ORDER BY key, sid") == before
+    assert store.candidates("passage", keys) == found and any(found)
+    assert store.get_info("version") == str(t.SCHEMA_VERSION)
+
+
 def _v1_fixture(tmp_path: Path) -> Path:
     """The SQLite store written by newsmill's first schema (before Alembic):
     5 articles imported from the sample site, one of them a duplicate."""

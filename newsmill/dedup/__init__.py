@@ -1,12 +1,19 @@
 """Near-duplicate detection of articles and passages (MinHash + LSH,
 verified by exact Jaccard)."""
 
-from newsmill.dedup.dedup import Deduplicator, DedupResult, order_key
+from newsmill.dedup.dedup import (
+    ArticleSketches,
+    Deduplicator,
+    DedupResult,
+    order_key,
+    sketch_article,
+)
 from newsmill.dedup.index import MemorySketchIndex
 from newsmill.dedup.minhash import SketchParams, band_keys, signatures
 from newsmill.dedup.normalize import jaccard, normalize_text, shingle_hashes
 
 __all__ = [
+    "ArticleSketches",
     "DedupResult",
     "Deduplicator",
     "MemorySketchIndex",
@@ -17,4 +24,5 @@ __all__ = [
     "order_key",
     "shingle_hashes",
     "signatures",
+    "sketch_article",
 ]

@@ -18,7 +18,8 @@ published within that time before an article are compared.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -112,6 +113,80 @@ def _batch_candidates(items: Sequence[_Item]) -> dict[int, list[int]]:
     return {j: sorted(v) for j, v in found.items() if v}
 
 
+def _sketch_items(article: Article, p: SketchParams) -> list[_Item]:
+    """The article sketch and the paragraph sketches of one article."""
+    key = order_key(article)
+    aid = article.id
+    items: list[_Item] = []
+    minhash_sets: list[U32] = []
+    minhash_items: list[tuple[_Item, str]] = []  # the article first, then its MinHash passages
+    para_tokens = [words(para) for para in article.paragraphs]
+    if "\n\n".join(article.paragraphs) == article.text:  # the usual case: normalize once
+        all_tokens = [w for tokens in para_tokens for w in tokens]
+    else:
+        all_tokens = words(article.text)
+    art = _Item(SketchRef("article", aid, -1, key), shingle_hashes(all_tokens, p.shingle_size), [], False,
+                exact_key(tokens_hash(all_tokens)))
+    items.append(art)
+    minhash_sets.append(art.shingles)
+    minhash_items.append((art, "article"))
+    for i, tokens in enumerate(para_tokens):
+        if len(tokens) >= p.min_words:
+            item = _Item(SketchRef("passage", aid, i, key), shingle_hashes(tokens, p.shingle_size), [], False)
+            minhash_sets.append(item.shingles)
+            minhash_items.append((item, "passage"))
+        elif len(tokens) >= p.min_exact_words:
+            h = tokens_hash(tokens)
+            item = _Item(SketchRef("passage", aid, i, key), np.array([h & 0xFFFFFFFF, h >> 32],
+                         dtype=np.uint32), [exact_key(h)], True)
+        else:
+            continue
+        items.append(item)
+    sigs = signatures(minhash_sets, p)
+    art.bands = band_keys(sigs[0], *p.bands_rows("article"))
+    if len(minhash_items) > 1:
+        keys = band_keys_many(sigs[1:], *p.bands_rows("passage")).tolist()
+        for (item, _), item_keys in zip(minhash_items[1:], keys, strict=True):
+            item.bands = item_keys
+    if art.content_key is not None:
+        art.bands.append(art.content_key)
+    return items
+
+
+def text_digest(article: Article) -> str:
+    """A digest of what an article's sketches are computed from (its text
+    and its paragraphs)."""
+    h = hashlib.blake2b(article.text.encode("utf-8", "surrogatepass"), digest_size=16)
+    for para in article.paragraphs:
+        h.update(b"\x00")
+        h.update(para.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ArticleSketches:
+    """One article's sketches, computed ahead of dedup (where it was
+    extracted: a worker process or a Dask worker), so the process that
+    dedups and stores only looks them up. They are used only while the
+    article's text and the sketch parameters are still the ones they were
+    computed from."""
+
+    article_id: str
+    params: str
+    digest: str
+    items: tuple[_Item, ...]
+
+    def fits(self, article: Article, params: SketchParams) -> bool:
+        return (self.article_id == article.id and self.params == params.id
+                and self.digest == text_digest(article))
+
+
+def sketch_article(article: Article, params: SketchParams) -> ArticleSketches:
+    """The article sketch and the paragraph sketches of one article, for
+    :meth:`Deduplicator.run` (its ``sketched`` argument)."""
+    return ArticleSketches(article.id, params.id, text_digest(article), tuple(_sketch_items(article, params)))
+
+
 class Deduplicator:
     """Links near-duplicate articles and passages of a batch.
 
@@ -130,50 +205,27 @@ class Deduplicator:
 
     def sketch(self, article: Article) -> list[_Item]:
         """The article sketch and the paragraph sketches of one article."""
-        p = self.params
-        key = order_key(article)
-        aid = article.id
-        items: list[_Item] = []
-        minhash_sets: list[U32] = []
-        minhash_items: list[tuple[_Item, str]] = []  # the article first, then its MinHash passages
-        para_tokens = [words(para) for para in article.paragraphs]
-        if "\n\n".join(article.paragraphs) == article.text:  # the usual case: normalize once
-            all_tokens = [w for tokens in para_tokens for w in tokens]
-        else:
-            all_tokens = words(article.text)
-        art = _Item(SketchRef("article", aid, -1, key), shingle_hashes(all_tokens, p.shingle_size), [], False,
-                    exact_key(tokens_hash(all_tokens)))
-        items.append(art)
-        minhash_sets.append(art.shingles)
-        minhash_items.append((art, "article"))
-        for i, tokens in enumerate(para_tokens):
-            if len(tokens) >= p.min_words:
-                item = _Item(SketchRef("passage", aid, i, key), shingle_hashes(tokens, p.shingle_size), [], False)
-                minhash_sets.append(item.shingles)
-                minhash_items.append((item, "passage"))
-            elif len(tokens) >= p.min_exact_words:
-                h = tokens_hash(tokens)
-                item = _Item(SketchRef("passage", aid, i, key), np.array([h & 0xFFFFFFFF, h >> 32],
-                             dtype=np.uint32), [exact_key(h)], True)
-            else:
-                continue
-            items.append(item)
-        sigs = signatures(minhash_sets, p)
-        art.bands = band_keys(sigs[0], *p.bands_rows("article"))
-        if len(minhash_items) > 1:
-            keys = band_keys_many(sigs[1:], *p.bands_rows("passage")).tolist()
-            for (item, _), item_keys in zip(minhash_items[1:], keys, strict=True):
-                item.bands = item_keys
-        if art.content_key is not None:
-            art.bands.append(art.content_key)
-        return items
+        return _sketch_items(article, self.params)
 
-    def run(self, articles: Sequence[Article]) -> DedupResult:
+    def _items(self, article: Article, sketched: Mapping[str, ArticleSketches] | None) -> list[_Item]:
+        """The article's sketches: computed ahead if they still fit its text
+        and these parameters, else now."""
+        ahead = sketched.get(article.id) if sketched else None
+        if ahead is not None and ahead.fits(article, self.params):
+            return list(ahead.items)
+        return self.sketch(article)
+
+    def run(self, articles: Sequence[Article],
+            sketched: Mapping[str, ArticleSketches] | None = None) -> DedupResult:
+        """Link the batch's duplicates. ``sketched``: sketches computed
+        ahead by :func:`sketch_article` (by article id), e.g. by the
+        extraction workers; an article whose text changed since, or one
+        missing, is sketched here."""
         p = self.params
         batch = sorted(articles, key=order_key)
         batch_ids = {a.id for a in batch}
         result = DedupResult(articles=list(articles))
-        planned = [(a, self.sketch(a)) for a in batch]
+        planned = [(a, self._items(a, sketched)) for a in batch]
         flat = [it for _, items in planned for it in items]
         local = _batch_candidates(flat)
         position = 0

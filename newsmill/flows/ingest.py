@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -90,9 +91,10 @@ def fetch_articles(
 
 
 @task(name="read-local-source", cache_policy=NO_CACHE)
-def read_local_source(source: SourceConfig, store: Store, archive: RawArchive, run_id: str) -> pipeline.Fetched:
-    """Read and archive a folder or WARC source's new files."""
-    return pipeline.read_local_source(source, store, archive, run_id)
+def read_local_source(source: SourceConfig, store: Store) -> pipeline.Fetched:
+    """Read a folder or WARC source's new files (archived batch by batch,
+    just before each batch is extracted)."""
+    return pipeline.read_local_source(source, store)
 
 
 @task(name="extract-and-clean", cache_policy=NO_CACHE)
@@ -116,7 +118,8 @@ def dedup_and_store(extracted: list[pipeline.Extracted], store: Store, report: R
     articles = [a for e in extracted for a in e.articles]
     if seen is not None:
         articles = [a for a in articles if a.canonical_url not in seen]
-    pipeline.dedup_and_store(articles, store, report)
+    sketches = {k: v for e in extracted for k, v in e.sketches.items()}
+    pipeline.dedup_and_store(articles, store, report, sketches=sketches)
     if seen is not None:  # only once stored: a retry of this task must store them
         seen.update(a.canonical_url for a in articles)
     return report
@@ -179,18 +182,28 @@ def scale_out() -> Iterator[ScaleOut | None]:
             pool.prestart()
             yield ScaleOut(runner.describe(), pool=pool)
     elif runner.kind == "dask":
-        with dask_task_runner(runner) as dask:
-            yield ScaleOut(runner.describe(), pool=ClusterExtractor(dask.client))
+        with dask_task_runner(runner) as dask, ThreadPoolExecutor(1, thread_name_prefix="dask-start") as start:
+            # The cluster starts (or is connected to) in the background
+            # while the run discovers, fetches and reads; the first batch
+            # waits for it. Exiting waits for it too, so that the runner
+            # closes what was started.
+            client = start.submit(lambda: dask.client)
+            yield ScaleOut(runner.describe(), pool=ClusterExtractor(client))
+            client.result()  # a cluster that never came up fails the run, even one with nothing to extract
     else:
         yield None
 
 
 def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
-                    scale: ScaleOut | None = None) -> Iterator[pipeline.Extracted]:
+                    scale: ScaleOut | None = None,
+                    before_extract: Callable[[list[RawDocument]], None] | None = None,
+                    ) -> Iterator[pipeline.Extracted]:
     """Extract every document in batch tasks, with each site's learned
     templates, in process, on the local worker pool or on Dask (``scale``),
     and yield the batches in order as they finish (so the caller stores one
-    batch while the next ones are extracted); failures go to the report."""
+    batch while the next ones are extracted); failures go to the report.
+    ``before_extract(batch)`` runs in the flow just before a batch is
+    extracted or submitted (archiving it)."""
     settings = pipeline.learned_settings(store, (d.site for d in docs))
     batches = _batches(docs)
     if not batches:
@@ -222,6 +235,8 @@ def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
         pool = scale.pool
 
         def submit(batch: list[RawDocument]) -> Any:
+            if before_extract is not None:
+                before_extract(batch)
             return extract_batch.submit(as_is(batch), settings, pool)
 
         for n, got in enumerate(pipeline.run_ahead(submit, batches, PROCESS_AHEAD), 1):
@@ -230,16 +245,19 @@ def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
         # One batch at a time: extraction is CPU-bound under the GIL, so
         # running batches in the thread pool at once only adds switching.
         for n, batch in enumerate(batches, 1):
+            if before_extract is not None:
+                before_extract(batch)
             yield finished(extract_batch(as_is(batch), settings), n)
 
 
 def extract_and_store(docs: list[RawDocument], report: RunReport, store: Store,
                       before_store: Callable[[pipeline.Extracted], None] | None = None,
-                      scale: ScaleOut | None = None) -> None:
+                      scale: ScaleOut | None = None,
+                      before_extract: Callable[[list[RawDocument]], None] | None = None) -> None:
     """Extract the documents batch by batch and dedup-and-store each batch
     as soon as it is extracted (in document order)."""
     seen: set[str] = set()
-    for extracted in extract_batches(docs, report, store, scale):
+    for extracted in extract_batches(docs, report, store, scale, before_extract):
         if before_store is not None:
             before_store(extracted)
         store_all([extracted], store, report, seen)
@@ -282,7 +300,7 @@ def run_ingest(
             todo = pipeline.assign_items(found, store)
             fetched = [f.result() for f in [fetch_articles.submit(s, todo[s.name], plan.fetch, store, archive, run_id)
                                              for s in remote if todo[s.name]]]
-            local_read = [read_local_source(s, store, archive, run_id) for s in local]
+            local_read = [read_local_source(s, store) for s in local]
             report.sources_failed += sum(1 for f in local_read if f.failures and not f.docs)
             fetched += local_read
             docs = [doc for f in fetched for doc in f.docs]
@@ -292,7 +310,10 @@ def run_ingest(
                 if f.source in {s.name for s in local}:
                     for doc in f.docs:
                         report.count(doc.site, "fetched")
-            extract_and_store(docs, report, store, scale=scale)
+            # Local sources' documents are archived batch by batch as they
+            # go to extraction (fetched ones already are).
+            extract_and_store(docs, report, store, scale=scale,
+                              before_extract=lambda batch: pipeline.archive_pending(archive, run_id, batch))
         record_failures(as_is(report.failures), store, run_id)
         pipeline.commit_source_states(found, store)
         store.finish_run(run_id, "completed", report.totals())

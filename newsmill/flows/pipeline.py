@@ -7,10 +7,11 @@ functions themselves are what tests and benchmarks call directly.
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -39,7 +40,7 @@ from newsmill.core.records import (
     SourceState,
 )
 from newsmill.core.settings import DedupSettings, FetchSettings, Paths, SourceConfig
-from newsmill.dedup import Deduplicator, SketchParams
+from newsmill.dedup import ArticleSketches, Deduplicator, SketchParams, sketch_article
 from newsmill.extractors import Cleaner, ExtractSettings, extract
 from newsmill.extractors.sites import SITE_OVERRIDES, SiteOverride, parse_site_overrides
 from newsmill.flows import progress
@@ -52,6 +53,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 
+DEFAULT_SKETCH = SketchParams()  # what extraction sketches with (and what the store checks)
 IMPORT_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".txt", ".warc", ".warc.gz")
 
 
@@ -71,6 +73,9 @@ class Extracted:
 
     articles: list[Article] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    # Each article's MinHash sketches (by article id), computed where it was
+    # extracted so that the process that dedups and stores does not.
+    sketches: dict[str, ArticleSketches] = field(default_factory=dict)
 
     @classmethod
     def join(cls, parts: Iterable[Extracted]) -> Extracted:
@@ -79,6 +84,7 @@ class Extracted:
         for part in parts:
             out.articles += part.articles
             out.failures += part.failures
+            out.sketches.update(part.sketches)
         return out
 
 
@@ -164,9 +170,11 @@ def discover_source(
     return result
 
 
-def read_local_source(source: SourceConfig, store: Store, archive: RawArchive, run_id: str) -> Fetched:
-    """A ``folder`` or ``warc`` source: read its files (unseen ones only),
-    archive them as WARC records like any response."""
+def read_local_source(source: SourceConfig, store: Store) -> Fetched:
+    """A ``folder`` or ``warc`` source: its files not stored yet, read as
+    raw documents. They are archived (as WARC records, like any response)
+    batch by batch just before they are extracted (:func:`archive_pending`),
+    so that writing the archive overlaps with extracting the batches before."""
     ref = SourceRef(name=source.name, kind=source.kind, url=source.location)
     result = Fetched(source=source.name)
     path = Path(source.location)
@@ -184,8 +192,18 @@ def read_local_source(source: SourceConfig, store: Store, archive: RawArchive, r
     for doc in result.docs:
         if source.language:
             doc.hints.setdefault("language", source.language)
-    archive_documents(archive, f"{run_id}-{source.name}", result.docs)
     return result
+
+
+def archive_pending(archive: RawArchive, run_id: str, docs: Sequence[RawDocument]) -> None:
+    """Archive the documents not archived yet (those read from local
+    sources), each source's in its own file of this run."""
+    by_source: dict[str, list[RawDocument]] = {}
+    for doc in docs:
+        if doc.archive is None:
+            by_source.setdefault(doc.source.name, []).append(doc)
+    for name, group in by_source.items():
+        archive_documents(archive, f"{run_id}-{name}", group)
 
 
 def commit_source_states(discovered: Sequence[Discovered], store: Store) -> None:
@@ -293,12 +311,17 @@ def site_overrides(path: str | None = None) -> dict[str, SiteOverride]:
     return {**SITE_OVERRIDES, **parse_site_overrides(data or {})}
 
 
-def extract_documents(docs: Iterable[RawDocument], settings: ExtractSettings | None = None) -> Extracted:
-    """Extract and clean every document; a failure is recorded, never raised."""
+def extract_documents(docs: Iterable[RawDocument], settings: ExtractSettings | None = None,
+                      params: SketchParams | None = DEFAULT_SKETCH) -> Extracted:
+    """Extract and clean every document and sketch each article for dedup
+    with ``params`` (None: no sketches); a failure is recorded, never raised."""
     out = Extracted()
     for doc in docs:
         try:
-            out.articles.append(extract(doc, settings=settings))
+            article = extract(doc, settings=settings)
+            if params is not None:
+                out.sketches[article.id] = sketch_article(article, params)
+            out.articles.append(article)
         except ExtractionError as exc:
             out.failures.append(extract_failure(doc, exc.status, str(exc)))
         except Exception as exc:  # a bug in a stage must not stop the run
@@ -442,9 +465,17 @@ def run_ahead(submit: Callable[[T], Pending[R]], items: Iterable[T], ahead: int 
 
 
 def extract_ahead(pool: ExtractPool, batches: Sequence[Sequence[RawDocument]],
-                  settings: ExtractSettings | None = None, ahead: int = 2) -> Iterator[Extracted]:
-    """Each batch's extraction on ``pool``, in order, ``ahead`` batches ahead."""
-    return run_ahead(lambda batch: pool.submit(batch, settings), batches, ahead)
+                  settings: ExtractSettings | None = None, ahead: int = 2,
+                  before: Callable[[Sequence[RawDocument]], None] | None = None) -> Iterator[Extracted]:
+    """Each batch's extraction on ``pool``, in order, ``ahead`` batches
+    ahead; ``before(batch)`` runs just before a batch is submitted (e.g.
+    :func:`archive_pending`)."""
+    def submit(batch: Sequence[RawDocument]) -> PendingExtraction:
+        if before is not None:
+            before(batch)
+        return pool.submit(batch, settings)
+
+    return run_ahead(submit, batches, ahead)
 
 
 def _extract_alone(work: ExtractFn, docs: Sequence[RawDocument], settings: ExtractSettings | None) -> Extracted:
@@ -491,7 +522,7 @@ def archive_changed(extracted: Sequence[Extracted], docs: Sequence[RawDocument],
 def check_sketch_params(store: Store, params: SketchParams | None = None) -> SketchParams:
     """The sketch parameters to use; refuses to mix them with an index built
     with others (signatures of different parameters cannot be compared)."""
-    params = params or SketchParams()
+    params = params or DEFAULT_SKETCH
     built = store.get_info("sketch_params")
     if built is None:
         store.set_info("sketch_params", params.id)
@@ -565,18 +596,21 @@ def remove_recurring(articles: Sequence[Article], store: Store, min_articles: in
 
 
 def dedup_and_store(articles: list[Article], store: Store, report: RunReport,
-                    settings: DedupSettings | None = None) -> None:
+                    settings: DedupSettings | None = None,
+                    sketches: Mapping[str, ArticleSketches] | None = None) -> None:
     """Skip unchanged articles, link duplicates against the whole store (or
     the configured window) and the batch, and save articles with their
-    sketches in one transaction.
+    sketches in one transaction. ``sketches``: those computed at extraction
+    (:attr:`Extracted.sketches`); the others are computed here.
 
     It all happens under the store's writer lock, so concurrent ingest
     processes neither miss each other's duplicates nor store a URL twice."""
     with store.exclusive():
-        _dedup_and_store(articles, store, report, settings or DedupSettings.from_env())
+        _dedup_and_store(articles, store, report, settings or DedupSettings.from_env(), sketches)
 
 
-def _dedup_and_store(articles: list[Article], store: Store, report: RunReport, settings: DedupSettings) -> None:
+def _dedup_and_store(articles: list[Article], store: Store, report: RunReport, settings: DedupSettings,
+                     sketches: Mapping[str, ArticleSketches] | None) -> None:
     by_url: dict[str, Article] = {}
     for article in articles:  # the same canonical URL twice in one batch: keep the first
         by_url.setdefault(article.canonical_url, article)
@@ -591,9 +625,9 @@ def _dedup_and_store(articles: list[Article], store: Store, report: RunReport, s
     if not fresh:
         return
     dedup = Deduplicator(store, params, window=settings.window)
-    result = dedup.run(fresh)
+    result = dedup.run(fresh, sketches)
     if remove_recurring(fresh, store, settings.template_min_articles):
-        result = dedup.run(fresh)  # the texts changed: link them again
+        result = dedup.run(fresh, sketches)  # the texts changed (and are sketched again): link them again
     saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty, relinks=result.relinks)
     report.relinked += saved.relinked
     for article in result.articles:
@@ -676,8 +710,26 @@ def prune(store: Store, raw_dir: Path, before: datetime, *, articles: bool = Fal
     return done
 
 
+_heap_settled = False
+
+
+def settle_heap() -> None:
+    """Take what is alive now (the imported libraries: some 200k objects)
+    out of the cyclic garbage collector's full passes, once per process. A
+    run allocates many long-lived objects (documents, articles, sketches),
+    which triggers a full pass every few batches; each walked the whole
+    heap again (~0.1 s each in the process that dedups and stores)."""
+    global _heap_settled
+    if not _heap_settled:
+        gc.collect()
+        gc.freeze()
+        _heap_settled = True
+
+
 def open_context(home: str | None = None) -> tuple[Paths, Store, RawArchive]:
-    """Resolve paths and open the store and the raw archive."""
+    """Resolve paths and open the store and the raw archive (and settle the
+    process's heap: :func:`settle_heap`)."""
+    settle_heap()
     paths = Paths.resolve(home)
     paths.raw_dir.mkdir(parents=True, exist_ok=True)
     paths.data_dir.mkdir(parents=True, exist_ok=True)
@@ -696,6 +748,7 @@ __all__ = [
     "PendingExtraction",
     "archive_changed",
     "archive_documents",
+    "archive_pending",
     "assign_items",
     "check_sketch_params",
     "commit_source_states",

@@ -9,5 +9,6 @@ from newsmill.extractors.warm import warm_up
 from newsmill.flows import pipeline
 
 warm_up()
+pipeline.settle_heap()  # forked workers inherit a heap the collector leaves alone
 
 __all__ = ["pipeline"]

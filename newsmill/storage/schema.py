@@ -19,13 +19,14 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -173,13 +174,17 @@ sketches = Table(
     UniqueConstraint("sid", name="uq_sketches_sid"),
 )
 
+# One row per (band key, sketch number), keyed by both (migration 0004): a
+# band lookup is answered by the key alone, without a visit to a table row
+# (SQLite: WITHOUT ROWID, the rows are the index).
 sketch_bands = Table(
     "sketch_bands",
     metadata,
     Column("key", BigInteger, nullable=False),
     Column("sid", BigInteger, nullable=False),
+    PrimaryKeyConstraint("key", "sid", name="pk_sketch_bands"),
+    sqlite_with_rowid=False,
 )
-Index("ix_sketch_bands_key", sketch_bands.c.key)
 Index("ix_sketch_bands_sid", sketch_bands.c.sid)
 
 article_revisions = Table(

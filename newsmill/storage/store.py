@@ -789,20 +789,26 @@ class Store:
         if not keys:
             return out
         refs: dict[tuple[str, int], SketchRef] = {}
-        columns = "SELECT DISTINCT q.item, s.article_id, s.paragraph, s.order_key"
+        # The distinct (query, sketch number) pairs first, from the band
+        # index alone; then each pair's sketch.
+        columns = "SELECT d.item, s.article_id, s.paragraph, s.order_key"
         with self._connect() as conn:
             if conn.dialect.name == "postgresql":
-                sql = (f"{columns} FROM unnest(%s::bigint[], %s::bigint[]) AS q(item, key) "
-                       "JOIN sketch_bands b ON b.key = q.key JOIN sketches s ON s.sid = b.sid WHERE s.kind = %s")
+                sql = (f"{columns} FROM (SELECT DISTINCT q.item, b.sid FROM unnest(%s::bigint[], %s::bigint[]) "
+                       "AS q(item, key) JOIN sketch_bands b ON b.key = q.key) d "
+                       "JOIN sketches s ON s.sid = d.sid WHERE s.kind = %s")
                 params: tuple[Any, ...] = (items, keys, kind)
             else:
                 # One JSON array of [query, key] pairs; CROSS JOIN keeps the
                 # order: pairs, their band rows by key, their sketches.
-                sql = (f"{columns} FROM (SELECT json_extract(value, '$[0]') AS item, "
-                       "json_extract(value, '$[1]') AS key FROM json_each(?)) q "
-                       "CROSS JOIN sketch_bands b ON b.key = q.key CROSS JOIN sketches s ON s.sid = b.sid "
+                sql = (f"{columns} FROM (SELECT DISTINCT q.item, b.sid FROM (SELECT json_extract(value, '$[0]') "
+                       "AS item, json_extract(value, '$[1]') AS key FROM json_each(?)) q "
+                       "CROSS JOIN sketch_bands b ON b.key = q.key) d CROSS JOIN sketches s ON s.sid = d.sid "
                        "WHERE s.kind = ?")
-                params = (json.dumps([[i, k] for i, k in zip(items, keys, strict=True)]), kind)
+                # (Written as text: ~30k small lists made the garbage
+                # collector walk the whole heap several times per batch.)
+                pairs = ",".join(f"[{i},{k}]" for i, k in zip(items, keys, strict=True))
+                params = (f"[{pairs}]", kind)
             rows = conn.exec_driver_sql(sql, params).fetchall()
         for item, article_id, paragraph, order_key in rows:
             ref = refs.get((article_id, paragraph))
