@@ -255,6 +255,7 @@ def main(argv: list[str] | None = None) -> list[str]:
         for runner in ("default", "processes"):  # imports, flow registration, the pool's fork server
             flow_run(warc, 20, tmp / f"warm-up-{runner}", runner)
         overheads: list[float] = []
+        outside: list[float] = []
         with running_cluster() as address:
             flow_run(warc, 20, tmp / "warm-up-cluster", "dask", address)
             for r in range(args.rounds):  # alternating, best of each: the machine is shared and noisy
@@ -269,6 +270,7 @@ def main(argv: list[str] | None = None) -> list[str]:
                     seconds, reports["default"] = flow_run(warc, n, tmp / f"default-{r}", "default")
                 timed("default", seconds)
                 overheads.append(1 - spent[0] / seconds)
+                outside.append(seconds - spent[0])
                 for runner in ("processes", "dask"):
                     seconds, reports[runner] = flow_run(warc, n, tmp / f"{runner}-{r}", runner)
                     timed(runner, seconds)
@@ -306,7 +308,9 @@ def main(argv: list[str] | None = None) -> list[str]:
         f"{best['default'] / best['dask']:.2f}x when the run starts its LocalCluster. Prefect's overhead in the "
         f"default runs (the share of the flow's wall time outside the stage code, both timed in the same run; "
         f"median of {len(overheads)}): {overhead:.1%} (rounds: "
-        f"{', '.join(f'{o:.1%}' for o in overheads)}).",
+        f"{', '.join(f'{o:.1%}' for o in overheads)}); in seconds {', '.join(f'{o:.2f}' for o in outside)}, "
+        f"most of it per run, not per batch (flow start and end, artifacts, and up to 1 s for Prefect's "
+        f"heartbeat thread to stop), so the share falls as runs grow.",
         "",
         f"End to end, each of the {n_once} pages once from the raw archive (read, archive, extract, clean, dedup, "
         f"store; no Prefect), against bare `trafilatura.extract` on the same pages ({e2e_bare:.1f} s): "

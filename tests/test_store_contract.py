@@ -84,6 +84,34 @@ def test_band_rows_are_keyed_and_migration_0004_round_trips(store: Store) -> Non
     assert store.get_info("version") == str(t.SCHEMA_VERSION)
 
 
+def test_a_migration_that_fails_half_way_leaves_nothing_behind(store_url: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration is one transaction, DDL included (on SQLite the sqlite3
+    module would run CREATE/DROP outside it): cut off after 0004 created
+    its new table and dropped the old one, the store is still at 0003."""
+    from alembic import op
+    from sqlalchemy import inspect
+
+    store = open_engine(store_url)
+    try:
+        upgrade(store.engine, "0003")
+
+        def cut(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("killed half-way through the migration")
+
+        monkeypatch.setattr(op, "rename_table", cut)
+        with pytest.raises(RuntimeError, match="half-way"):
+            upgrade(store.engine)
+        assert current_revision(store.engine) == "0003"
+        with store.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+        assert "sketch_bands" in tables and "sketch_bands_v4" not in tables
+        monkeypatch.undo()
+        assert upgrade(store.engine) == head_revision()
+    finally:
+        store.close()
+
+
 def _v1_fixture(tmp_path: Path) -> Path:
     """The SQLite store written by newsmill's first schema (before Alembic):
     5 articles imported from the sample site, one of them a duplicate."""

@@ -9,6 +9,8 @@ stamped at revision ``0001`` (the same tables) and upgraded from there.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -65,12 +67,38 @@ def current_revision(engine: Engine) -> str | None:
         raise StorageError(f"cannot read the store's schema revision: {getattr(exc, 'orig', exc)}") from exc
 
 
+@contextmanager
+def _migration(engine: Engine) -> Iterator[Connection]:
+    """A connection whose transaction holds the whole migration: committed
+    at the end, or nothing of it kept.
+
+    On SQLite that needs care: the sqlite3 module begins a transaction only
+    before INSERT, UPDATE and DELETE, so a migration's CREATE, DROP and
+    ALTER ran outside it, and a process killed half-way left them behind
+    (the next open then failed on a table that already existed). Here the
+    module begins nothing and the migration runs between our own BEGIN
+    IMMEDIATE and COMMIT."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as base:
+        conn = base.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
+        conn.exec_driver_sql("COMMIT")
+
+
 def upgrade(engine: Engine, target: str = "head") -> str:
     """Bring the store to ``target`` (default: the newest revision); returns
     the revision reached. Refuses a store written by a newer newsmill."""
     script = ScriptDirectory.from_config(alembic_config())
     try:
-        with engine.begin() as conn:
+        with _migration(engine) as conn:
             found = _revision(conn)
             if found is not None and not found.startswith("legacy-"):
                 try:
