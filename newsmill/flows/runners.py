@@ -16,12 +16,14 @@
   (:class:`ClusterExtractor`); the flow's ``extract-and-clean`` task run
   shows the batch in the UI.
 
-Only extraction goes to the pool or to Dask: fetching is I/O-bound and already concurrent,
-and dedup-and-store is serialized by the store's writer lock anyway.
+Only extraction (cleaning and the articles' MinHash sketches included) goes
+to the pool or to Dask: fetching is I/O-bound and already concurrent, and
+dedup-and-store is serialized by the store's writer lock anyway.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -130,7 +132,7 @@ class ClusterExtractor:
             raise ConfigError(f"split must be >= 1, got {split}")
         self._client, self.split = client, split
         self.work: ExtractFn = work or extract_documents
-        self._batches = 0
+        self._batches = itertools.count(1)  # next() is atomic: batch tasks submit from several threads
 
     @property
     def client(self) -> Any:
@@ -147,12 +149,13 @@ class ClusterExtractor:
     def submit(self, docs: Sequence[RawDocument], settings: ExtractSettings | None = None) -> PendingCluster:
         parts = split_parts(docs, self.workers * self.split)
         # Earlier batches first (the flow waits for them in order; left to
-        # itself the scheduler mixes the parts of every batch submitted);
-        # pure=False: no hashing of the pages to name the tasks.
-        self._batches += 1
+        # itself the scheduler mixes the parts of every batch submitted).
+        # The pages go to the workers directly (scatter), not inside the
+        # task graph through the scheduler; pure=False and hash=False: no
+        # hashing of the pages to name the data and the tasks.
+        priority = -next(self._batches)
         data = self.client.scatter(parts, hash=False)
-        futures = [self.client.submit(self.work, part, settings, pure=False, priority=-self._batches)
-                   for part in data]
+        futures = [self.client.submit(self.work, part, settings, pure=False, priority=priority) for part in data]
         return PendingCluster(self, parts, futures, settings)
 
     def extract(self, docs: Sequence[RawDocument], settings: ExtractSettings | None = None) -> Extracted:
