@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -102,16 +102,20 @@ def plain(warc: Path, n: int, home: Path, processes: int = 0) -> float:
         batches = [fetched.docs[i : i + EXTRACT_BATCH] for i in range(0, len(fetched.docs), EXTRACT_BATCH)]
         seen: set[str] = set()
         failures = []
-        def archived(batch: list[RawDocument]) -> list[RawDocument]:
+
+        def archive_batch(batch: Sequence[RawDocument]) -> None:  # as the flow does, just before extraction
             pipeline.archive_pending(archive, run_id, batch)
-            return batch
 
         if pool is not None:
-            stream: Iterable[Any] = pipeline.extract_ahead(
-                pool, batches, settings, ahead=PROCESS_AHEAD,
-                before=lambda batch: pipeline.archive_pending(archive, run_id, batch))
+            stream: Iterable[Any] = pipeline.extract_ahead(pool, batches, settings, ahead=PROCESS_AHEAD,
+                                                           before=archive_batch)
         else:
-            stream = (pipeline.extract_documents(archived(batch), settings) for batch in batches)
+            def in_process() -> Iterator[pipeline.Extracted]:
+                for batch in batches:
+                    archive_batch(batch)
+                    yield pipeline.extract_documents(batch, settings)
+
+            stream = in_process()
         for extracted in stream:  # as the flow does: extract a batch, then dedup and store it
             articles = [a for a in extracted.articles if a.canonical_url not in seen]
             seen.update(a.canonical_url for a in articles)

@@ -115,11 +115,11 @@ def dedup_and_store(extracted: list[pipeline.Extracted], store: Store, report: R
     ``seen``: canonical URLs stored by earlier batches of this run; a page
     reached again under another address in the same run keeps its first
     copy, as within one batch (no new version within a run)."""
-    articles = [a for e in extracted for a in e.articles]
+    batch = pipeline.Extracted.join(extracted)
+    articles = batch.articles
     if seen is not None:
         articles = [a for a in articles if a.canonical_url not in seen]
-    sketches = {k: v for e in extracted for k, v in e.sketches.items()}
-    pipeline.dedup_and_store(articles, store, report, sketches=sketches)
+    pipeline.dedup_and_store(articles, store, report, sketches=batch.sketches)
     if seen is not None:  # only once stored: a retry of this task must store them
         seen.update(a.canonical_url for a in articles)
     return report
