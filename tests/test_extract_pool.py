@@ -5,6 +5,8 @@ that dies costs only the document that killed it."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -83,14 +85,42 @@ def test_pool_arguments_are_checked() -> None:
 
 @pytest.fixture(scope="module")
 def dask_client():  # type: ignore[no-untyped-def]
-    """A real 2-worker Dask LocalCluster on loopback; a task whose worker
-    dies fails at once (no retries), so the poison test is quick."""
+    """A real 2-worker Dask LocalCluster on loopback, its workers forked
+    from the pipeline's fork server as the ``dask`` runner starts them; a
+    task whose worker dies fails at once (no retries), so the poison test
+    is quick."""
     dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("distributed")
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+    from newsmill.flows.runners import local_cluster_setup
+
+    with local_cluster_setup(), dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         yield client
+
+
+def worker_facts() -> tuple[int, bool]:
+    """(parent process, pipeline imported) of the process it runs in."""
+    return os.getppid(), "newsmill.flows.pool_worker" in sys.modules
+
+
+def test_local_cluster_workers_fork_from_the_fork_server(dask_client) -> None:  # type: ignore[no-untyped-def]
+    """The LocalCluster's workers are children of the fork server, not of
+    this process, and start with the pipeline imported and warmed up."""
+    facts = dask_client.run(worker_facts)
+    parents = {parent for parent, _ in facts.values()}
+    assert len(facts) == 2 and len(parents) == 1 and os.getpid() not in parents
+    assert all(ready for _, ready in facts.values())
+
+
+def test_the_fork_server_imports_the_main_module_once() -> None:
+    """A program run as a module (``python -m prefect.engine`` in a
+    deployed run) has its main module imported by the fork server, so a
+    worker does not import it again (and what it imports) on its own."""
+    out = subprocess.run([sys.executable, "-m", "tests.fork_main"], cwd=REPO, capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.split() == ["True"], out.stderr[-2000:]
+    assert "RuntimeWarning" not in out.stderr
 
 
 def test_cluster_extracts_what_the_process_extracts(dask_client) -> None:  # type: ignore[no-untyped-def]

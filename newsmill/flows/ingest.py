@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -39,7 +39,12 @@ from newsmill.core.settings import (
 from newsmill.extractors import ExtractSettings
 from newsmill.flows import pipeline, progress
 from newsmill.flows.report import RunReport
-from newsmill.flows.runners import ClusterExtractor, RunnerSettings, dask_task_runner
+from newsmill.flows.runners import (
+    ClusterExtractor,
+    RunnerSettings,
+    dask_task_runner,
+    local_cluster_setup,
+)
 from newsmill.sources import DiscoveredItem
 from newsmill.storage import RawArchive, Store
 
@@ -182,7 +187,12 @@ def scale_out() -> Iterator[ScaleOut | None]:
             pool.prestart()
             yield ScaleOut(runner.describe(), pool=pool)
     elif runner.kind == "dask":
-        with dask_task_runner(runner) as dask, ThreadPoolExecutor(1, thread_name_prefix="dask-start") as start:
+        task_runner = dask_task_runner(runner)
+        with ExitStack() as stack:
+            if runner.dask_address is None:  # a LocalCluster: its workers fork from the pipeline's fork server
+                stack.enter_context(local_cluster_setup())
+            dask = stack.enter_context(task_runner)
+            start = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="dask-start"))
             # The cluster starts (or is connected to) in the background
             # while the run discovers, fetches and reads; the first batch
             # waits for it. Exiting waits for it too, so that the runner

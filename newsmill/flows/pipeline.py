@@ -10,6 +10,7 @@ import asyncio
 import gc
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -332,6 +333,30 @@ def extract_documents(docs: Iterable[RawDocument], settings: ExtractSettings | N
 ExtractFn = Callable[[list[RawDocument], ExtractSettings | None], Extracted]
 
 
+POOL_WORKER = "newsmill.flows.pool_worker"  # what the fork server imports (the warmed-up pipeline)
+
+
+def fork_server(*preload: str) -> multiprocessing.context.ForkServerContext:
+    """The fork server every local worker process starts from (the
+    ``processes`` runner's pool, a Dask LocalCluster's workers): one
+    process per program that imports the pipeline and warms the extractors
+    up once (:mod:`newsmill.flows.pool_worker`), along with ``preload`` and
+    the program's main module when it runs as one (``python -m
+    prefect.engine`` in a deployed flow run: each worker imports its main
+    module again, which then costs nothing). A new worker costs a fork
+    (some 0.05 CPU-seconds), not those imports (about 2.5). The preload
+    list only counts before the server starts, which is at the first worker
+    process of the program."""
+    main = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = getattr(main, "name", None)
+    modules = [POOL_WORKER, *preload]
+    if name and not name.endswith("__main__"):
+        modules.append(name)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(modules)
+    return ctx
+
+
 class ExtractPool:
     """Extraction on a pool of local worker processes (the CPU-bound stage
     on every core of one machine, without a cluster).
@@ -371,9 +396,7 @@ class ExtractPool:
     def _start(self) -> tuple[ProcessPoolExecutor, int]:
         with self._lock:
             if self._pool is None:
-                ctx = multiprocessing.get_context("forkserver")
-                ctx.set_forkserver_preload(["newsmill.flows.pool_worker"])
-                self._pool = ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx)
+                self._pool = ProcessPoolExecutor(max_workers=self.processes, mp_context=fork_server())
                 self._generation += 1
             return self._pool, self._generation
 
@@ -482,7 +505,7 @@ def _extract_alone(work: ExtractFn, docs: Sequence[RawDocument], settings: Extra
     """Extract a part whose worker died: in a worker of its own, then, if
     that dies too, document by document, so only the documents that kill a
     worker are recorded as failures."""
-    ctx = multiprocessing.get_context("forkserver")
+    ctx = fork_server()
     with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
         try:
             return pool.submit(work, list(docs), settings).result()
@@ -758,6 +781,7 @@ __all__ = [
     "extract_ahead",
     "extract_documents",
     "fetch_items",
+    "fork_server",
     "learned_settings",
     "open_context",
     "read_archived",

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,10 +35,12 @@ from newsmill.core.errors import ConfigError
 from newsmill.core.records import RawDocument
 from newsmill.extractors import ExtractSettings
 from newsmill.flows.pipeline import (
+    POOL_WORKER,
     Extracted,
     ExtractFn,
     extract_documents,
     extract_failure,
+    fork_server,
     split_parts,
 )
 
@@ -88,6 +91,40 @@ def _count(name: str) -> int | None:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
 
 
+# Dask settings while a run's LocalCluster is up: its worker processes
+# start from the pipeline's fork server (see local_cluster_setup), and they
+# keep no CPU profiles (10 ms samples of every thread, for a dashboard the
+# LocalCluster does not serve).
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.multiprocessing-method": "forkserver",
+    "distributed.worker.profile.enabled": False,
+}
+
+
+@contextmanager
+def local_cluster_setup() -> Iterator[None]:
+    """While in effect, a Dask LocalCluster's worker processes start from
+    the pipeline's fork server (:func:`~newsmill.flows.pipeline.fork_server`,
+    Dask's ``forkserver`` start method) as the local pool's do: a worker
+    costs a fork instead of a fresh interpreter importing Dask, the
+    pipeline, trafilatura (and, in a deployed run, Prefect) on its own,
+    about 2.5 CPU-seconds each on the cores the run itself needs.
+
+    The environment Dask sets before it starts a worker process
+    (``distributed.nanny.pre-spawn-environ``: allocator and thread-count
+    variables) is set here before the fork server starts, since the workers
+    inherit the server's environment, not the flow's."""
+    import dask
+    from distributed.utils import get_mp_context
+
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        get_mp_context()  # type: ignore[no-untyped-call]  # Dask sets its fork-server preload once per process: before ours
+        for key, value in (dask.config.get("distributed.nanny.pre-spawn-environ") or {}).items():
+            os.environ.setdefault(str(key), str(value))
+        fork_server("distributed")
+        yield
+
+
 def dask_task_runner(settings: RunnerSettings) -> Any:
     """A prefect-dask ``DaskTaskRunner`` for these settings."""
     try:
@@ -106,8 +143,9 @@ def dask_task_runner(settings: RunnerSettings) -> Any:
         "host": "127.0.0.1",
         "dashboard_address": None,
         # Each worker imports the pipeline and warms the extractors up as
-        # it starts (as the local pool's workers do), not on its first batch.
-        "preload": ["newsmill.flows.pool_worker"],
+        # it starts (as the local pool's workers do), not on its first batch
+        # (with local_cluster_setup(), the fork server has done it already).
+        "preload": [POOL_WORKER],
     })
 
 
@@ -207,4 +245,5 @@ class PendingCluster:
         return Extracted.join(results)
 
 
-__all__ = ["RUNNERS", "ClusterExtractor", "RunnerSettings", "dask_task_runner"]
+__all__ = ["LOCAL_CLUSTER_CONFIG", "RUNNERS", "ClusterExtractor", "RunnerSettings", "dask_task_runner",
+           "local_cluster_setup"]
