@@ -195,6 +195,23 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
     summary = {a["key"]: a for a in artifacts}["maintenance-report"]["data"]
     assert "| optimize database | done |" in summary and "raw_files: 0" in summary, summary
 
+    # The import-files deployment extracts on local worker processes
+    # (prefect.yaml: NEWSMILL_TASK_RUNNER=processes), forked from a server
+    # that imported the deployed run's main module (python -m prefect.engine).
+    folder = REPO / "raw" / "sample" / "steppe-herald" / "2025"  # the article pages
+    imp = stack.post(f"/deployments/{by_name['import-files']['id']}/create_flow_run",
+                     {"parameters": {"paths": [str(folder)]}})
+    state = _wait_for_run(stack, imp["id"], 300)
+    assert state == "COMPLETED", f"import-files ended {state}\nworker:\n{stack.log('worker')}"
+    assert stack.get(f"/flow_runs/{imp['id']}")["name"].startswith("import-files-")
+    logs = [entry["message"] for entry in stack.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [imp["id"]]}}})]
+    assert any("local worker process" in m for m in logs), logs
+    artifacts = stack.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [imp["id"]]}}})
+    report = {a["key"]: a for a in artifacts}["run-report"]["data"]
+    total_row = next(line for line in report.splitlines() if line.startswith("| **total**"))
+    assert int(total_row.strip("|").split("|")[1].strip(" *")) == len(list(folder.rglob("*.html"))), total_row
+    assert "found in sys.modules" not in stack.log("worker")
+
     _check_ui(stack, flow_run, keys["run-report"]["id"])
 
 
