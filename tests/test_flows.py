@@ -8,6 +8,7 @@ failures recorded, idempotent re-runs, export and CLI shape.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -255,7 +256,8 @@ def test_scale_out_runners_make_the_same_store(runner: str, tmp_path: Path, pref
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Extraction on 2 local worker processes, or on a 2-worker Dask
     LocalCluster, stores exactly what the default in-process runner stores
-    (batches of 8, so several are extracted while earlier ones are stored)."""
+    (batches of 8, so several are extracted while earlier ones are stored);
+    the LocalCluster's own start and stop lines stay out of the log."""
     import shutil
 
     from newsmill.flows import ingest as ingest_module
@@ -284,7 +286,15 @@ def test_scale_out_runners_make_the_same_store(runner: str, tmp_path: Path, pref
     monkeypatch.setenv("NEWSMILL_TASK_RUNNER", runner)
     monkeypatch.setenv("NEWSMILL_DASK_WORKERS", "2")
     monkeypatch.setenv("NEWSMILL_PROCESSES", "2")
-    state = import_files(paths=sample, home=str(tmp_path / runner), return_state=True)
+    heard: list[logging.LogRecord] = []
+    listener = logging.Handler()
+    listener.emit = heard.append  # type: ignore[method-assign]
+    logging.getLogger("distributed").addHandler(listener)  # what Dask's loggers let through
+    try:
+        state = import_files(paths=sample, home=str(tmp_path / runner), return_state=True)
+    finally:
+        logging.getLogger("distributed").removeHandler(listener)
+    assert not [r.getMessage() for r in heard if r.levelno < logging.WARNING]
     scaled = state.result()
     assert default["totals"] == scaled["totals"] and default["totals"]["new"] > 20
     assert store_of(tmp_path / runner) == store_of(tmp_path / "default")

@@ -24,6 +24,7 @@ dedup-and-store is serialized by the store's writer lock anyway.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
@@ -113,16 +114,25 @@ def local_cluster_setup() -> Iterator[None]:
     The environment Dask sets before it starts a worker process
     (``distributed.nanny.pre-spawn-environ``: allocator and thread-count
     variables) is set here before the fork server starts, since the workers
-    inherit the server's environment, not the flow's."""
+    inherit the server's environment, not the flow's. The cluster's own
+    INFO lines (scheduler, nanny and comm start and stop, some 30 per run)
+    stay out of the run's log, unless Dask's logging was set to DEBUG."""
     import dask
     from distributed.utils import get_mp_context
 
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
     with dask.config.set(LOCAL_CLUSTER_CONFIG):
         get_mp_context()  # type: ignore[no-untyped-call]  # Dask sets its fork-server preload once per process: before ours
         for key, value in (dask.config.get("distributed.nanny.pre-spawn-environ") or {}).items():
             os.environ.setdefault(str(key), str(value))
         fork_server("distributed")
-        yield
+        if quiet.getEffectiveLevel() == logging.INFO:
+            quiet.setLevel(logging.WARNING)
+        try:
+            yield
+        finally:
+            quiet.setLevel(level)
 
 
 def dask_task_runner(settings: RunnerSettings) -> Any:
