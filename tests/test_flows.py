@@ -219,6 +219,60 @@ def test_reprocess_after_a_rule_change_refetches_nothing(
     assert not any("Join our Telegram" in r["text"] for r in _export(home, "--all"))
 
 
+def test_reprocess_reads_the_archive_window_by_window(
+    tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reprocess reads a window of archived pages, extracts and stores
+    it, then reads the next: it never holds more than a window of pages,
+    and its result and its one progress artifact are those of a whole run."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterType,
+    )
+
+    from newsmill.flows import ingest as ingest_module
+    from newsmill.flows import pipeline
+    from newsmill.flows.ingest import demo, reprocess
+
+    home = tmp_path / "rw"
+    demo(home=str(home))
+    before = _export(home, "--all")
+    events: list[tuple[str, int]] = []
+    read, store_all = pipeline.read_archived, ingest_module.store_all
+
+    def reading(archive: Any, uris: Any, **kw: Any) -> Any:
+        events.append(("read", len(uris)))
+        return read(archive, uris, **kw)
+
+    def storing(extracted: Any, *args: Any, **kw: Any) -> None:
+        events.append(("store", sum(len(e.articles) for e in extracted)))
+        store_all(extracted, *args, **kw)
+
+    monkeypatch.setattr(pipeline, "read_archived", reading)
+    monkeypatch.setattr(ingest_module, "store_all", storing)
+    monkeypatch.setattr(ingest_module, "REPROCESS_WINDOW", 5)
+    monkeypatch.setattr(ingest_module, "EXTRACT_BATCH", 2)
+    state = reprocess(home=str(home), return_state=True)
+    report = state.result()
+
+    reads = [n for kind, n in events if kind == "read"]
+    assert sum(reads) == len(before) > 10 and max(reads) == 5 and len(reads) == -(-len(before) // 5)
+    # every window's pages are stored before the next window is read
+    kinds = [kind for kind, _ in events]
+    assert all("store" in kinds[a + 1 : b] for a, b in zip(
+        [i for i, k in enumerate(kinds) if k == "read"], [i for i, k in enumerate(kinds) if k == "read"][1:],
+        strict=False))
+    assert report["totals"]["updated"] == 0 and report["totals"]["new"] == 0
+    assert _export(home, "--all") == before  # nothing changed: no new versions
+    with get_client(sync_client=True) as client:
+        shown = client.read_artifacts(artifact_filter=ArtifactFilter(
+            type=ArtifactFilterType(any_=["progress"]),
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    assert [a.data for a in shown] == [100.0], shown
+
+
 def test_maintenance_flow_rebuilds_prunes_and_optimizes(tmp_path: Path, prefect_harness: None) -> None:
     import os
     import sqlite3

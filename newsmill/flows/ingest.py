@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -51,6 +51,7 @@ from newsmill.storage import RawArchive, Store
 EXTRACT_BATCH = 50  # documents per extraction task and per dedup-and-store transaction
 PROCESS_AHEAD = 2  # batches being extracted (local pool or Dask) while one is stored
 PROGRESS_SECONDS = 5.0  # least time between two updates of a run's progress artifact
+REPROCESS_WINDOW = 2000  # archived pages a reprocess reads back before it extracts and stores them
 
 
 T = TypeVar("T")
@@ -204,38 +205,60 @@ def scale_out() -> Iterator[ScaleOut | None]:
         yield None
 
 
+@dataclass
+class ExtractionProgress:
+    """A run's extraction progress over ``total`` documents: the CLI's
+    progress bar, and in the UI a progress artifact (for runs of more than
+    one batch), updated every PROGRESS_SECONDS and at the end, not per
+    batch: each update is an API call. One per run, even when the run
+    extracts its documents in several windows (reprocess)."""
+
+    total: int
+    done: int = 0
+    artifact: UUID | None = None
+    shown: float = field(default_factory=time.monotonic)
+
+    def begin(self) -> None:
+        if self.done == 0:
+            progress.report("extract", 0, self.total)
+        if self.artifact is None and self.total > EXTRACT_BATCH:
+            self.artifact = cast(UUID, create_progress_artifact(
+                0.0, description=f"extraction: 0 of {self.total} documents"))
+
+    def advance(self, n: int) -> None:
+        """``n`` more documents are done (extracted, or failed before)."""
+        self.done += n
+        progress.report("extract", self.done, self.total)
+        if self.artifact is not None and (self.done >= self.total
+                                          or time.monotonic() - self.shown >= PROGRESS_SECONDS):
+            update_progress_artifact(self.artifact, 100.0 * min(self.done, self.total) / self.total,
+                                     description=f"extraction: {self.done} of {self.total} documents")
+            self.shown = time.monotonic()
+
+
 def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
                     scale: ScaleOut | None = None,
                     before_extract: Callable[[list[RawDocument]], None] | None = None,
-                    ) -> Iterator[pipeline.Extracted]:
+                    tracker: ExtractionProgress | None = None) -> Iterator[pipeline.Extracted]:
     """Extract every document in batch tasks, with each site's learned
     templates, in process, on the local worker pool or on Dask (``scale``),
     and yield the batches in order as they finish (so the caller stores one
     batch while the next ones are extracted); failures go to the report.
     ``before_extract(batch)`` runs in the flow just before a batch is
-    extracted or submitted (archiving it)."""
+    extracted or submitted (archiving it). ``tracker``: the run's progress
+    when these documents are only part of it."""
     settings = pipeline.learned_settings(store, (d.site for d in docs))
     batches = _batches(docs)
     if not batches:
         return
-    artifact = cast(UUID, create_progress_artifact(0.0, description=f"extraction: 0 of {len(docs)} documents")) \
-        if len(batches) > 1 else None
+    tracker = tracker or ExtractionProgress(len(docs))
+    tracker.begin()
 
-    shown = [time.monotonic()]
-
-    def finished(e: pipeline.Extracted, n: int) -> pipeline.Extracted:
+    def finished(e: pipeline.Extracted, batch: list[RawDocument]) -> pipeline.Extracted:
         report.add_failures(e.failures)
-        done = sum(len(b) for b in batches[:n])
-        progress.report("extract", done, len(docs))
-        # The UI's progress every PROGRESS_SECONDS and at the end, not per
-        # batch: each update is an API call.
-        if artifact is not None and (n == len(batches) or time.monotonic() - shown[0] >= PROGRESS_SECONDS):
-            update_progress_artifact(artifact, 100.0 * n / len(batches),
-                                     description=f"extraction: {done} of {len(docs)} documents")
-            shown[0] = time.monotonic()
+        tracker.advance(len(batch))
         return e
 
-    progress.report("extract", 0, len(docs))
     if scale is not None:
         get_run_logger().info("extracting %d batch(es) on %s", len(batches), scale.description)
         # PROCESS_AHEAD batches are extracted while the flow dedups and
@@ -249,25 +272,26 @@ def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
                 before_extract(batch)
             return extract_batch.submit(as_is(batch), settings, pool)
 
-        for n, got in enumerate(pipeline.run_ahead(submit, batches, PROCESS_AHEAD), 1):
-            yield finished(got, n)
+        for batch, got in zip(batches, pipeline.run_ahead(submit, batches, PROCESS_AHEAD), strict=True):
+            yield finished(got, batch)
     else:
         # One batch at a time: extraction is CPU-bound under the GIL, so
         # running batches in the thread pool at once only adds switching.
-        for n, batch in enumerate(batches, 1):
+        for batch in batches:
             if before_extract is not None:
                 before_extract(batch)
-            yield finished(extract_batch(as_is(batch), settings), n)
+            yield finished(extract_batch(as_is(batch), settings), batch)
 
 
 def extract_and_store(docs: list[RawDocument], report: RunReport, store: Store,
                       before_store: Callable[[pipeline.Extracted], None] | None = None,
                       scale: ScaleOut | None = None,
-                      before_extract: Callable[[list[RawDocument]], None] | None = None) -> None:
+                      before_extract: Callable[[list[RawDocument]], None] | None = None,
+                      tracker: ExtractionProgress | None = None) -> None:
     """Extract the documents batch by batch and dedup-and-store each batch
     as soon as it is extracted (in document order)."""
     seen: set[str] = set()
-    for extracted in extract_batches(docs, report, store, scale, before_extract):
+    for extracted in extract_batches(docs, report, store, scale, before_extract, tracker):
         if before_store is not None:
             before_store(extracted)
         store_all([extracted], store, report, seen)
@@ -439,9 +463,17 @@ def reprocess(site: str | None = None, since: str | None = None, home: str | Non
     run_id = store.start_run("reprocess", {"site": site, "since": since})
     try:
         with scale_out() as scale:
-            docs, failures = pipeline.read_archived(store, archive, site=site, since=start)
-            report.add_failures(failures)
-            extract_and_store(docs, report, store, scale=scale)
+            # Window by window: the pages of a window are read back, then
+            # extracted and stored, before the next window is read, so a
+            # reprocess of a whole store holds one window of pages at a time.
+            uris = store.raw_locations(site=site, since=start)
+            tracker = ExtractionProgress(len(uris))
+            for i in range(0, len(uris), REPROCESS_WINDOW):
+                docs, failures = pipeline.read_archived(archive, uris[i : i + REPROCESS_WINDOW], site=site,
+                                                        done=i, total=len(uris))
+                report.add_failures(failures)
+                extract_and_store(docs, report, store, scale=scale, tracker=tracker)
+                tracker.advance(len(failures))
         record_failures(as_is(report.failures), store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:

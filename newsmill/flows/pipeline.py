@@ -670,15 +670,18 @@ def _dedup_and_store(articles: list[Article], store: Store, report: RunReport, s
             )
 
 
-def read_archived(store: Store, archive: RawArchive, *, site: str | None = None,
-                  since: datetime | None = None) -> tuple[list[RawDocument], list[Failure]]:
-    """The raw documents of stored articles, read back from the archive
-    (no network): the input of a reprocess after a rule change."""
+def read_archived(archive: RawArchive, uris: Sequence[str], *, site: str | None = None,
+                  done: int = 0, total: int | None = None) -> tuple[list[RawDocument], list[Failure]]:
+    """The raw documents at these archive locations (of stored articles:
+    :meth:`Store.raw_locations`), read back without network: the input of
+    a reprocess after a rule change, one window of locations at a time. A
+    location that cannot be read is an ``archive_error`` failure. ``done``
+    and ``total``: where this window is in the whole run (progress)."""
     docs: list[RawDocument] = []
     failures: list[Failure] = []
-    uris = list(store.raw_locations(site=site, since=since))
-    for i, uri in enumerate(uris):
-        progress.report("read archive", i + 1, len(uris))
+    total = len(uris) if total is None else total
+    for i, uri in enumerate(uris, done + 1):
+        progress.report("read archive", i, total)
         try:
             docs.append(archive.read(ArchiveLocation.from_uri(uri)))
         except ArchiveError as exc:
