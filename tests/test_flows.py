@@ -62,6 +62,23 @@ def test_demo_stores_the_sample_site(demo_home: Path) -> None:
     assert len({r["site"] for r in records}) >= 3
 
 
+def test_parquet_export_with_nothing_new_still_writes_the_file(demo_home: Path, tmp_path: Path) -> None:
+    """A downstream job exporting what is new since its checkpoint gets a
+    file every time: with no new records, one with no rows and the columns."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "all.parquet"
+    done = _newsmill(demo_home, "export", "--all", "--format", "parquet", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = pq.read_table(out)
+    last = max(table.column("seq").to_pylist())
+    empty = tmp_path / "none.parquet"
+    done = _newsmill(demo_home, "export", "--all", "--format", "parquet", "--out", str(empty), "--after-seq", str(last))
+    assert done.returncode == 0, done.stderr
+    got = pq.read_table(empty)
+    assert got.num_rows == 0 and got.schema == table.schema and table.num_rows >= 30
+
+
 def test_near_duplicate_wire_story_is_linked(demo_home: Path) -> None:
     records = {r["url"].split("/", 3)[-1]: r for r in _export(demo_home, "--all")}
     pair = EXPECTED["near_duplicate"]

@@ -192,9 +192,16 @@ def test_streaming_export(store: Store, tmp_path: Path) -> None:
     assert write_parquet(store.articles(), tmp_path / "out.parquet") == 1200
     import pyarrow.parquet as pq
 
-    assert pq.read_table(tmp_path / "out.parquet").num_rows == 1200
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert table.num_rows == 1200 and tuple(table.column_names) == Store.EXPORT_FIELDS
     last = list(store.articles())[-1]["seq"]
     assert list(store.articles(after_seq=last)) == []
+    assert tuple(next(store.articles())) == Store.EXPORT_FIELDS
+    # Nothing to export (here: nothing after the last seq) still writes a
+    # file of the same columns, for the reader that expects one.
+    assert write_parquet(store.articles(after_seq=last), tmp_path / "none.parquet", Store.EXPORT_FIELDS) == 0
+    empty = pq.read_table(tmp_path / "none.parquet")
+    assert empty.num_rows == 0 and empty.schema == table.schema
 
 
 def test_bad_urls_are_storage_errors(tmp_path: Path) -> None:
@@ -373,3 +380,15 @@ def test_near_duplicate_recurring_passages_become_templates(store: Store) -> Non
     assert [r.rule for r in result.removed] == ["site.template"]
     assert result.removed[0].text == sentence("Sputnik Kazakhstan")
     assert len(result.paragraphs) == 2  # real content that shares words with the template stays
+
+
+def test_the_exported_record_is_documented_field_by_field() -> None:
+    """docs/schema.md lists the export record's fields in their order (a
+    row may document two fields, e.g. `published_at`, `modified_at`)."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text(encoding="utf-8")
+    section = doc.split("## The exported record", 1)[1].split("\n## ", 1)[0]
+    documented = [name for row in re.findall(r"^\| (`[^|]+`) \|", section, re.M)
+                  for name in re.findall(r"`([a-z_]+)`", row)]
+    assert tuple(documented) == Store.EXPORT_FIELDS

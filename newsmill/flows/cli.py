@@ -238,7 +238,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             total = store.count_articles(include_duplicates=args.all, since=args.since, after_seq=after,
                                          site=args.site) if show is not None else 0
             if args.format == "parquet":
-                n = write_parquet(tracked(show, total), Path(args.out))
+                n = write_parquet(tracked(show, total), Path(args.out), fields=store.EXPORT_FIELDS)
             elif args.out:
                 with open(args.out, "w", encoding="utf-8") as fh:
                     n = write_jsonl(tracked(show, total), fh)

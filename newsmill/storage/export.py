@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,9 +24,11 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
     return n
 
 
-def write_parquet(records: Iterable[dict[str, Any]], path: Path) -> int:
+def write_parquet(records: Iterable[dict[str, Any]], path: Path, fields: Sequence[str] | None = None) -> int:
     """Write records to a Parquet file in batches (memory flat in the row
-    count). Nested fields (lists, objects) are stored as JSON strings."""
+    count). Nested fields (lists, objects) are stored as JSON strings.
+    ``fields``: the record's field names, so that an export with no rows
+    still writes a file (no rows, the same columns) for the reader."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -63,6 +65,10 @@ def write_parquet(records: Iterable[dict[str, Any]], path: Path) -> int:
             if len(batch) >= PARQUET_BATCH:
                 flush()
         flush()
+        if writer is None and fields is not None:  # nothing to export: an empty file of the same columns
+            schema = pa.schema([(k, column_type(k)) for k in fields])
+            writer = pq.ParquetWriter(str(path), schema)
+            writer.write_table(schema.empty_table())
     finally:
         if writer is not None:
             writer.close()

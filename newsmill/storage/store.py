@@ -890,6 +890,12 @@ class Store:
             q = q.where(a.c.site == site)
         return q
 
+    EXPORT_FIELDS = ("id", "url", "canonical_url", "site", "title", "authors", "published_at", "modified_at",
+                     "fetched_at", "language", "description", "image", "text", "paragraphs", "word_count",
+                     "content_hash", "duplicate_of", "similarity", "cluster_id", "novelty", "duplicate_passages",
+                     "boilerplate_removed", "source", "raw", "version", "seq", "stored_at")
+    """The fields of an export record, in order (see docs/schema.md)."""
+
     @staticmethod
     def _export_record(r: Mapping[str, Any], links: list[dict[str, Any]],
                        removed: list[dict[str, str]]) -> dict[str, Any]:
