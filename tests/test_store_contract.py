@@ -330,6 +330,31 @@ def test_prune_old_raw_files_and_fetch_log_but_not_articles(store: Store, tmp_pa
                                                   "fetches": 0, "failures": 0}
 
 
+def test_pruning_an_original_hands_its_story_to_the_earliest_copy(store: Store, tmp_path: Path) -> None:
+    """The copies of a pruned original stay in the canonical store: the
+    earliest becomes canonical, the others its duplicates, and all get a new
+    seq, so an export resuming from its checkpoint sees them."""
+    original = art(1)
+    late, early = (art(n, duplicate_of=original.id, similarity=0.9) for n in (2, 3))  # art(3) is the earlier
+    lone = art(4)
+    store.save_batch([original], [])
+    with store.engine.begin() as conn:
+        conn.execute(sql("UPDATE articles SET last_seen = :t"), {"t": datetime.now(UTC) - timedelta(days=400)})
+    store.save_batch([late, early, lone], [])  # art(n) is published n hours before T0
+    checkpoint = max(r["seq"] for r in store.articles(include_duplicates=True))
+    assert {r["id"] for r in store.articles()} == {original.id, lone.id}
+
+    assert prune(store, tmp_path / "raw", datetime.now(UTC) - timedelta(days=365), articles=True)["articles"] == 1
+    got = {r["id"]: r for r in store.articles(include_duplicates=True)}
+    assert set(got) == {early.id, late.id, lone.id}
+    assert (got[late.id]["duplicate_of"], got[late.id]["similarity"]) == (early.id, None)
+    assert (got[early.id]["duplicate_of"], got[early.id]["similarity"]) == (None, None)
+    assert got[early.id]["cluster_id"] == got[late.id]["cluster_id"] == original.id
+    assert [r["id"] for r in store.articles(after_seq=checkpoint)] == [early.id]  # canonical, new seq
+    assert {r["id"] for r in store.articles(include_duplicates=True, after_seq=checkpoint)} == {early.id, late.id}
+    assert rows(store, "SELECT article_id, duplicate_of FROM duplicate_pairs") == [(late.id, early.id)]
+
+
 def test_prune_articles_only_when_asked(store: Store, tmp_path: Path) -> None:
     a = art(1, text="An original paragraph that a later copy shares with it, word for word here.")
     b = art(2, duplicate_passages=[PassageLink(0, a.id, 0, 1.0)])

@@ -1048,14 +1048,16 @@ class Store:
     def prune_articles(self, before: datetime, *, dry_run: bool = False) -> int:
         """Delete articles last seen before ``before`` with everything that
         hangs on them (revisions, links, removals, sketches) and the passage
-        links that point at them. Only on explicit request. Articles that
-        duplicate a pruned one keep their ``duplicate_of`` (history)."""
+        links that point at them. Only on explicit request. The copies that
+        stay of a pruned original are handed over (:meth:`_hand_over`): the
+        story stays in the canonical store."""
         cutoff = _utc(before)
         a = t.articles
         with self.exclusive(), self._begin() as conn:
             ids = [r[0] for r in conn.execute(select(a.c.id).where(a.c.last_seen < cutoff))]
             if dry_run:
                 return len(ids)
+            self._hand_over(conn, set(ids))
             for part in _chunks(ids):
                 conn.execute(delete(t.passage_links).where(t.passage_links.c.of_article.in_(part)))
                 _delete_sketches(conn, part)
@@ -1063,6 +1065,30 @@ class Store:
                     conn.execute(delete(table).where(table.c.article_id.in_(part)))
                 conn.execute(delete(a).where(a.c.id.in_(part)))
         return len(ids)
+
+    def _hand_over(self, conn: Connection, pruned: set[str]) -> None:
+        """The copies that stay of each original about to be pruned: the
+        earliest of them (published time, else fetched time, then canonical
+        URL, as a cluster's canonical member is chosen) becomes canonical,
+        and the others become its duplicates, with ``similarity`` null (not
+        measured against it). Each gets a new ``seq``: an export resuming
+        from its checkpoint sees the change. Clusters keep their id."""
+        a = t.articles
+        heirs: dict[str, list[tuple[Any, str, str]]] = {}
+        for part in _chunks(sorted(pruned)):
+            for r in conn.execute(select(a.c.id, a.c.duplicate_of, a.c.published_at, a.c.fetched_at,
+                                         a.c.canonical_url).where(a.c.duplicate_of.in_(part))):
+                if r.id not in pruned:
+                    when = _utc(r.published_at) or _utc(r.fetched_at) or datetime.max.replace(tzinfo=UTC)
+                    heirs.setdefault(r.duplicate_of, []).append((when, r.canonical_url, r.id))
+        for _original, copies in sorted(heirs.items()):
+            copies.sort()
+            heir = copies[0][2]
+            conn.execute(update(a).where(a.c.id == heir).values(duplicate_of=None, similarity=None,
+                                                                   seq=self._next_seq(conn)))
+            for _when, _url, copy in copies[1:]:
+                conn.execute(update(a).where(a.c.id == copy).values(duplicate_of=heir, similarity=None,
+                                                                       seq=self._next_seq(conn)))
 
     def forget_raw(self, files: Iterable[str]) -> int:
         """Drop references to raw-archive files about to be deleted (article
