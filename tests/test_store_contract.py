@@ -361,9 +361,14 @@ def test_prune_articles_only_when_asked(store: Store, tmp_path: Path) -> None:
     store.save_batch([a], [])
     with store.engine.begin() as conn:
         conn.execute(sql("UPDATE articles SET last_seen = :t"), {"t": datetime.now(UTC) - timedelta(days=400)})
-    store.save_batch([b], [])
+    store.save_batch([b], [], novelty={b.id: 0.0})  # its one paragraph repeats the original
     cutoff = datetime.now(UTC) - timedelta(days=365)
     assert prune(store, tmp_path / "raw", cutoff)["articles"] == 0 and count(store, "articles") == 2
+    seq, novelty = next((r["seq"], r["novelty"]) for r in store.articles() if r["id"] == b.id)
+    assert novelty == 0.0
     assert prune(store, tmp_path / "raw", cutoff, articles=True)["articles"] == 1
     assert [r["id"] for r in store.articles()] == [b.id]
     assert count(store, "passage_links") == 0 and count(store, "boilerplate_removals") == 1
+    # its only linked paragraph now links to nothing: all of it counts as new, and the change is exported
+    (got,) = store.articles()
+    assert got["duplicate_passages"] == [] and got["novelty"] == 1.0 and got["seq"] > seq

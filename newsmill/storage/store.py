@@ -1050,21 +1050,40 @@ class Store:
         hangs on them (revisions, links, removals, sketches) and the passage
         links that point at them. Only on explicit request. The copies that
         stay of a pruned original are handed over (:meth:`_hand_over`): the
-        story stays in the canonical store."""
+        story stays in the canonical store; articles that lose passage links
+        get their ``novelty`` recomputed (:meth:`_renew_novelty`)."""
         cutoff = _utc(before)
         a = t.articles
         with self.exclusive(), self._begin() as conn:
             ids = [r[0] for r in conn.execute(select(a.c.id).where(a.c.last_seen < cutoff))]
             if dry_run:
                 return len(ids)
-            self._hand_over(conn, set(ids))
+            pruned = set(ids)
+            self._hand_over(conn, pruned)
+            unlinked: set[str] = set()  # articles that stay and lose passage links to pruned ones
             for part in _chunks(ids):
+                pl = t.passage_links
+                unlinked.update(r[0] for r in conn.execute(select(pl.c.article_id).where(pl.c.of_article.in_(part)))
+                                if r[0] not in pruned)
                 conn.execute(delete(t.passage_links).where(t.passage_links.c.of_article.in_(part)))
                 _delete_sketches(conn, part)
                 for table in (t.passage_links, t.boilerplate_removals, t.article_revisions):
                     conn.execute(delete(table).where(table.c.article_id.in_(part)))
                 conn.execute(delete(a).where(a.c.id.in_(part)))
+            self._renew_novelty(conn, sorted(unlinked))
         return len(ids)
+
+    def _renew_novelty(self, conn: Connection, article_ids: Sequence[str]) -> None:
+        """Recompute ``novelty`` from the passage links the articles still
+        have, and give each a new ``seq`` (its record changed)."""
+        a, pl = t.articles, t.passage_links
+        for article_id in article_ids:
+            paragraphs = conn.execute(select(a.c.paragraphs).where(a.c.id == article_id)).scalar()
+            if paragraphs is None:
+                continue
+            linked = conn.execute(select(pl.c.paragraph).where(pl.c.article_id == article_id)).scalars().all()
+            conn.execute(update(a).where(a.c.id == article_id).values(
+                novelty=novelty_of(json.loads(paragraphs), linked), seq=self._next_seq(conn)))
 
     def _hand_over(self, conn: Connection, pruned: set[str]) -> None:
         """The copies that stay of each original about to be pruned: the
