@@ -1060,12 +1060,12 @@ class Store:
                 return len(ids)
             pruned = set(ids)
             self._hand_over(conn, pruned)
+            pl = t.passage_links
             unlinked: set[str] = set()  # articles that stay and lose passage links to pruned ones
             for part in _chunks(ids):
-                pl = t.passage_links
                 unlinked.update(r[0] for r in conn.execute(select(pl.c.article_id).where(pl.c.of_article.in_(part)))
                                 if r[0] not in pruned)
-                conn.execute(delete(t.passage_links).where(t.passage_links.c.of_article.in_(part)))
+                conn.execute(delete(pl).where(pl.c.of_article.in_(part)))
                 _delete_sketches(conn, part)
                 for table in (t.passage_links, t.boilerplate_removals, t.article_revisions):
                     conn.execute(delete(table).where(table.c.article_id.in_(part)))
