@@ -100,6 +100,31 @@ def test_shared_paragraph_is_a_passage_link_not_an_article_duplicate() -> None:
         (2, a.id, 1, 1.0)]
 
 
+def test_a_passage_repeated_in_the_original_links_to_its_first_occurrence() -> None:
+    """Which of an article's identical paragraphs a copy links to does not
+    depend on the order a set of candidates comes in (string hashing
+    differs from process to process): the first one, stored or in the
+    same batch, and for a late original's relinks too."""
+    shared = text(99)
+    body = [p for i in range(8) for p in (text(100 + i), shared)]  # shared at 1, 3, ..., 15
+    index = MemorySketchIndex()
+    a = article("a", body, hours=0)
+    index.add(Deduplicator(index).run([a]).sketches)
+    b = article("b", [text(20), shared], hours=1)
+    c = article("c", [shared, text(21)], hours=2)
+    Deduplicator(index).run([b, c])
+    assert [(p.of_article, p.of_paragraph) for p in b.duplicate_passages] == [(a.id, 1)]
+    assert [(p.of_article, p.of_paragraph) for p in c.duplicate_passages] == [(a.id, 1)]
+    late = article("late", [text(200), shared, text(201), shared], hours=-1)
+    relinks = Deduplicator(index).run([late]).relinks
+    firsts = {}
+    for r in relinks:  # the store keeps the first of equal candidates
+        key = (r.article, r.paragraph)
+        if key not in firsts or (r.of_order_key, -r.similarity, r.of_paragraph) < firsts[key]:
+            firsts[key] = (r.of_order_key, -r.similarity, r.of_paragraph)
+    assert {key: value[2] for key, value in firsts.items()} == {(a.id, i): 1 for i in range(1, 16, 2)}
+
+
 def test_candidates_are_verified_exactly() -> None:
     a = article("a", [text(1)], hours=0)
     b = article("b", [text(2)], hours=1)  # same vocabulary, different text

@@ -283,7 +283,9 @@ class Deduplicator:
         batch_ids: set[str],
     ) -> tuple[tuple[SketchRef, float] | None, list[tuple[SketchRef, float]]]:
         """The earliest verified older match of one sketch (ties: most
-        similar), and the verified matches among stored later copies.
+        similar, then the first of the paragraphs an article repeats: not
+        the order a set of candidates comes in), and the verified matches
+        among stored later copies.
         ``stored``: its candidates in the index; ``earlier``: in the batch."""
         kind = item.ref.kind
         own = item.ref.order_key
@@ -316,7 +318,8 @@ class Deduplicator:
                 continue
             if not older:
                 later.append((ref, sim))
-            elif best is None or (ref.order_key, -sim) < (best[0].order_key, -best[1]):
+            elif best is None or (ref.order_key, -sim, ref.paragraph) < (best[0].order_key, -best[1],
+                                                                           best[0].paragraph):
                 best = (ref, sim)
         return best, later
 
