@@ -4,6 +4,7 @@ server is available, see scripts/test-services.sh)."""
 from __future__ import annotations
 
 import gzip
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -260,6 +261,50 @@ def _state(store: Store) -> list[tuple[object, ...]]:
     return sorted((r["id"], r["duplicate_of"], r["cluster_id"], r["novelty"],
                    tuple((p["paragraph"], p["of_article"], p["of_paragraph"]) for p in r["duplicate_passages"]))
                   for r in store.articles(include_duplicates=True))
+
+
+def test_relinking_many_stored_copies_takes_as_many_statements_as_a_few(store_url: str) -> None:
+    """A late original of a story stored on many sites relinks them all in
+    a few statements per batch, not several per copy (a wire story carried
+    by a thousand sites brought thousands of round trips into one
+    transaction); the links end up as they do for a few copies."""
+    from sqlalchemy import event
+
+    from newsmill.flows.pipeline import dedup_and_store
+    from newsmill.flows.report import RunReport
+
+    words = ["harbour", "weather", "mayor", "budget", "school", "river", "museum", "station", "orchard", "tariff", "border", "hotel"]
+
+    def paragraph(seed: int) -> str:
+        pick = random.Random(seed)
+        return " ".join(pick.choice(words) for _ in range(20))
+
+    store = open_store(store_url)
+    statements: dict[int, int] = {}
+    for story, copies in ((1, 3), (2, 12)):  # two stories in one store
+        shared = [paragraph(story * 1000 + 1), paragraph(story * 1000 + 2)]
+        later = [art(story * 100 + i, text="\n\n".join([paragraph(story * 1000 + 10 + i), *shared]),
+                     published_at=T0 + timedelta(hours=i + 1), site=f"site{i}.example")  # syndicated
+                 for i in range(copies)]
+        dedup_and_store(later, store, RunReport("t"))
+        original = art(story, text="\n\n".join([paragraph(story * 1000 + 3), *shared]), published_at=T0)
+        count = [0]
+
+        def counted(*_: object, count: list[int] = count) -> None:
+            count[0] += 1
+
+        event.listen(store.engine, "before_cursor_execute", counted)
+        report = RunReport("t")
+        dedup_and_store([original], store, report)
+        event.remove(store.engine, "before_cursor_execute", counted)
+        statements[copies] = count[0]
+        assert report.relinked == copies
+        links = [{"paragraph": 1, "of_article": original.id, "of_paragraph": 1, "similarity": 1.0},
+                 {"paragraph": 2, "of_article": original.id, "of_paragraph": 2, "similarity": 1.0}]
+        ids = {a.id for a in later}
+        assert [r["duplicate_passages"] for r in store.articles(include_duplicates=True) if r["id"] in ids] == [
+            links] * copies
+    assert statements[12] == statements[3], statements
 
 
 def test_late_original_relinks_stored_copies_as_if_in_order(store_url: str, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import (
     Connection,
     Engine,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -325,10 +326,16 @@ class Store:
                 self._bands_written = 0
 
     def _next_seq(self, conn: Connection) -> int:
+        return self._next_seqs(conn, 1)[0]
+
+    def _next_seqs(self, conn: Connection, n: int) -> list[int]:
+        """``n`` new ``seq`` values, in increasing order."""
         if self.dialect == "postgresql":
-            return int(conn.execute(text("SELECT nextval(pg_get_serial_sequence('articles', 'seq'))"))
-                       .scalar_one())
-        return int(conn.execute(select(func.coalesce(func.max(t.articles.c.seq), 0) + 1)).scalar_one())
+            return sorted(int(v) for v in conn.execute(
+                text("SELECT nextval(pg_get_serial_sequence('articles', 'seq')) FROM generate_series(1, :n)"),
+                {"n": n}).scalars())
+        first = int(conn.execute(select(func.coalesce(func.max(t.articles.c.seq), 0) + 1)).scalar_one())
+        return list(range(first, first + n))
 
     @staticmethod
     def _keep_revision(conn: Connection, article_id: str, now: datetime) -> None:
@@ -407,59 +414,122 @@ class Store:
         """Point stored later copies at an earlier original that arrived after
         them, where it is earlier than what they point at now; clusters of
         both sides merge under the earlier canonical member. A relinked
-        article gets a new ``seq`` (its links changed) but no new version."""
+        article gets a new ``seq`` (its links changed) but no new version.
+
+        What it reads (current links, order keys, novelty inputs) is read in
+        a few queries per batch and the passage links are written in one
+        statement each way: a story published on many sites can bring
+        thousands of relinks in one batch."""
         if not relinks:
             return 0
         a, pl = t.articles, t.passage_links
         best: dict[tuple[str, int], Relink] = {}
         for r in relinks:
             key = (r.article, r.paragraph)
-            if key not in best or (r.of_order_key, -r.similarity) < (best[key].of_order_key, -best[key].similarity):
+            if key not in best or ((r.of_order_key, -r.similarity, r.of_paragraph)
+                                   < (best[key].of_order_key, -best[key].similarity, best[key].of_paragraph)):
                 best[key] = r
+        whole = sorted({article for article, paragraph in best if paragraph < 0})
+        passages = sorted({article for article, paragraph in best if paragraph >= 0})
+        duplicate_of: dict[str, str | None] = {}
+        for part in _chunks(whole):
+            duplicate_of.update((row[0], row[1]) for row in conn.execute(
+                select(a.c.id, a.c.duplicate_of).where(a.c.id.in_(part))))
+        links: dict[tuple[str, int], str] = {}
+        stored: set[str] = set()
+        for part in _chunks(passages):
+            links.update(((row[0], row[1]), row[2]) for row in conn.execute(
+                select(pl.c.article_id, pl.c.paragraph, pl.c.of_article).where(pl.c.article_id.in_(part))))
+            stored.update(conn.execute(select(a.c.id).where(a.c.id.in_(part))).scalars())
+        orders = self._order_keys(conn, [*(v for v in duplicate_of.values() if v), *links.values()])
 
         def order_of(article_id: str | None) -> str | None:
             if article_id is None:
                 return None
-            return conn.execute(select(t.sketches.c.order_key).where(
-                t.sketches.c.kind == "article", t.sketches.c.article_id == article_id)).scalar()
+            if article_id not in orders:
+                orders[article_id] = conn.execute(select(t.sketches.c.order_key).where(
+                    t.sketches.c.kind == "article", t.sketches.c.article_id == article_id)).scalar()
+            return orders[article_id]
 
         changed: set[str] = set()
         novelty_stale: set[str] = set()
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for (article_id, paragraph), r in sorted(best.items(), key=lambda kv: kv[1].of_order_key):
             if paragraph < 0:
-                row = conn.execute(select(a.c.duplicate_of, a.c.cluster_id).where(a.c.id == article_id)).first()
-                if row is None:
+                if article_id not in duplicate_of:
                     continue
-                target = order_of(row[0])
-                if row[0] is not None and target is not None and target <= r.of_order_key:
+                target = order_of(duplicate_of[article_id])
+                if duplicate_of[article_id] is not None and target is not None and target <= r.of_order_key:
                     continue
+                cluster = conn.execute(select(a.c.cluster_id).where(a.c.id == article_id)).scalar()
                 conn.execute(update(a).where(a.c.id == article_id).values(
                     duplicate_of=r.of_article, similarity=r.similarity))
-                self._merge_clusters(conn, row[1] or article_id, r.of_article, order_of)
+                self._merge_clusters(conn, cluster or article_id, r.of_article, order_of)
             else:
-                link = conn.execute(select(pl.c.of_article).where(
-                    pl.c.article_id == article_id, pl.c.paragraph == paragraph)).first()
                 values = {"of_article": r.of_article, "of_paragraph": r.of_paragraph, "similarity": r.similarity}
+                link = links.get((article_id, paragraph))
                 if link is None:
-                    if conn.execute(select(a.c.id).where(a.c.id == article_id)).first() is None:
+                    if article_id not in stored:
                         continue
-                    conn.execute(insert(pl).values(article_id=article_id, paragraph=paragraph, **values))
+                    inserts.append({"article_id": article_id, "paragraph": paragraph, **values})
                     novelty_stale.add(article_id)
                 else:
-                    target = order_of(link[0])
+                    target = order_of(link)
                     if target is not None and target <= r.of_order_key:
                         continue
-                    conn.execute(update(pl).where(pl.c.article_id == article_id, pl.c.paragraph == paragraph)
-                                 .values(**values))
+                    updates.append({"b_article": article_id, "b_paragraph": paragraph, **values})
             changed.add(article_id)
-        for article_id in sorted(novelty_stale):
-            paragraphs = conn.execute(select(a.c.paragraphs).where(a.c.id == article_id)).scalar_one()
-            linked = conn.execute(select(pl.c.paragraph).where(pl.c.article_id == article_id)).scalars().all()
-            conn.execute(update(a).where(a.c.id == article_id).values(
-                novelty=novelty_of(json.loads(paragraphs), linked)))
-        for article_id in sorted(changed):
-            conn.execute(update(a).where(a.c.id == article_id).values(seq=self._next_seq(conn)))
+        if inserts:
+            conn.execute(insert(pl), inserts)
+        if updates:
+            conn.execute(update(pl).where(pl.c.article_id == bindparam("b_article"),
+                                          pl.c.paragraph == bindparam("b_paragraph")), updates)
+        self._renew_novelty(conn, sorted(novelty_stale), new_seq=False)
+        self._renew_seq(conn, sorted(changed))
         return len(changed)
+
+    @staticmethod
+    def _order_keys(conn: Connection, article_ids: Iterable[str]) -> dict[str, str | None]:
+        """The order keys of these articles' sketches (None: no sketch)."""
+        wanted = sorted(set(article_ids))
+        found: dict[str, str | None] = dict.fromkeys(wanted)
+        sk = t.sketches
+        for part in _chunks(wanted):
+            found.update((row[0], row[1]) for row in conn.execute(select(sk.c.article_id, sk.c.order_key).where(
+                sk.c.kind == "article", sk.c.article_id.in_(part))))
+        return found
+
+    def _renew_novelty(self, conn: Connection, article_ids: Sequence[str], *, new_seq: bool = True) -> None:
+        """Recompute ``novelty`` from the passage links the articles have
+        now, and give each a new ``seq`` (its record changed) unless
+        ``new_seq`` is false."""
+        a, pl = t.articles, t.passage_links
+        rows: list[dict[str, Any]] = []
+        for part in _chunks(article_ids):
+            linked: dict[str, list[int]] = {article_id: [] for article_id in part}
+            for article_id, paragraph in conn.execute(
+                    select(pl.c.article_id, pl.c.paragraph).where(pl.c.article_id.in_(part))):
+                linked[article_id].append(paragraph)
+            for article_id, paragraphs in conn.execute(select(a.c.id, a.c.paragraphs).where(a.c.id.in_(part))):
+                rows.append({"b_id": article_id,
+                             "novelty": novelty_of(json.loads(paragraphs), linked[article_id])})
+        if not rows:
+            return
+        rows.sort(key=lambda row: str(row["b_id"]))
+        if new_seq:
+            for row, seq in zip(rows, self._next_seqs(conn, len(rows)), strict=True):
+                row["seq"] = seq
+        conn.execute(update(a).where(a.c.id == bindparam("b_id")), rows)
+
+    def _renew_seq(self, conn: Connection, article_ids: Sequence[str]) -> None:
+        """New ``seq`` values for these articles, in this order."""
+        if article_ids:
+            a = t.articles
+            conn.execute(update(a).where(a.c.id == bindparam("b_id")),
+                         [{"b_id": article_id, "seq": seq}
+                          for article_id, seq in zip(article_ids, self._next_seqs(conn, len(article_ids)),
+                                                     strict=True)])
 
     @staticmethod
     def _merge_clusters(conn: Connection, cluster: str, other_member: str,
@@ -1072,18 +1142,6 @@ class Store:
                 conn.execute(delete(a).where(a.c.id.in_(part)))
             self._renew_novelty(conn, sorted(unlinked))
         return len(ids)
-
-    def _renew_novelty(self, conn: Connection, article_ids: Sequence[str]) -> None:
-        """Recompute ``novelty`` from the passage links the articles still
-        have, and give each a new ``seq`` (its record changed)."""
-        a, pl = t.articles, t.passage_links
-        for article_id in article_ids:
-            paragraphs = conn.execute(select(a.c.paragraphs).where(a.c.id == article_id)).scalar()
-            if paragraphs is None:
-                continue
-            linked = conn.execute(select(pl.c.paragraph).where(pl.c.article_id == article_id)).scalars().all()
-            conn.execute(update(a).where(a.c.id == article_id).values(
-                novelty=novelty_of(json.loads(paragraphs), linked), seq=self._next_seq(conn)))
 
     def _hand_over(self, conn: Connection, pruned: set[str]) -> None:
         """The copies that stay of each original about to be pruned: the
