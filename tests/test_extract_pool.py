@@ -99,18 +99,46 @@ def dask_client():  # type: ignore[no-untyped-def]
         yield client
 
 
-def worker_facts() -> tuple[int, bool]:
-    """(parent process, pipeline imported) of the process it runs in."""
-    return os.getppid(), "newsmill.flows.pool_worker" in sys.modules
+def worker_facts() -> tuple[int, bool, bool, str]:
+    """(parent process, pipeline imported, glibc's memory trimming set in the
+    environment the process started with, Dask's tick interval) of the
+    process it runs in."""
+    import dask
+
+    started_with = Path("/proc/self/environ").read_bytes().split(b"\0")
+    return (os.getppid(), "newsmill.flows.pool_worker" in sys.modules,
+            any(v.startswith(b"MALLOC_TRIM_THRESHOLD_=") for v in started_with),
+            dask.config.get("distributed.admin.tick.interval"))
 
 
 def test_local_cluster_workers_fork_from_the_fork_server(dask_client) -> None:  # type: ignore[no-untyped-def]
     """The LocalCluster's workers are children of the fork server, not of
-    this process, and start with the pipeline imported and warmed up."""
+    this process, start with the pipeline imported and warmed up, and run
+    with the LocalCluster's settings: batch-job check intervals, glibc's
+    own memory trimming."""
     facts = dask_client.run(worker_facts)
-    parents = {parent for parent, _ in facts.values()}
+    parents = {parent for parent, *_ in facts.values()}
     assert len(facts) == 2 and len(parents) == 1 and os.getpid() not in parents
-    assert all(ready for _, ready in facts.values())
+    assert all(ready for _, ready, _, _ in facts.values())
+    assert not any(trim for _, _, trim, _ in facts.values())
+    assert {tick for *_, tick in facts.values()} == {"1s"}
+
+
+def test_local_cluster_setup_leaves_the_environment_as_it_was(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Dask's pre-spawn variables are set while the LocalCluster runs and
+    gone afterwards (its nannies leave theirs in the flow's environment)."""
+    pytest.importorskip("distributed")
+    from newsmill.flows.runners import local_cluster_setup
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    with local_cluster_setup():
+        assert os.environ["OMP_NUM_THREADS"] == "1" and os.environ["MKL_NUM_THREADS"] == "3"
+        assert "MALLOC_TRIM_THRESHOLD_" not in os.environ
+        os.environ["PYTHONHASHSEED"] = "6640"  # as a nanny does
+    assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "3"
+    assert "PYTHONHASHSEED" not in os.environ
 
 
 def test_the_fork_server_imports_the_main_module_once() -> None:
