@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from datasketch import MinHash
 
 from newsmill.core.errors import DedupError
-from newsmill.core.records import Article, SourceRef
+from newsmill.core.records import Article, SketchRef, SourceRef
 from newsmill.dedup import (
     Deduplicator,
     MemorySketchIndex,
@@ -123,6 +124,44 @@ def test_a_passage_repeated_in_the_original_links_to_its_first_occurrence() -> N
         if key not in firsts or (r.of_order_key, -r.similarity, r.of_paragraph) < firsts[key]:
             firsts[key] = (r.of_order_key, -r.similarity, r.of_paragraph)
     assert {key: value[2] for key, value in firsts.items()} == {(a.id, i): 1 for i in range(1, 16, 2)}
+
+
+def test_a_copy_reads_the_first_copy_not_every_stored_one() -> None:
+    """A story stored on many sites: a new copy's candidates are all the
+    stored copies, but only the earliest one's shingles are read and
+    compared (it is the match), so dedup does not grow with the square of
+    the copies. A copy that matches none of the earliest reads the rest."""
+
+    class Counting(MemorySketchIndex):
+        def __init__(self) -> None:
+            super().__init__()
+            self.read: list[int] = []
+
+        def shingles(self, refs: Iterable[SketchRef]) -> dict[SketchRef, bytes]:
+            refs = list(refs)
+            self.read.append(len(refs))
+            return super().shingles(refs)
+
+    story = [text(1), text(2), text(3)]
+    index = Counting()
+    stored = []
+    for i in range(10):
+        copy = article(f"copy{i}", story, hours=i)
+        index.add(Deduplicator(index).run([copy]).sketches)
+        stored.append(copy)
+    index.read.clear()
+    new = article("new", story, hours=20)
+    Deduplicator(index).run([new])
+    assert new.duplicate_of == stored[0].id
+    assert [(p.paragraph, p.of_article) for p in new.duplicate_passages] == [(i, stored[0].id) for i in range(3)]
+    assert index.read == [4]  # the first copy's article sketch and its 3 passages, in one read
+    index.read.clear()
+    edited = article("edited", [text(1), text(2), text(30)], hours=21)  # 2 of 3 paragraphs: no article match
+    Deduplicator(index).run([edited])
+    assert edited.duplicate_of is None
+    assert [(p.paragraph, p.of_article) for p in edited.duplicate_passages] == [(0, stored[0].id),
+                                                                                (1, stored[0].id)]
+    assert len(index.read) <= 2
 
 
 def test_candidates_are_verified_exactly() -> None:

@@ -19,7 +19,7 @@ published within that time before an article are compared.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -73,6 +73,9 @@ class _Item:
     bands: list[int]
     exact: bool
     content_key: int | None = None
+
+
+_Match = tuple[tuple[SketchRef, float] | None, list[tuple[SketchRef, float]]]
 
 
 def _encode(shingles: U32) -> bytes:
@@ -237,15 +240,13 @@ class Deduplicator:
             if mine:
                 for i, found in zip(mine, self.index.candidates(kind, [flat[i].bands for i in mine]), strict=True):
                     stored[i] = found
-        cand_refs = set().union(*stored)
-        stored_shingles = {ref: _decode(b) for ref, b in self.index.shingles(cand_refs).items()}
+        matches = self._match_all(flat, stored, local, batch_ids)
         for article, items in planned:
             article.duplicate_of, article.similarity = None, None
             article.duplicate_passages = []
             for item in items:
-                earlier = [flat[i] for i in local.get(position, ())]
+                best, later = matches[position]
                 position += 1
-                best, later = self._match(item, stored[position - 1], stored_shingles, earlier, batch_ids)
                 for ref, sim in later:
                     result.relinks.append(Relink(ref.article_id, ref.paragraph, article.id, item.ref.paragraph,
                                                  item.ref.order_key, round(sim, 4)))
@@ -274,25 +275,87 @@ class Deduplicator:
             result.stats.add("later_copies_found", len({(r.article, r.paragraph) for r in result.relinks}))
         return result
 
+    def _match_all(self, flat: list[_Item], stored: list[set[SketchRef]], local: dict[int, list[int]],
+                   batch_ids: set[str]) -> list[_Match]:
+        """Each sketch's match (:meth:`_match`). The stored candidates'
+        shingles are read in at most two round trips, earliest first: those
+        that can hold a sketch's match if any of them verifies (the
+        earliest older candidate's, and the stored later copies'), then
+        the other candidates of the sketches whose match is still open.
+        A story carried by many sites has a candidate per stored copy, but
+        its first copy is the match: reading and comparing every copy made
+        a batch's dedup grow with the square of the copies."""
+        shingles: dict[SketchRef, U32] = {}
+        fetched: set[SketchRef] = set()
+
+        def fetch(refs: set[SketchRef]) -> None:
+            refs = refs - fetched
+            if refs:
+                shingles.update((ref, _decode(b)) for ref, b in self.index.shingles(refs).items())
+                fetched.update(refs)
+
+        earlier = [[flat[j] for j in local.get(i, ())] for i in range(len(flat))]
+        fetch(set().union(*(self._first_wanted(it, stored[i], earlier[i], batch_ids) for i, it in enumerate(flat))))
+        first = [self._match(it, stored[i], shingles, fetched, earlier[i], batch_ids) for i, it in enumerate(flat)]
+        fetch(set().union(*(stored[i] for i, m in enumerate(first) if m is None)))
+        matches: list[_Match] = []
+        for i, m in enumerate(first):
+            if m is None:
+                m = self._match(flat[i], stored[i], shingles, None, earlier[i], batch_ids)
+                assert m is not None  # with every candidate fetched, nothing is missing
+            matches.append(m)
+        return matches
+
+    def _eligible(self, item: _Item, refs: Iterable[SketchRef], local_refs: set[SketchRef],
+                  batch_ids: set[str]) -> tuple[list[SketchRef], list[SketchRef]]:
+        """A sketch's candidates that can be its match (older, in the window;
+        earliest first) and those that can be stored later copies of it."""
+        own = item.ref.order_key
+        lo, hi = self._window_bounds(own)
+        older: list[SketchRef] = []
+        later: list[SketchRef] = []
+        for ref in refs:
+            if ref.article_id == item.ref.article_id or ref.order_key == own:
+                continue
+            if ref.order_key < own:
+                if lo is None or ref.order_key >= lo:
+                    older.append(ref)
+            elif not (ref in local_refs or ref.article_id in batch_ids or (hi is not None and ref.order_key > hi)):
+                later.append(ref)
+        older.sort(key=lambda ref: (ref.order_key, ref.paragraph))
+        later.sort(key=lambda ref: (ref.order_key, ref.article_id, ref.paragraph))
+        return older, later
+
+    def _first_wanted(self, item: _Item, stored: set[SketchRef], earlier: list[_Item],
+                      batch_ids: set[str]) -> set[SketchRef]:
+        """The stored candidates whose shingles a sketch's match needs first:
+        the earliest older candidate's (the match is there if one of them
+        verifies) and the stored later copies'."""
+        local_refs = {it.ref for it in earlier}
+        older, later = self._eligible(item, stored | local_refs, local_refs, batch_ids)
+        first = {ref for ref in older if ref.order_key == older[0].order_key} if older else set()
+        return (first | set(later)) & stored
+
     def _match(
         self,
         item: _Item,
         stored: set[SketchRef],
         stored_shingles: dict[SketchRef, U32],
+        fetched: set[SketchRef] | None,
         earlier: list[_Item],
         batch_ids: set[str],
-    ) -> tuple[tuple[SketchRef, float] | None, list[tuple[SketchRef, float]]]:
+    ) -> _Match | None:
         """The earliest verified older match of one sketch (ties: most
         similar, then the first of the paragraphs an article repeats: not
         the order a set of candidates comes in), and the verified matches
-        among stored later copies.
-        ``stored``: its candidates in the index; ``earlier``: in the batch."""
+        among stored later copies. ``stored``: its candidates in the index;
+        ``stored_shingles``: the shingles of those ``fetched`` so far (None:
+        all that will be); ``earlier``: in the batch. None when a candidate
+        not fetched yet is needed to tell."""
         kind = item.ref.kind
-        own = item.ref.order_key
-        lo, hi = self._window_bounds(own)
         local_shingles = {it.ref: it.shingles for it in earlier}
         local_refs = set(local_shingles)
-        candidates = stored | local_refs
+        older, later_refs = self._eligible(item, stored | local_refs, local_refs, batch_ids)
         if item.exact:
             threshold = 1.0
         elif kind == "article":
@@ -300,27 +363,27 @@ class Deduplicator:
         else:
             threshold = self.params.passage_threshold
         best: tuple[SketchRef, float] | None = None
-        later: list[tuple[SketchRef, float]] = []
-        for ref in candidates:
-            if ref.article_id == item.ref.article_id or ref.order_key == own:
-                continue
-            older = ref.order_key < own
-            if older and lo is not None and ref.order_key < lo:
-                continue
-            if not older and (ref in local_refs or ref.article_id in batch_ids
-                              or (hi is not None and ref.order_key > hi)):
-                continue
-            other = local_shingles[ref] if ref in local_shingles else stored_shingles.get(ref)
+        for ref in older:  # earliest first: the first article with a verified match holds the best one
+            if best is not None and ref.order_key != best[0].order_key:
+                break
+            if ref in local_shingles:
+                other: U32 | None = local_shingles[ref]
+            elif fetched is None or ref in fetched:
+                other = stored_shingles.get(ref)
+            else:
+                return None
             if other is None:
                 continue
             sim = self._similarity(item, other)
-            if sim < threshold:
-                continue
-            if not older:
-                later.append((ref, sim))
-            elif best is None or (ref.order_key, -sim, ref.paragraph) < (best[0].order_key, -best[1],
-                                                                           best[0].paragraph):
+            if sim >= threshold and (best is None or sim > best[1]):
                 best = (ref, sim)
+        later: list[tuple[SketchRef, float]] = []
+        for ref in later_refs:
+            if fetched is not None and ref not in fetched:
+                return None
+            other = stored_shingles.get(ref)
+            if other is not None and (sim := self._similarity(item, other)) >= threshold:
+                later.append((ref, sim))
         return best, later
 
     def _window_bounds(self, own: str) -> tuple[str | None, str | None]:
