@@ -12,7 +12,14 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import dedup_bench, extraction_quality, fetch_bench, flow_bench, store_bench
+from benchmarks import (
+    dedup_bench,
+    extraction_quality,
+    fetch_bench,
+    flow_bench,
+    store_bench,
+    syndication_bench,
+)
 
 OUT = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -38,7 +45,7 @@ def main() -> None:
         "baseline measured in the same run.",
         "",
     ]
-    for bench in (extraction_quality, dedup_bench, fetch_bench, store_bench, flow_bench):
+    for bench in (extraction_quality, dedup_bench, fetch_bench, store_bench, flow_bench, syndication_bench):
         print(f"== {bench.__name__}", flush=True)
         sections += [*bench.main([]), ""]
     OUT.write_text("\n".join(sections) + "\n", encoding="utf-8")
