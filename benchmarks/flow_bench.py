@@ -195,25 +195,19 @@ def flow_run(warc: Path, n: int, home: Path, runner: str = "default",
     """The ingest flow with ``NEWSMILL_TASK_RUNNER=runner`` (two workers for
     ``processes`` and ``dask``; ``dask_address``: a running cluster)."""
     from newsmill.flows.ingest import ingest
+    from newsmill.flows.runners import environment_kept
 
-    names = ("NEWSMILL_TASK_RUNNER", "NEWSMILL_PROCESSES", "NEWSMILL_DASK_WORKERS", "NEWSMILL_DASK_ADDRESS")
-    saved = {k: os.environ.get(k) for k in names}
-    os.environ.update({"NEWSMILL_TASK_RUNNER": runner, "NEWSMILL_PROCESSES": "2", "NEWSMILL_DASK_WORKERS": "2"})
-    if dask_address:
-        os.environ["NEWSMILL_DASK_ADDRESS"] = dask_address
-    try:
+    with environment_kept(("NEWSMILL_TASK_RUNNER", "NEWSMILL_PROCESSES", "NEWSMILL_DASK_WORKERS",
+                           "NEWSMILL_DASK_ADDRESS")):
+        os.environ.update({"NEWSMILL_TASK_RUNNER": runner, "NEWSMILL_PROCESSES": "2", "NEWSMILL_DASK_WORKERS": "2"})
+        if dask_address:
+            os.environ["NEWSMILL_DASK_ADDRESS"] = dask_address
         start = time.perf_counter()
         state = ingest(config=config(warc, n), home=str(home), return_state=True)
         seconds = time.perf_counter() - start
         report: dict[str, Any] = state.result()
         RECORDED.append(recorded_seconds(state.state_details.flow_run_id))
         return seconds, report
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def cpu_seconds() -> float:

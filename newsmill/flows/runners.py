@@ -138,7 +138,7 @@ def local_cluster_setup() -> Iterator[None]:
 
     quiet = logging.getLogger("distributed")
     level = quiet.level
-    with dask.config.set(LOCAL_CLUSTER_CONFIG), _environment_kept(
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), environment_kept(
             [*(dask.config.get("distributed.nanny.pre-spawn-environ") or {}), "PYTHONHASHSEED"]):
         get_mp_context()  # type: ignore[no-untyped-call]  # Dask sets its fork-server preload once per process: before ours
         for key, value in (dask.config.get("distributed.nanny.pre-spawn-environ") or {}).items():
@@ -154,7 +154,7 @@ def local_cluster_setup() -> Iterator[None]:
 
 
 @contextmanager
-def _environment_kept(keys: Sequence[str]) -> Iterator[None]:
+def environment_kept(keys: Sequence[str]) -> Iterator[None]:
     """These variables of ``os.environ`` as they were, once the block is left."""
     saved = {key: os.environ.get(key) for key in keys}
     try:
@@ -288,4 +288,4 @@ class PendingCluster:
 
 
 __all__ = ["LOCAL_CLUSTER_CONFIG", "RUNNERS", "ClusterExtractor", "RunnerSettings", "dask_task_runner",
-           "local_cluster_setup"]
+           "environment_kept", "local_cluster_setup"]
