@@ -19,7 +19,7 @@ published within that time before an article are compared.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -76,6 +76,14 @@ class _Item:
 
 
 _Match = tuple[tuple[SketchRef, float] | None, list[tuple[SketchRef, float]]]
+
+
+def _first_wanted(older: list[SketchRef], later: list[SketchRef], stored: set[SketchRef]) -> set[SketchRef]:
+    """The stored candidates whose shingles a sketch's match needs first:
+    the earliest older candidate's article's (the match is there if one of
+    them verifies) and the stored later copies'."""
+    first = {ref for ref in older if ref.order_key == older[0].order_key} if older else set()
+    return (first | set(later)) & stored
 
 
 def _encode(shingles: U32) -> bytes:
@@ -295,26 +303,29 @@ class Deduplicator:
                 fetched.update(refs)
 
         earlier = [[flat[j] for j in local.get(i, ())] for i in range(len(flat))]
-        fetch(set().union(*(self._first_wanted(it, stored[i], earlier[i], batch_ids) for i, it in enumerate(flat))))
-        first = [self._match(it, stored[i], shingles, fetched, earlier[i], batch_ids) for i, it in enumerate(flat)]
+        eligible = [self._eligible(it, stored[i], earlier[i], batch_ids) for i, it in enumerate(flat)]
+        fetch(set().union(*(_first_wanted(older, later, stored[i]) for i, (older, later) in enumerate(eligible))))
+        first = [self._match(it, *eligible[i], earlier[i], shingles, fetched) for i, it in enumerate(flat)]
         fetch(set().union(*(stored[i] for i, m in enumerate(first) if m is None)))
         matches: list[_Match] = []
         for i, m in enumerate(first):
             if m is None:
-                m = self._match(flat[i], stored[i], shingles, None, earlier[i], batch_ids)
+                m = self._match(flat[i], *eligible[i], earlier[i], shingles, None)
                 assert m is not None  # with every candidate fetched, nothing is missing
             matches.append(m)
         return matches
 
-    def _eligible(self, item: _Item, refs: Iterable[SketchRef], local_refs: set[SketchRef],
+    def _eligible(self, item: _Item, stored: set[SketchRef], earlier: list[_Item],
                   batch_ids: set[str]) -> tuple[list[SketchRef], list[SketchRef]]:
-        """A sketch's candidates that can be its match (older, in the window;
-        earliest first) and those that can be stored later copies of it."""
+        """A sketch's candidates, stored or ``earlier`` in the batch, that
+        can be its match (older, in the window; earliest first) and those
+        that can be stored later copies of it."""
         own = item.ref.order_key
         lo, hi = self._window_bounds(own)
+        local_refs = {it.ref for it in earlier}
         older: list[SketchRef] = []
         later: list[SketchRef] = []
-        for ref in refs:
+        for ref in stored | local_refs:
             if ref.article_id == item.ref.article_id or ref.order_key == own:
                 continue
             if ref.order_key < own:
@@ -326,36 +337,25 @@ class Deduplicator:
         later.sort(key=lambda ref: (ref.order_key, ref.article_id, ref.paragraph))
         return older, later
 
-    def _first_wanted(self, item: _Item, stored: set[SketchRef], earlier: list[_Item],
-                      batch_ids: set[str]) -> set[SketchRef]:
-        """The stored candidates whose shingles a sketch's match needs first:
-        the earliest older candidate's (the match is there if one of them
-        verifies) and the stored later copies'."""
-        local_refs = {it.ref for it in earlier}
-        older, later = self._eligible(item, stored | local_refs, local_refs, batch_ids)
-        first = {ref for ref in older if ref.order_key == older[0].order_key} if older else set()
-        return (first | set(later)) & stored
-
     def _match(
         self,
         item: _Item,
-        stored: set[SketchRef],
+        older: list[SketchRef],
+        later_refs: list[SketchRef],
+        earlier: list[_Item],
         stored_shingles: dict[SketchRef, U32],
         fetched: set[SketchRef] | None,
-        earlier: list[_Item],
-        batch_ids: set[str],
     ) -> _Match | None:
         """The earliest verified older match of one sketch (ties: most
         similar, then the first of the paragraphs an article repeats: not
         the order a set of candidates comes in), and the verified matches
-        among stored later copies. ``stored``: its candidates in the index;
-        ``stored_shingles``: the shingles of those ``fetched`` so far (None:
-        all that will be); ``earlier``: in the batch. None when a candidate
-        not fetched yet is needed to tell."""
+        among stored later copies. ``older`` and ``later_refs``: its
+        candidates (:meth:`_eligible`); ``earlier``: the batch's items
+        before it; ``stored_shingles``: the shingles of the stored
+        candidates ``fetched`` so far (None: all that will be). None when a
+        candidate not fetched yet is needed to tell."""
         kind = item.ref.kind
         local_shingles = {it.ref: it.shingles for it in earlier}
-        local_refs = set(local_shingles)
-        older, later_refs = self._eligible(item, stored | local_refs, local_refs, batch_ids)
         if item.exact:
             threshold = 1.0
         elif kind == "article":

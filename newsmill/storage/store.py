@@ -1158,14 +1158,16 @@ class Store:
                 if r.id not in pruned:
                     when = _utc(r.published_at) or _utc(r.fetched_at) or datetime.max.replace(tzinfo=UTC)
                     heirs.setdefault(r.duplicate_of, []).append((when, r.canonical_url, r.id))
+        rows: list[dict[str, Any]] = []
         for _original, copies in sorted(heirs.items()):
             copies.sort()
             heir = copies[0][2]
-            conn.execute(update(a).where(a.c.id == heir).values(duplicate_of=None, similarity=None,
-                                                                   seq=self._next_seq(conn)))
-            for _when, _url, copy in copies[1:]:
-                conn.execute(update(a).where(a.c.id == copy).values(duplicate_of=heir, similarity=None,
-                                                                       seq=self._next_seq(conn)))
+            rows += [{"b_id": copy, "duplicate_of": None if copy == heir else heir, "similarity": None}
+                     for _when, _url, copy in copies]
+        if rows:
+            for row, seq in zip(rows, self._next_seqs(conn, len(rows)), strict=True):
+                row["seq"] = seq
+            conn.execute(update(a).where(a.c.id == bindparam("b_id")), rows)
 
     def forget_raw(self, files: Iterable[str]) -> int:
         """Drop references to raw-archive files about to be deleted (article
