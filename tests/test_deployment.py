@@ -204,7 +204,7 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
     state = _wait_for_run(stack, imp["id"], 300)
     assert state == "COMPLETED", f"import-files ended {state}\nworker:\n{stack.log('worker')}"
     assert stack.get(f"/flow_runs/{imp['id']}")["name"].startswith("import-files-")
-    logs = [entry["message"] for entry in stack.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [imp["id"]]}}})]
+    logs = _wait_for_log(stack, imp["id"], "local worker process", 60)
     assert any("local worker process" in m for m in logs), logs
     artifacts = stack.post("/artifacts/filter", {"artifacts": {"flow_run_id": {"any_": [imp["id"]]}}})
     report = {a["key"]: a for a in artifacts}["run-report"]["data"]
@@ -225,6 +225,18 @@ def _wait_for_run(stack: PrefectStack, run_id: str, timeout: float) -> str:
             break
         time.sleep(2)
     return state
+
+
+def _wait_for_log(stack: PrefectStack, run_id: str, text: str, timeout: float) -> list[str]:
+    """The run's log messages once one holds ``text`` (or as they are at
+    ``timeout`` s): the run's process sends its logs in batches, and the
+    last batch can reach the API after the run's final state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        logs = [entry["message"] for entry in stack.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}})]
+        if any(text in m for m in logs) or time.monotonic() >= deadline:
+            return logs
+        time.sleep(1)
 
 
 def _check_ui(stack: PrefectStack, flow_run: dict[str, Any], report_id: str) -> None:
