@@ -85,7 +85,7 @@ def plain(warc: Path, n: int, home: Path, processes: int = 0) -> float:
     this process, or with ``processes`` local extraction workers running
     ahead of dedup-and-store, as the flow's ``processes`` runner does."""
     from newsmill.flows import pipeline
-    from newsmill.flows.ingest import EXTRACT_BATCH, PROCESS_AHEAD
+    from newsmill.flows.ingest import PROCESS_AHEAD, cut_batches
     from newsmill.flows.report import RunReport
 
     source = parse_sources(config(warc, n)).sources[0]
@@ -99,7 +99,7 @@ def plain(warc: Path, n: int, home: Path, processes: int = 0) -> float:
         run_id = store.start_run("ingest", {"sources": [source.name]})
         fetched = pipeline.read_local_source(source, store)
         settings = pipeline.learned_settings(store, (d.site for d in fetched.docs))
-        batches = [fetched.docs[i : i + EXTRACT_BATCH] for i in range(0, len(fetched.docs), EXTRACT_BATCH)]
+        batches = cut_batches(fetched.docs)  # the flow's batches
         seen: set[str] = set()
         failures = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta, timezone
@@ -313,3 +314,28 @@ def test_sketches_computed_ahead_give_the_same_links_and_stale_ones_are_not_used
     # sketches of other parameters are never used
     other = SketchParams(num_perm=64, passage_bands=21, article_bands=16)
     assert not sketch_article(arts[0], other).fits(arts[0], SketchParams())
+
+
+def test_sketches_computed_ahead_survive_pickling_as_one_buffer() -> None:
+    """A worker sends its sketches back pickled: every item (MinHash and
+    exact passages, the article's content key) comes back the same, from
+    one buffer per article rather than an array per paragraph."""
+    short = "a short line of six words"  # an exact-hash passage
+    arts = [article("a", [text(1), short, text(2), "tiny"], 0), article("b", [text(1), text(3)], 1),
+            article("empty", [], 2)]
+    ahead = {a.id: sketch_article(a, SketchParams()) for a in arts}
+    back = pickle.loads(pickle.dumps(ahead, protocol=5, buffer_callback=lambda b: False))
+    frames: list[pickle.PickleBuffer] = []
+    pickle.dumps(ahead, protocol=5, buffer_callback=frames.append)
+    assert frames == []  # no out-of-band arrays (each would be a frame of its own on Dask)
+    for aid, sk in ahead.items():
+        got = back[aid]
+        assert (got.article_id, got.params, got.digest) == (sk.article_id, sk.params, sk.digest)
+        assert [(i.ref, i.bands, i.exact, i.content_key, i.shingles.dtype, i.shingles.tolist()) for i in got.items] \
+            == [(i.ref, i.bands, i.exact, i.content_key, i.shingles.dtype, i.shingles.tolist()) for i in sk.items]
+        assert got.fits(arts[[a.id for a in arts].index(aid)], SketchParams())
+    assert any(i.exact for i in ahead[arts[0].id].items) and ahead[arts[0].id].items[0].content_key is not None
+    plain = Deduplicator(MemorySketchIndex()).run(arts, ahead)
+    again = Deduplicator(MemorySketchIndex()).run([article("a", [text(1), short, text(2), "tiny"], 0),
+                                                   article("b", [text(1), text(3)], 1), article("empty", [], 2)], back)
+    assert _links(again.articles) == _links(plain.articles) and again.articles[1].duplicate_passages

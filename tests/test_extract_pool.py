@@ -99,16 +99,33 @@ def dask_client():  # type: ignore[no-untyped-def]
         yield client
 
 
-def worker_facts() -> tuple[int, bool, bool, str]:
+def worker_facts() -> tuple[int, bool, bool, str, int]:
     """(parent process, pipeline imported, glibc's memory trimming set in the
-    environment the process started with, Dask's tick interval) of the
-    process it runs in."""
+    environment the process started with, Dask's tick interval, niceness)
+    of the process it runs in."""
     import dask
 
     started_with = Path("/proc/self/environ").read_bytes().split(b"\0")
     return (os.getppid(), "newsmill.flows.pool_worker" in sys.modules,
             any(v.startswith(b"MALLOC_TRIM_THRESHOLD_=") for v in started_with),
-            dask.config.get("distributed.admin.tick.interval"))
+            dask.config.get("distributed.admin.tick.interval"), os.nice(0))
+
+
+def lowered(niceness: int) -> int:
+    """A local worker's niceness, started from a process of ``niceness``."""
+    return min(19, niceness + pipeline.WORKER_NICENESS)
+
+
+def test_local_workers_run_below_the_flows_priority() -> None:
+    """The fork server, and so every local worker (the pool's, a
+    LocalCluster's), runs at a lower CPU priority than the flow: the flow
+    dedups and stores while they extract, and every batch waits for it."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "NEWSMILL_WORKER_NICENESS" in os.environ:
+        pytest.skip("NEWSMILL_WORKER_NICENESS is set for this run")
+    with ProcessPoolExecutor(1, mp_context=pipeline.fork_server()) as pool:
+        assert pool.submit(os.nice, 0).result() == lowered(os.nice(0))
 
 
 def test_local_cluster_workers_fork_from_the_fork_server(dask_client) -> None:  # type: ignore[no-untyped-def]
@@ -119,9 +136,11 @@ def test_local_cluster_workers_fork_from_the_fork_server(dask_client) -> None:  
     facts = dask_client.run(worker_facts)
     parents = {parent for parent, *_ in facts.values()}
     assert len(facts) == 2 and len(parents) == 1 and os.getpid() not in parents
-    assert all(ready for _, ready, _, _ in facts.values())
-    assert not any(trim for _, _, trim, _ in facts.values())
-    assert {tick for *_, tick in facts.values()} == {"1s"}
+    assert all(ready for _, ready, *_ in facts.values())
+    assert not any(trim for _, _, trim, *_ in facts.values())
+    assert {tick for *_, tick, _ in facts.values()} == {"1s"}
+    if "NEWSMILL_WORKER_NICENESS" not in os.environ:
+        assert {nice for *_, nice in facts.values()} == {lowered(os.nice(0))}
 
 
 def test_local_cluster_setup_leaves_the_environment_as_it_was(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -405,6 +405,29 @@ def test_runner_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
         RunnerSettings.from_env()
     monkeypatch.setenv("NEWSMILL_PROCESSES", "3")
     assert RunnerSettings.from_env().describe() == "3 local worker process(es)"
+    for bad in ("20", "-1"):
+        monkeypatch.setenv("NEWSMILL_WORKER_NICENESS", bad)
+        with pytest.raises(ConfigError, match="NEWSMILL_WORKER_NICENESS must be between 0 and 19"):
+            RunnerSettings.from_env()
+    monkeypatch.setenv("NEWSMILL_WORKER_NICENESS", "0")
+    assert RunnerSettings.from_env().worker_niceness == 0
+
+
+def test_runs_end_with_small_batches() -> None:
+    """A run ends with small batches (when extraction runs ahead, its last
+    dedup-and-store overlaps nothing) and a short batch comes first; every
+    document once, in order, whatever the size."""
+    from newsmill.flows.ingest import cut_batches
+
+    docs: list[Any] = list(range(543))
+    assert [len(b) for b in cut_batches(docs, 50)] == [50] * 10 + [25, 12, 6]
+    assert [len(b) for b in cut_batches(docs[:100], 50)] == [7, 50, 25, 12, 6]
+    assert [len(b) for b in cut_batches(docs[:50], 50)] == [50]
+    assert cut_batches([], 50) == []
+    for size in (1, 2, 3, 8, 50):
+        for n in range(0, 120, 7):
+            got = cut_batches(docs[:n], size)
+            assert [d for b in got for d in b] == docs[:n] and all(0 < len(b) <= size for b in got)
 
 
 def test_batch_commands_default_to_every_core(monkeypatch: pytest.MonkeyPatch) -> None:

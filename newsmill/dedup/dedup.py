@@ -22,6 +22,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -190,6 +191,56 @@ class ArticleSketches:
     def fits(self, article: Article, params: SketchParams) -> bool:
         return (self.article_id == article.id and self.params == params.id
                 and self.digest == text_digest(article))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as one buffer (:func:`_pack_items`): the sketches travel
+        from the worker that extracted the article to the process that
+        dedups it, and an array per paragraph costs a pickle reduction
+        each, and on Dask a message frame each (some 20 per article)."""
+        key = self.items[0].ref.order_key if self.items else ""
+        if any(it.ref.article_id != self.article_id or it.ref.order_key != key for it in self.items):
+            raise DedupError(f"the sketches of {self.article_id} hold another article's: they cannot be packed")
+        return (_unpack_sketches, (self.article_id, self.params, self.digest, key, _pack_items(self.items)))
+
+
+# A packed item's row: kind (0 article, 1 passage), paragraph, exact,
+# shingle count, band count, has a content key, the content key.
+_PACKED_COLUMNS = 7
+
+
+def _pack_items(items: Sequence[_Item]) -> bytes:
+    """One article's sketch items as bytes: the item count, a row of
+    int64s per item, then every band key (int64) and every shingle hash
+    (uint32), item after item."""
+    rows = [(it.ref.kind == "passage", it.ref.paragraph, it.exact, len(it.shingles), len(it.bands),
+             it.content_key is not None, it.content_key or 0) for it in items]
+    meta = np.array(rows, dtype=np.int64).reshape(len(items), _PACKED_COLUMNS)
+    bands = np.fromiter((k for it in items for k in it.bands), dtype=np.int64, count=int(meta[:, 4].sum()))
+    shingles = np.concatenate([it.shingles for it in items]) if items else np.empty(0, dtype=np.uint32)
+    return b"".join((np.int64(len(items)).tobytes(), meta.tobytes(), bands.tobytes(),
+                     shingles.astype(np.uint32, copy=False).tobytes()))
+
+
+def _unpack_items(article_id: str, key: str, blob: bytes) -> tuple[_Item, ...]:
+    n = int(np.frombuffer(blob, dtype=np.int64, count=1)[0])
+    meta = np.frombuffer(blob, dtype=np.int64, count=n * _PACKED_COLUMNS, offset=8).reshape(n, _PACKED_COLUMNS)
+    start = 8 + meta.nbytes
+    bands = np.frombuffer(blob, dtype=np.int64, count=int(meta[:, 4].sum()), offset=start).tolist()
+    shingles = np.frombuffer(blob, dtype=np.uint32, count=int(meta[:, 3].sum()),
+                             offset=start + 8 * len(bands)).copy()  # writable, as computed ones are
+    items: list[_Item] = []
+    s = b = 0
+    for passage, paragraph, exact, n_shingles, n_bands, keyed, content_key in meta.tolist():
+        items.append(_Item(SketchRef("passage" if passage else "article", article_id, paragraph, key),
+                           shingles[s : s + n_shingles], bands[b : b + n_bands], bool(exact),
+                           content_key if keyed else None))
+        s += n_shingles
+        b += n_bands
+    return tuple(items)
+
+
+def _unpack_sketches(article_id: str, params: str, digest: str, key: str, blob: bytes) -> ArticleSketches:
+    return ArticleSketches(article_id, params, digest, _unpack_items(article_id, key, blob))
 
 
 def sketch_article(article: Article, params: SketchParams) -> ArticleSketches:

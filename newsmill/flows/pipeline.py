@@ -334,14 +334,17 @@ ExtractFn = Callable[[list[RawDocument], ExtractSettings | None], Extracted]
 
 
 POOL_WORKER = "newsmill.flows.pool_worker"  # what the fork server imports (the warmed-up pipeline)
+WORKER_PRIORITY = "newsmill.flows.worker_priority"  # then this: local workers run below the flow's priority
+WORKER_NICENESS = 10  # their niceness unless NEWSMILL_WORKER_NICENESS says otherwise
 
 
 def fork_server(*preload: str) -> multiprocessing.context.ForkServerContext:
     """The fork server every local worker process starts from (the
     ``processes`` runner's pool, a Dask LocalCluster's workers): one
     process per program that imports the pipeline and warms the extractors
-    up once (:mod:`newsmill.flows.pool_worker`), along with ``preload`` and
-    the program's main module when it runs as one (``python -m
+    up once (:mod:`newsmill.flows.pool_worker`) and lowers its CPU priority
+    below the flow's (:mod:`newsmill.flows.worker_priority`), along with
+    ``preload`` and the program's main module when it runs as one (``python -m
     prefect.engine`` in a deployed flow run: each worker imports its main
     module again, which then costs nothing). A new worker costs a fork
     (some 0.05 CPU-seconds), not those imports (about 2.5). The preload
@@ -349,7 +352,7 @@ def fork_server(*preload: str) -> multiprocessing.context.ForkServerContext:
     process of the program."""
     main = getattr(sys.modules.get("__main__"), "__spec__", None)
     name = getattr(main, "name", None)
-    modules = [POOL_WORKER, *preload]
+    modules = [POOL_WORKER, WORKER_PRIORITY, *preload]
     if name and not name.endswith("__main__"):
         modules.append(name)
     ctx = multiprocessing.get_context("forkserver")
@@ -767,6 +770,9 @@ def open_context(home: str | None = None) -> tuple[Paths, Store, RawArchive]:
 
 
 __all__ = [
+    "POOL_WORKER",
+    "WORKER_NICENESS",
+    "WORKER_PRIORITY",
     "Discovered",
     "ExtractPool",
     "Extracted",

@@ -18,7 +18,10 @@
 
 Only extraction (cleaning and the articles' MinHash sketches included) goes
 to the pool or to Dask: fetching is I/O-bound and already concurrent, and
-dedup-and-store is serialized by the store's writer lock anyway.
+dedup-and-store is serialized by the store's writer lock anyway. Local
+worker processes (the pool's, a LocalCluster's) run at niceness
+``NEWSMILL_WORKER_NICENESS`` (default 10, 0 to 19), below the flow, which
+dedups and stores while they extract (:mod:`newsmill.flows.worker_priority`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class RunnerSettings:
     dask_address: str | None = None
     dask_workers: int | None = None
     processes: int | None = None
+    worker_niceness: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in RUNNERS:
@@ -62,12 +66,15 @@ class RunnerSettings:
             raise ConfigError(f"NEWSMILL_DASK_WORKERS must be >= 1, got {self.dask_workers}")
         if self.processes is not None and self.processes < 1:
             raise ConfigError(f"NEWSMILL_PROCESSES must be >= 1, got {self.processes}")
+        if self.worker_niceness is not None and not 0 <= self.worker_niceness <= 19:
+            raise ConfigError(f"NEWSMILL_WORKER_NICENESS must be between 0 and 19, got {self.worker_niceness}")
 
     @classmethod
     def from_env(cls) -> RunnerSettings:
         return cls(kind=(os.environ.get("NEWSMILL_TASK_RUNNER", "").strip() or "default").lower(),
                    dask_address=os.environ.get("NEWSMILL_DASK_ADDRESS", "").strip() or None,
-                   dask_workers=_count("NEWSMILL_DASK_WORKERS"), processes=_count("NEWSMILL_PROCESSES"))
+                   dask_workers=_count("NEWSMILL_DASK_WORKERS"), processes=_count("NEWSMILL_PROCESSES"),
+                   worker_niceness=_count("NEWSMILL_WORKER_NICENESS"))
 
     @property
     def pool_size(self) -> int:
@@ -196,8 +203,11 @@ class ClusterExtractor:
     ``DaskTaskRunner`` (``client``: the client, or a ``Future`` of it while
     the cluster is still starting).
 
-    ``submit(docs)`` splits a batch into ``split`` parts per worker and runs
-    each part as a plain Dask task (``work``, default
+    ``submit(docs)`` splits a batch into ``split`` parts per worker (one by
+    default: every Dask task and every part sent costs the flow's process a
+    few milliseconds of scheduler and comm work, and the batches a run keeps
+    in flight already give each worker the next part while it runs one) and
+    runs each part as a plain Dask task (``work``, default
     :func:`~newsmill.flows.pipeline.extract_documents`); the batch shows in
     the Prefect UI as the flow's ``extract-and-clean`` task run. A Prefect
     task run on a Dask worker would cost about 0.3 s of API calls per batch
@@ -207,7 +217,7 @@ class ClusterExtractor:
     an ``extract_error`` failure, and the run goes on.
     """
 
-    def __init__(self, client: Any, *, split: int = 2, work: ExtractFn | None = None) -> None:
+    def __init__(self, client: Any, *, split: int = 1, work: ExtractFn | None = None) -> None:
         if split < 1:
             raise ConfigError(f"split must be >= 1, got {split}")
         self._client, self.split = client, split
@@ -275,7 +285,8 @@ class PendingCluster:
             except Exception as exc:
                 return exc
 
-        first = [outcome(client.submit(work, [doc], self.settings, pure=False)) for doc in part]
+        futures = [client.submit(work, [doc], self.settings, pure=False) for doc in part]
+        first = [outcome(future) for future in futures]
         results: list[Extracted] = []
         for doc, got in zip(part, first, strict=True):
             if isinstance(got, Exception):
