@@ -49,7 +49,7 @@ from newsmill.flows.runners import (
 from newsmill.sources import DiscoveredItem
 from newsmill.storage import RawArchive, Store
 
-EXTRACT_BATCH = 50  # documents per extraction task and per dedup-and-store transaction
+EXTRACT_BATCH = 100  # documents per extraction task and per dedup-and-store transaction (the last ones fewer)
 PROCESS_AHEAD = 2  # batches being extracted (local pool or Dask) while one is stored
 PROGRESS_SECONDS = 5.0  # least time between two updates of a run's progress artifact
 REPROCESS_WINDOW = 2000  # archived pages a reprocess reads back before it extracts and stores them
