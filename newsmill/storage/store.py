@@ -514,22 +514,22 @@ class Store:
             for article_id, paragraphs in conn.execute(select(a.c.id, a.c.paragraphs).where(a.c.id.in_(part))):
                 rows.append({"b_id": article_id,
                              "novelty": novelty_of(json.loads(paragraphs), linked[article_id])})
-        if not rows:
-            return
         rows.sort(key=lambda row: str(row["b_id"]))
-        if new_seq:
-            for row, seq in zip(rows, self._next_seqs(conn, len(rows)), strict=True):
-                row["seq"] = seq
-        conn.execute(update(a).where(a.c.id == bindparam("b_id")), rows)
+        self._update_articles(conn, rows, new_seq=new_seq)
 
     def _renew_seq(self, conn: Connection, article_ids: Sequence[str]) -> None:
         """New ``seq`` values for these articles, in this order."""
-        if article_ids:
-            a = t.articles
-            conn.execute(update(a).where(a.c.id == bindparam("b_id")),
-                         [{"b_id": article_id, "seq": seq}
-                          for article_id, seq in zip(article_ids, self._next_seqs(conn, len(article_ids)),
-                                                     strict=True)])
+        self._update_articles(conn, [{"b_id": article_id} for article_id in article_ids], new_seq=True)
+
+    def _update_articles(self, conn: Connection, rows: list[dict[str, Any]], *, new_seq: bool) -> None:
+        """Set each row's values on the article ``b_id`` in one statement,
+        with a new ``seq`` each (in row order) if ``new_seq``."""
+        if not rows:
+            return
+        if new_seq:
+            for row, seq in zip(rows, self._next_seqs(conn, len(rows)), strict=True):
+                row["seq"] = seq
+        conn.execute(update(t.articles).where(t.articles.c.id == bindparam("b_id")), rows)
 
     @staticmethod
     def _merge_clusters(conn: Connection, cluster: str, other_member: str,
@@ -1164,10 +1164,7 @@ class Store:
             heir = copies[0][2]
             rows += [{"b_id": copy, "duplicate_of": None if copy == heir else heir, "similarity": None}
                      for _when, _url, copy in copies]
-        if rows:
-            for row, seq in zip(rows, self._next_seqs(conn, len(rows)), strict=True):
-                row["seq"] = seq
-            conn.execute(update(a).where(a.c.id == bindparam("b_id")), rows)
+        self._update_articles(conn, rows, new_seq=True)
 
     def forget_raw(self, files: Iterable[str]) -> int:
         """Drop references to raw-archive files about to be deleted (article
