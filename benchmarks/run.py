@@ -31,9 +31,21 @@ def machine() -> str:
                      if line.startswith("model name"))
     except (OSError, StopIteration):
         model = cpu
-    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
     return (f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} "
-            f"{platform.release()}; newsmill {rev.stdout.strip() or '?'}")
+            f"{platform.release()}; newsmill {revision()}")
+
+
+def revision() -> str:
+    """The commit measured, and the tracked files changed since (this
+    report aside), which the measurement includes."""
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", *args], capture_output=True, text=True, check=False, cwd=OUT.parent)
+        return out.stdout.strip() if out.returncode == 0 else ""
+
+    rev = git("rev-parse", "--short", "HEAD") or "?"
+    changed = [path for path in git("diff", "HEAD", "--name-only").splitlines()
+               if path and path != "benchmarks/RESULTS.md"]
+    return f"{rev} with uncommitted changes to {', '.join(changed)}" if changed else rev
 
 
 def main() -> None:
