@@ -208,6 +208,56 @@ def test_import_seeds(shared_dir: Path, home: Path, prefect_harness: None) -> No
     assert sorted(p.stat().st_size for p in (home / "raw").rglob("*.warc.gz")) == archived
 
 
+def test_large_imports_go_window_by_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import holds at most IMPORT_WINDOW pages at a time, and stores
+    what an import in one window stores; importing again adds nothing."""
+    from newsmill.flows import ingest as ingest_module
+    from newsmill.flows.ingest import import_files
+
+    sample = [str(p) for p in sorted((REPO / "raw" / "sample").iterdir()) if p.is_dir()]
+
+    def store_of(home: Path) -> list[tuple[Any, ...]]:
+        return sorted((r["id"], r["url"], r["title"], r["text"], r["duplicate_of"], r["novelty"],
+                       json.dumps(r["duplicate_passages"]), json.dumps(r["boilerplate_removed"]), bool(r["raw"]))
+                      for r in _export(home, "--all"))
+
+    monkeypatch.setattr(ingest_module, "EXTRACT_BATCH", 3)
+    whole = import_files(paths=sample, home=str(tmp_path / "whole"))
+    monkeypatch.setattr(ingest_module, "IMPORT_WINDOW", 7)
+    windows: list[int] = []
+    extract_and_store = ingest_module.extract_and_store
+
+    def spy(docs: list[Any], *args: Any, **kwargs: Any) -> None:
+        windows.append(len(docs))
+        extract_and_store(docs, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "extract_and_store", spy)
+    home = tmp_path / "windows"
+    state = import_files(paths=sample, home=str(home), return_state=True)
+    report = state.result()
+    read = whole["totals"]["fetched"]
+    assert len(windows) > 3 and max(windows) == 7 and sum(windows) == read, windows
+    # one progress artifact for the run, at the end over every document read
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterType,
+    )
+
+    with get_client(sync_client=True) as client:
+        shown = client.read_artifacts(artifact_filter=ArtifactFilter(
+            type=ArtifactFilterType(any_=["progress"]),
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    assert [(a.data, a.description) for a in shown] == [(100.0, f"extraction: {read} of {read} documents")], shown
+    assert report["totals"] == whole["totals"] and whole["totals"]["new"] > 20
+    assert store_of(home) == store_of(tmp_path / "whole")
+    archived = sorted(p.stat().st_size for p in (home / "raw").rglob("*.warc.gz"))
+    again = import_files(paths=sample, home=str(home))
+    assert again["totals"]["new"] == 0 and again["totals"]["unchanged"] == whole["totals"]["new"]
+    assert sorted(p.stat().st_size for p in (home / "raw").rglob("*.warc.gz")) == archived
+
+
 def test_reprocess_after_a_rule_change_refetches_nothing(
     tmp_path: Path, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

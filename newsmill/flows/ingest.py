@@ -53,6 +53,7 @@ EXTRACT_BATCH = 100  # documents per extraction task and per dedup-and-store tra
 PROCESS_AHEAD = 2  # batches being extracted (local pool or Dask) while one is stored
 PROGRESS_SECONDS = 5.0  # least time between two updates of a run's progress artifact
 REPROCESS_WINDOW = 2000  # archived pages a reprocess reads back before it extracts and stores them
+IMPORT_WINDOW = 2000  # documents an import reads before it extracts and stores them
 
 
 T = TypeVar("T")
@@ -226,11 +227,12 @@ class ExtractionProgress:
     progress bar, and in the UI a progress artifact (for runs of more than
     one batch), updated every PROGRESS_SECONDS and at the end, not per
     batch: each update is an API call. One per run, even when the run
-    extracts its documents in several windows (reprocess)."""
+    extracts its documents in several windows (reprocess, large imports)."""
 
     total: int
     done: int = 0
     artifact: UUID | None = None
+    growing: bool = False  # the total is what has been read so far
     shown: float = field(default_factory=time.monotonic)
 
     def begin(self) -> None:
@@ -246,9 +248,16 @@ class ExtractionProgress:
         progress.report("extract", self.done, self.total)
         if self.artifact is not None and (self.done >= self.total
                                           or time.monotonic() - self.shown >= PROGRESS_SECONDS):
+            read = " read so far" if self.growing else ""
             update_progress_artifact(self.artifact, 100.0 * min(self.done, self.total) / self.total,
-                                     description=f"extraction: {self.done} of {self.total} documents")
+                                     description=f"extraction: {self.done} of {self.total} documents{read}")
             self.shown = time.monotonic()
+
+    def grow(self, n: int, *, more: bool) -> None:
+        """``n`` more documents to extract (an import reads its input window
+        by window); ``more``: whether others follow them."""
+        self.total += n
+        self.growing = more
 
 
 def extract_batches(docs: list[RawDocument], report: RunReport, store: Store,
@@ -302,10 +311,12 @@ def extract_and_store(docs: list[RawDocument], report: RunReport, store: Store,
                       before_store: Callable[[pipeline.Extracted], None] | None = None,
                       scale: ScaleOut | None = None,
                       before_extract: Callable[[list[RawDocument]], None] | None = None,
-                      tracker: ExtractionProgress | None = None) -> None:
+                      tracker: ExtractionProgress | None = None,
+                      seen: set[str] | None = None) -> None:
     """Extract the documents batch by batch and dedup-and-store each batch
-    as soon as it is extracted (in document order)."""
-    seen: set[str] = set()
+    as soon as it is extracted (in document order). ``seen``: the canonical
+    URLs this run stored before these documents (see :func:`dedup_and_store`)."""
+    seen = set() if seen is None else seen
     for extracted in extract_batches(docs, report, store, scale, before_extract, tracker):
         if before_store is not None:
             before_store(extracted)
@@ -426,22 +437,21 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
     run_id = store.start_run("import-files", {"paths": paths})
     try:
         with scale_out() as scale:
-            docs: list[RawDocument] = []
-            for item in pipeline.expand_import_paths(paths):
-                if isinstance(item, Failure):
-                    report.add_failures([item])
-                    continue
-                for got in pipeline.read_import_path(item):
-                    if isinstance(got, Failure):
-                        report.add_failures([got])
-                    else:
-                        docs.append(got)
-                        progress.report("read files", len(docs), 0)
-            for d in docs:
-                report.count(d.site or "local", "fetched")
-            extract_and_store(docs, report, store,
-                              before_store=lambda e: pipeline.archive_changed([e], docs, store, archive, run_id),
-                              scale=scale)
+            # Window by window, as reprocess does: an import holds at most
+            # IMPORT_WINDOW pages at a time, however large its input.
+            tracker = ExtractionProgress(0)
+            seen: set[str] = set()
+
+            def archiver(window: list[RawDocument]) -> Callable[[pipeline.Extracted], None]:
+                """Archives the pages of a stored batch's new or changed articles."""
+                return lambda batch: pipeline.archive_changed([batch], window, store, archive, run_id)
+
+            for docs, more in read_imports(paths, report):
+                for d in docs:
+                    report.count(d.site or "local", "fetched")
+                tracker.grow(len(docs), more=more)
+                extract_and_store(docs, report, store, before_store=archiver(docs), scale=scale, tracker=tracker,
+                                  seen=seen)
         record_failures(as_is(report.failures), store, run_id)
         store.finish_run(run_id, "completed", report.totals())
     except BaseException:
@@ -451,6 +461,30 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
         store.close()
     publish_report(report)
     return report.to_dict()
+
+
+def read_imports(paths: list[str], report: RunReport) -> Iterator[tuple[list[RawDocument], bool]]:
+    """The documents of the files and folders to import, IMPORT_WINDOW at a
+    time, each window with whether more follow; files that cannot be
+    read go to the report's failures."""
+    window: list[RawDocument] = []
+    read = 0
+    for item in pipeline.expand_import_paths(paths):
+        if isinstance(item, Failure):
+            report.add_failures([item])
+            continue
+        for got in pipeline.read_import_path(item):
+            if isinstance(got, Failure):
+                report.add_failures([got])
+                continue
+            if len(window) >= IMPORT_WINDOW:
+                yield window, True
+                window = []
+            window.append(got)
+            read += 1
+            progress.report("read files", read, 0)
+    if window:
+        yield window, False
 
 
 def _reprocess_run_name() -> str:
