@@ -41,6 +41,20 @@ def _export(home: Path, *args: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
 
+def _progress_artifacts(flow_run_id: Any) -> list[Any]:
+    """The progress artifacts of a flow run, through the Prefect API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterType,
+    )
+
+    with get_client(sync_client=True) as client:
+        return list(client.read_artifacts(artifact_filter=ArtifactFilter(
+            type=ArtifactFilterType(any_=["progress"]), flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))))
+
+
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Path:
     from newsmill.flows.ingest import demo
@@ -238,17 +252,7 @@ def test_large_imports_go_window_by_window(tmp_path: Path, monkeypatch: pytest.M
     read = whole["totals"]["fetched"]
     assert len(windows) > 3 and max(windows) == 7 and sum(windows) == read, windows
     # one progress artifact for the run, at the end over every document read
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterFlowRunId,
-        ArtifactFilterType,
-    )
-
-    with get_client(sync_client=True) as client:
-        shown = client.read_artifacts(artifact_filter=ArtifactFilter(
-            type=ArtifactFilterType(any_=["progress"]),
-            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    shown = _progress_artifacts(state.state_details.flow_run_id)
     assert [(a.data, a.description) for a in shown] == [(100.0, f"extraction: {read} of {read} documents")], shown
     assert report["totals"] == whole["totals"] and whole["totals"]["new"] > 20
     assert store_of(home) == store_of(tmp_path / "whole")
@@ -420,18 +424,7 @@ def test_scale_out_runners_make_the_same_store(runner: str, tmp_path: Path, pref
     assert default["totals"] == scaled["totals"] and default["totals"]["new"] > 20
     assert store_of(tmp_path / runner) == store_of(tmp_path / "default")
     # the run's progress artifact reached the end
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterFlowRunId,
-        ArtifactFilterType,
-    )
-
-    with get_client(sync_client=True) as client:
-        shown = client.read_artifacts(artifact_filter=ArtifactFilter(
-            type=ArtifactFilterType(any_=["progress"]),
-            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
-    assert [a.data for a in shown] == [100.0], shown
+    assert [a.data for a in _progress_artifacts(state.state_details.flow_run_id)] == [100.0]
 
 
 def test_runner_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
