@@ -446,7 +446,7 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
                 """Archives the pages of a stored batch's new or changed articles."""
                 return lambda batch: pipeline.archive_changed([batch], window, store, archive, run_id)
 
-            for docs, more in read_imports(paths, report):
+            for docs, more in pipeline.read_imports(paths, report, IMPORT_WINDOW):
                 for d in docs:
                     report.count(d.site or "local", "fetched")
                 tracker.grow(len(docs), more=more)
@@ -461,30 +461,6 @@ def import_files(paths: list[str], home: str | None = None) -> dict[str, Any]:
         store.close()
     publish_report(report)
     return report.to_dict()
-
-
-def read_imports(paths: list[str], report: RunReport) -> Iterator[tuple[list[RawDocument], bool]]:
-    """The documents of the files and folders to import, IMPORT_WINDOW at a
-    time, each window with whether more follow; files that cannot be
-    read go to the report's failures."""
-    window: list[RawDocument] = []
-    read = 0
-    for item in pipeline.expand_import_paths(paths):
-        if isinstance(item, Failure):
-            report.add_failures([item])
-            continue
-        for got in pipeline.read_import_path(item):
-            if isinstance(got, Failure):
-                report.add_failures([got])
-                continue
-            if len(window) >= IMPORT_WINDOW:
-                yield window, True
-                window = []
-            window.append(got)
-            read += 1
-            progress.report("read files", read, 0)
-    if window:
-        yield window, False
 
 
 def _reprocess_run_name() -> str:

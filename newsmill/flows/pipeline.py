@@ -717,6 +717,31 @@ def read_import_path(path: Path) -> Iterator[RawDocument | Failure]:
         yield from iter_folder(path, ref, site="")
 
 
+def read_imports(paths: Iterable[str | Path], report: RunReport,
+                 window: int) -> Iterator[tuple[list[RawDocument], bool]]:
+    """The documents of the files and folders given to ``newsmill import``,
+    ``window`` at a time, each window with whether more follow; what cannot
+    be read goes to the report's failures."""
+    docs: list[RawDocument] = []
+    read = 0
+    for item in expand_import_paths(paths):
+        if isinstance(item, Failure):
+            report.add_failures([item])
+            continue
+        for got in read_import_path(item):
+            if isinstance(got, Failure):
+                report.add_failures([got])
+                continue
+            if len(docs) >= window:
+                yield docs, True
+                docs = []
+            docs.append(got)
+            read += 1
+            progress.report("read files", read, 0)
+    if docs:
+        yield docs, False
+
+
 def prune(store: Store, raw_dir: Path, before: datetime, *, articles: bool = False,
           dry_run: bool = False) -> dict[str, int]:
     """Retention: delete raw-archive files last written before ``before``
@@ -795,6 +820,7 @@ __all__ = [
     "open_context",
     "read_archived",
     "read_import_path",
+    "read_imports",
     "read_local_source",
     "rebuild_dedup",
     "run_ahead",
