@@ -11,8 +11,22 @@ from typing import Any
 
 from dateutil import parser as dateparser
 
-ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
-                 "opinionnewsarticle", "backgroundnewsarticle", "report", "webpage"}
+# schema.org's Article and its subtypes (NewsArticle's, BlogPosting's with
+# LiveBlogPosting, ...), lower case. Not VideoObject, ImageObject and the like:
+# media embedded in an article carry their own dates (uploadDate, or a
+# datePublished that is not the article's).
+ARTICLE_TYPES = frozenset({
+    "article", "newsarticle", "analysisnewsarticle", "askpublicnewsarticle", "backgroundnewsarticle",
+    "opinionnewsarticle", "reportagenewsarticle", "reviewnewsarticle", "report", "satiricalarticle",
+    "scholarlyarticle", "medicalscholarlyarticle", "techarticle", "apireference",
+    "advertisercontentarticle", "blogposting", "liveblogposting",
+    # Postings: an article too, but also how embedded posts are marked up,
+    # so they rank below the types above.
+    "socialmediaposting", "discussionforumposting",
+    # The page itself: its dates are the article's only when nothing better says.
+    "webpage",
+})
+_POSTING_TYPES = frozenset({"socialmediaposting", "discussionforumposting"})
 
 
 @dataclass
@@ -65,28 +79,46 @@ def clean_authors(value: Any) -> list[str]:
 
 
 def _jsonld_objects(doc: Any) -> list[dict[str, Any]]:
+    """The page's JSON-LD objects in document order: top-level ones, those of
+    an ``@graph`` and a ``mainEntity``. Other nested objects (a live blog's
+    ``liveBlogUpdate`` entries, ``hasPart``, an embedded ``video``) are not
+    the page's, and neither are top-level objects a ``liveBlogUpdate`` points
+    at by ``@id``."""
     out: list[dict[str, Any]] = []
+    updates: set[str] = set()
     for script in doc.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text_content() or "null")
-        except ValueError:
+        except (ValueError, RecursionError):  # broken, or nested past the decoder's depth
             continue
         stack = [data]
         while stack:
             item = stack.pop()
             if isinstance(item, list):
-                stack.extend(item)
+                stack.extend(reversed(item))  # popped first to last
             elif isinstance(item, dict):
-                if "@graph" in item:
-                    stack.append(item["@graph"])
                 out.append(item)
-    return out
+                refs = item.get("liveBlogUpdate")
+                for ref in refs if isinstance(refs, list) else [refs]:
+                    if isinstance(ref, dict) and isinstance(ref.get("@id"), str):
+                        updates.add(ref["@id"])
+                stack.extend(reversed([v for v in (item.get("@graph"), item.get("mainEntity")) if v is not None]))
+    return [o for o in out if not (isinstance(o.get("@id"), str) and o["@id"] in updates)]
 
 
 def _type_names(obj: dict[str, Any]) -> set[str]:
+    """``@type`` names, lower case, without a vocabulary prefix
+    (``https://schema.org/NewsArticle``, ``schema:NewsArticle``)."""
     t = obj.get("@type")
     names = t if isinstance(t, list) else [t]
-    return {str(n).lower() for n in names if n}
+    return {re.split(r"[/#:]", n.strip())[-1].lower() for n in names if isinstance(n, str) and n.strip()}
+
+
+def _rank(types: set[str]) -> int:
+    """0 for an article, 1 for a posting, 2 for a web page (sort key)."""
+    if types & (ARTICLE_TYPES - _POSTING_TYPES - {"webpage"}):
+        return 0
+    return 1 if types & _POSTING_TYPES else 2
 
 
 _META_ATTRS = ("property", "name", "itemprop")
@@ -122,7 +154,7 @@ def page_metadata(doc: Any) -> PageMeta:
     meta = PageMeta()
     table = _meta_table(doc)
     articles = [o for o in _jsonld_objects(doc) if _type_names(o) & ARTICLE_TYPES]
-    articles.sort(key=lambda o: "webpage" in _type_names(o))  # real article types first
+    articles.sort(key=lambda o: _rank(_type_names(o)))  # real article types first, else page order
     for obj in articles:
         meta.title = meta.title or _str(obj.get("headline")) or _str(obj.get("name"))
         meta.authors = meta.authors or clean_authors(obj.get("author"))
@@ -142,7 +174,10 @@ def page_metadata(doc: Any) -> PageMeta:
     meta.title = meta.title or _meta(table, "og:title", "twitter:title")
     meta.published = meta.published or parse_datetime(
         _meta(table, "article:published_time", "datePublished", "pubdate", "publish-date", "date"))
-    meta.modified = meta.modified or parse_datetime(_meta(table, "article:modified_time", "dateModified"))
+    # An update time (og:updated_time, article:modified_time) is never taken
+    # as the publication date: a live blog's would be its latest entry's.
+    meta.modified = meta.modified or parse_datetime(
+        _meta(table, "article:modified_time", "og:updated_time", "dateModified"))
     if not meta.authors:
         meta.authors = clean_authors(_meta(table, "author", "article:author") or [])
     meta.site_name = meta.site_name or _meta(table, "og:site_name", "application-name")
