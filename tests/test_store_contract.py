@@ -84,6 +84,53 @@ def test_band_rows_are_keyed_and_migration_0004_round_trips(store: Store) -> Non
     assert store.get_info("version") == str(t.SCHEMA_VERSION)
 
 
+def test_migration_0005_adds_the_extraction_column_to_a_stored_store(store: Store, tmp_path: Path) -> None:
+    """A store at 0004 (here: one taken down to it, rows kept) upgrades in
+    place: its rows get a null ``extraction``, new rows and new versions
+    store theirs, and it is exported in JSON Lines and Parquet, listed by
+    ``canonical_articles`` and kept with replaced versions."""
+    import pyarrow.parquet as pq
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from newsmill.storage.export import write_jsonl, write_parquet
+    from newsmill.storage.migrations import alembic_config
+
+    old = art(1, extraction="trafilatura.fast")
+    store.save_batch([old, art(2, extraction="jsonld")], [])
+    with store.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0004")
+    with store.engine.connect() as conn:
+        for table in ("articles", "article_revisions"):
+            assert "extraction" not in {c["name"] for c in inspect(conn).get_columns(table)}
+    assert count(store, "articles") == 2 and rows(store, "SELECT COUNT(*) FROM canonical_articles") == [(2,)]
+    assert store.get_info("version") == "4"
+    upgrade(store.engine)
+    assert current_revision(store.engine) == head_revision() and store.get_info("version") == "5"
+    assert [r["extraction"] for r in store.articles()] == [None, None]  # the value was dropped with 0004
+    values = ["trafilatura.cascade+fill", "plaintext", None]
+    store.save_batch([art(1, text="Article one came back with a new body and a new extraction path.",
+                          extraction=values[0]), art(3, extraction=values[1]), art(4)], [])
+    got = {r["id"]: r["extraction"] for r in store.articles()}
+    assert got == {art(2).id: None, old.id: values[0], art(3).id: values[1], art(4).id: None}
+    assert [(v["version"], v["extraction"]) for v in store.revisions(old.id)] == [(2, values[0]), (1, None)]
+    store.save_batch([art(2, text="Article two, now with a body from its JSON-LD.", extraction="jsonld")], [])
+    assert [v["extraction"] for v in store.revisions(art(2).id)] == ["jsonld", None]
+    assert rows(store, f"SELECT extraction FROM article_revisions WHERE article_id = '{old.id}'") == [(None,)]
+    assert rows(store, f"SELECT extraction FROM canonical_articles WHERE id = '{old.id}'") == [(values[0],)]
+    out = tmp_path / "out.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        write_jsonl(store.articles(), fh)
+    exported = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {r["id"]: r["extraction"] for r in exported} == {**got, art(2).id: "jsonld"}
+    assert list(exported[0])[11:13] == ["image", "extraction"]
+    write_parquet(store.articles(), tmp_path / "out.parquet", Store.EXPORT_FIELDS)
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert str(table.schema.field("extraction").type) == "string"
+    assert dict(zip(table.column("id").to_pylist(), table.column("extraction").to_pylist(), strict=True)) == {
+        **got, art(2).id: "jsonld"}
+
+
 def test_a_migration_that_fails_half_way_leaves_nothing_behind(store_url: str,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A migration is one transaction, DDL included (on SQLite the sqlite3
@@ -173,6 +220,7 @@ def test_first_schema_store_upgrades_in_place(store_url: str, tmp_path: Path) ->
                 assert count(store, name) == n, name
         records = list(store.articles(include_duplicates=True))
         assert len(records) == 5 and sum(1 for r in records if r["duplicate_of"]) == 1
+        assert [r["extraction"] for r in records] == [None] * 5  # stored before 0005: not known
         # the band rows still find their sketches (0003 renumbered them)
         v1_bands = _v1_rows(tmp_path, "SELECT kind, key, article_id, paragraph FROM sketch_bands")
         for kind, key, article_id, paragraph in v1_bands[:: max(1, len(v1_bands) // 50)]:
@@ -190,6 +238,7 @@ def test_first_schema_store_upgrades_in_place(store_url: str, tmp_path: Path) ->
         assert store.save_batch([changed], []).updated == 1
         versions = store.revisions(first["id"])
         assert [v["version"] for v in versions] == [2, 1] and versions[1]["text"] == before[first["id"]]
+        assert [v["extraction"] for v in versions] == [None, None]
         assert rows(store, "SELECT COUNT(*) FROM canonical_articles") == [(4,)]
     finally:
         store.close()

@@ -237,6 +237,10 @@ class Article:
     image: str | None = None
     boilerplate_removed: list[Removal] = field(default_factory=list)
     raw: ArchiveLocation | None = None
+    # Which extraction path produced ``text`` (newsmill.extractors.body):
+    # "trafilatura.fast", "trafilatura.cascade", "jsonld" or "plaintext";
+    # a "+fill" suffix when blocks trafilatura skipped were put back.
+    extraction: str | None = None
     duplicate_of: str | None = None
     similarity: float | None = None
     duplicate_passages: list[PassageLink] = field(default_factory=list)
@@ -268,6 +272,7 @@ class Article:
             "language": self.language,
             "description": self.description,
             "image": self.image,
+            "extraction": self.extraction,
             "text": self.text,
             "paragraphs": list(self.paragraphs),
             "word_count": self.word_count,

@@ -52,8 +52,10 @@ class DedupSettings:
     that many days of it (0: all of history). ``template_min_articles``: a
     paragraph found word for word in that many distinct articles of one
     site is a site template: the cleaner removes it, and it is not reported
-    as a duplicate passage. Environment: ``NEWSMILL_DEDUP_WINDOW_DAYS``,
-    ``NEWSMILL_TEMPLATE_MIN_ARTICLES``.
+    as a duplicate passage. Counted over a publisher group's sites, the
+    same number makes a group template; a line printed on several sites
+    needs half of it (:mod:`newsmill.storage.templates`). Environment:
+    ``NEWSMILL_DEDUP_WINDOW_DAYS``, ``NEWSMILL_TEMPLATE_MIN_ARTICLES``.
     """
 
     window_days: float = 0.0

@@ -147,17 +147,26 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
+    from newsmill.storage.store import template_key
+    from newsmill.storage.templates import GROUP, SharedLines
+
     store = _open_store(args)
     try:
         if args.min_articles is None:
             args.min_articles = DedupSettings.from_env().template_min_articles
         found = store.site_templates(args.site, args.min_articles)
+        shared = SharedLines.load(store).templates(args.min_articles).get(args.site, {})
     finally:
         store.close()
     for text, count in found:
         print(f"{count:5d}  {text}")
-    print(f"{len(found)} learned template line(s) for {args.site} (seen in >= {args.min_articles} articles)",
-          file=sys.stderr)
+    own = {template_key(text) for text, _ in found}
+    more = [t for key, t in sorted(shared.items(), key=lambda kv: (-kv[1].articles, kv[0])) if key not in own]
+    for t in more:
+        where = f"{t.sites} sites of its publisher group" if t.rule == GROUP else f"{t.sites} sites"
+        print(f"{t.articles:5d}  {t.text}  [{t.rule}: on {where}]")
+    print(f"{len(found)} learned template line(s) for {args.site} (seen in >= {args.min_articles} articles)"
+          + (f", {len(more)} learned over several sites" if more else ""), file=sys.stderr)
     return 0
 
 

@@ -49,6 +49,7 @@ from newsmill.flows.report import RunReport
 from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
 from newsmill.storage import RawArchive, Store, open_store
 from newsmill.storage.store import template_key
+from newsmill.storage.templates import SharedLines
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -289,12 +290,21 @@ def fetch_items(
 def learned_settings(store: Store, sites: Iterable[str], min_articles: int | None = None) -> ExtractSettings:
     """Extraction settings with each site's learned templates (lines seen in
     ``min_articles`` (default: :class:`DedupSettings`) or more of its
-    articles) for the cleaner's ``site.template`` rule."""
+    articles, and the templates of its publisher group and lines shared
+    across sites: :mod:`newsmill.storage.templates`) for the cleaner's
+    ``site.template`` rule."""
     if min_articles is None:
         min_articles = DedupSettings.from_env().template_min_articles
-    templates = {site: tuple(text for text, _ in store.site_templates(site, min_articles))
-                 for site in set(sites) if site}
-    return ExtractSettings(templates={k: v for k, v in templates.items() if v}, overrides=site_overrides())
+    wanted = sorted({site for site in sites if site})
+    shared = SharedLines.load(store).templates(min_articles) if wanted else {}
+    templates: dict[str, tuple[str, ...]] = {}
+    for site in wanted:
+        lines = {template_key(text): text for text, _ in store.site_templates(site, min_articles)}
+        for key, found in sorted(shared.get(site, {}).items()):
+            lines.setdefault(key, found.text)
+        if lines:
+            templates[site] = tuple(lines.values())
+    return ExtractSettings(templates=templates, overrides=site_overrides())
 
 
 def site_overrides(path: str | None = None) -> dict[str, SiteOverride]:
@@ -584,26 +594,42 @@ def remove_recurring(articles: Sequence[Article], store: Store, min_articles: in
     """Remove paragraphs that reach ``min_articles`` distinct original
     articles of a site only with this batch counted (the extract stage
     already removed those the store had learned): a template is cleaned
-    away, not linked as a duplicate passage. Copies (``duplicate_of`` set by
-    a first dedup pass) are cleaned too but not counted, so a story
-    republished under many URLs never becomes a template of its site.
-    Returns the number of lines removed."""
+    away, not linked as a duplicate passage. Likewise the templates of the
+    site's publisher group and the lines shared across sites
+    (:mod:`newsmill.storage.templates`), counted with the batch, as the
+    extract stage will count them once the batch is stored. Copies
+    (``duplicate_of`` set by a first dedup pass) are cleaned too but not
+    counted, so a story republished under many URLs never becomes a
+    template of its site. Returns the number of lines removed."""
     removed = 0
     by_site: dict[str, list[Article]] = {}
     for a in articles:
         if a.site:
             by_site.setdefault(a.site, []).append(a)
+    if not by_site:
+        return 0
     batch_ids = {a.id for a in articles}
+    # Group and shared templates (newsmill.storage.templates): the store's
+    # counts of lines on several sites and of this batch's lines, plus the
+    # batch's originals, in one query for all sites.
+    lines = {a.id: [*a.paragraphs, *(r.text for r in a.boilerplate_removed if r.rule == "site.template")]
+             for group in by_site.values() for a in group if not a.duplicate_of}
+    shared = SharedLines.load(store, exclude=batch_ids, wanted=(p for mine in lines.values() for p in mine))
+    for a in articles:
+        if a.id in lines:
+            shared.add(a.site, lines[a.id])
+    learned = shared.templates(min_articles)
     for site, group in by_site.items():
         batch: dict[str, int] = {}
         for a in group:
             if not a.duplicate_of:
                 for key in {template_key(p) for p in a.paragraphs}:
                     batch[key] = batch.get(key, 0) + 1
-        if not batch or max(batch.values()) + len(batch_ids) < 2:
-            continue
-        stored, _ = store.paragraph_counts(site, exclude=batch_ids)
-        templates = {k for k, n in batch.items() if k and n + stored.get(k, 0) >= min_articles}
+        present = {template_key(p) for a in group for p in a.paragraphs}
+        templates = set(learned.get(site, {})) & present
+        if batch:
+            stored, _ = store.paragraph_counts(site, exclude=batch_ids)
+            templates |= {k for k, n in batch.items() if k and n + stored.get(k, 0) >= min_articles}
         if not templates:
             continue
         # Near variants too (a name or number changed), as the extract

@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -55,6 +55,7 @@ articles = Table(
     Column("language", String(16)),
     Column("description", Text),
     Column("image", Text),
+    Column("extraction", Text),  # which extraction path made `text` (migration 0005)
     Column("text", Text, nullable=False),
     Column("paragraphs", Text, nullable=False),
     Column("word_count", Integer, nullable=False),
@@ -200,6 +201,7 @@ article_revisions = Table(
     Column("modified_at", Timestamp),
     Column("fetched_at", Timestamp, nullable=False),
     Column("description", Text),
+    Column("extraction", Text),  # migration 0005
     Column("text", Text, nullable=False),
     Column("paragraphs", Text, nullable=False),
     Column("word_count", Integer, nullable=False),

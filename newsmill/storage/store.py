@@ -352,7 +352,8 @@ class Store:
                 "article_id": prev["id"], "version": prev["version"], "content_hash": prev["content_hash"],
                 "url": prev["url"], "title": prev["title"], "authors": prev["authors"],
                 "published_at": prev["published_at"], "modified_at": prev["modified_at"],
-                "fetched_at": prev["fetched_at"], "description": prev["description"], "text": prev["text"],
+                "fetched_at": prev["fetched_at"], "description": prev["description"],
+                "extraction": prev["extraction"], "text": prev["text"],
                 "paragraphs": prev["paragraphs"], "word_count": prev["word_count"], "raw": prev["raw"],
                 "stored_at": prev["stored_at"], "replaced_at": now,
             },
@@ -609,6 +610,7 @@ class Store:
             source=SourceRef(name=r["source_name"], kind=r["source_kind"], url=r["source_url"]),
             fetched_at=_utc(r["fetched_at"]) or _now(), title=r["title"], authors=json.loads(r["authors"]),
             published_at=_utc(r["published_at"]), modified_at=_utc(r["modified_at"]), language=r["language"],
+            description=r["description"], image=r["image"], extraction=r["extraction"],
         )
 
     def paragraph_counts(self, site: str, exclude: Iterable[str] = ()) -> tuple[dict[str, int], dict[str, str]]:
@@ -743,6 +745,7 @@ class Store:
             "language": a.language,
             "description": sanitize(a.description),
             "image": sanitize(a.image),
+            "extraction": sanitize(a.extraction),
             "text": sanitize(a.text),
             "paragraphs": json.dumps([sanitize(p) for p in a.paragraphs], ensure_ascii=False),
             "word_count": a.word_count,
@@ -961,9 +964,9 @@ class Store:
         return q
 
     EXPORT_FIELDS = ("id", "url", "canonical_url", "site", "title", "authors", "published_at", "modified_at",
-                     "fetched_at", "language", "description", "image", "text", "paragraphs", "word_count",
-                     "content_hash", "duplicate_of", "similarity", "cluster_id", "novelty", "duplicate_passages",
-                     "boilerplate_removed", "source", "raw", "version", "seq", "stored_at")
+                     "fetched_at", "language", "description", "image", "extraction", "text", "paragraphs",
+                     "word_count", "content_hash", "duplicate_of", "similarity", "cluster_id", "novelty",
+                     "duplicate_passages", "boilerplate_removed", "source", "raw", "version", "seq", "stored_at")
     """The fields of an export record, in order (see docs/schema.md)."""
 
     @staticmethod
@@ -982,6 +985,7 @@ class Store:
             "language": r["language"],
             "description": r["description"],
             "image": r["image"],
+            "extraction": r["extraction"],
             "text": r["text"],
             "paragraphs": json.loads(r["paragraphs"]),
             "word_count": r["word_count"],
@@ -1059,7 +1063,8 @@ class Store:
                 "content_hash": row["content_hash"], "url": row["url"], "title": row["title"],
                 "published_at": isoformat(_utc(row["published_at"])),
                 "modified_at": isoformat(_utc(row["modified_at"])),
-                "fetched_at": isoformat(_utc(row["fetched_at"])), "text": row["text"],
+                "fetched_at": isoformat(_utc(row["fetched_at"])), "extraction": row["extraction"],
+                "text": row["text"],
                 "paragraphs": json.loads(row["paragraphs"]), "word_count": row["word_count"], "raw": row["raw"],
                 "stored_at": isoformat(_utc(row["stored_at"])),
                 "replaced_at": None if current else isoformat(_utc(row["replaced_at"])),

@@ -1,0 +1,254 @@
+"""Templates shared by several sites: publisher groups, and lines printed
+word for word on more than one site.
+
+A site template is a line found in ``min_articles`` (``T``,
+:attr:`DedupSettings.template_min_articles`) original articles of one site
+(:meth:`Store.site_templates`). Sister papers of one publishing group print
+the same boxes ("Politics background", a newsletter promo, "Our Standards:
+The Thomson Reuters Trust Principles."), but each of them may print a box
+too rarely for it to become a template of that site alone. Two more rules
+count a line over several sites. Both use the same evidence: the number of
+*original* articles (``duplicate_of`` null) of each site that carry the
+line, either in their text or already removed as ``site.template`` (an
+article counts once: the cleaner drops a paragraph repeated in one page).
+Lines are compared by :func:`template_key` (case and spacing folded), and
+only lines of ``MAX_WORDS`` words or fewer take part: boxes and footers are
+short, a story's paragraphs mostly longer.
+
+**Group templates** (``group``). Sites that share layout are one publisher
+group. Two sites are *linked* by a line of ``LINK_MIN_WORDS`` words or more
+that recurs on both: in ``RECUR`` (two) or more original articles of each.
+Groups are the connected components of these links (union-find). A line is
+a template of the group when, over the group's sites that carry it, it is
+in ``T`` articles in all, on two sites or more, and in two articles or more
+of one of them; it is then a template of *every* site of the group,
+including sisters that have not printed it yet.
+
+* Links need the line to recur on each site. A site template of one site
+  that shows up once on another is most often the footer of a story the
+  other site reprinted, not shared layout. Short lines ("Advertisement",
+  "Photo") recur on unrelated sites, hence the length floor.
+* Copies are not counted, so a wire story republished in full on the
+  group's sites adds one article. A story that sister papers reprint with
+  edits (no near-duplicate, so not a copy) is in one article per site at
+  most; a template must recur on one site, i.e. be in two stories.
+
+**Lines shared across sites** (``shared``, the lower threshold). A line on
+two sites or more, in ``max(2, T // 2)`` articles in all and in two or more
+articles of one site (so in three at least), is a template of every site
+that carries it, linked or not. What a lower threshold would otherwise let
+through:
+
+* syndication: copies are not counted, a reprint with edits has each of
+  its paragraphs once per site, and the line must recur on a site;
+* quotes: a statement that several outlets print in stories of their own
+  (independent articles, not copies) is in quotation marks; lines with a
+  quotation mark are left to the other rules.
+
+Lines removed by these rules are recorded as ``site.template`` (what the
+cleaner calls every learned line), so they keep counting for their site.
+The extract stage (:func:`newsmill.flows.pipeline.learned_settings`) and
+the batch pass (:func:`newsmill.flows.pipeline.remove_recurring`, which
+counts the batch's originals with the store's) remove the same lines:
+re-running the same input changes nothing.
+
+The counts come from one grouped query (:meth:`SharedLines.load`): for each
+exact line text on two sites or more (or asked for by a batch), the sites
+of the articles that carry it. Lines are grouped by their exact text there
+(the databases' case folding is not Python's): a line printed in different
+case on two sites is not found to be shared. The query reads the
+paragraphs of every original article in the database, once per call (two
+per batch); that grows with the store, as :meth:`Store.paragraph_counts`
+grows with a site. A table of short lines kept with the articles would
+make it grow with the batch instead (a schema change, not made).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from newsmill.core.errors import StorageError
+from newsmill.storage.store import template_key
+
+if TYPE_CHECKING:
+    from newsmill.storage.store import Store
+
+MAX_WORDS = 40  # longer lines are never group or shared templates
+MAX_CHARS = 600  # what the query reads (a line of MAX_WORDS words is shorter)
+LINK_MIN_WORDS = 4  # a line that links two sites has this many words or more
+RECUR = 2  # a line recurs on a site when it is in this many of its articles
+QUOTES = frozenset("\"“”„‟«»‹›「」『』")
+
+GROUP = "group"
+SHARED = "shared"
+
+# The lines of original articles (in their text or removed as templates),
+# of MAX_CHARS characters or fewer, but those of the articles :exclude.
+_LINES = {
+    "sqlite": """
+        SELECT a.site AS site, p.value AS line
+        FROM articles a, json_each(a.paragraphs) AS p
+        WHERE a.duplicate_of IS NULL AND a.site <> '' AND p.type = 'text' AND length(p.value) <= :chars
+          AND a.id NOT IN (SELECT value FROM json_each(:exclude))
+        UNION ALL
+        SELECT a.site, b.text
+        FROM boilerplate_removals b JOIN articles a ON a.id = b.article_id
+        WHERE b.rule = 'site.template' AND a.duplicate_of IS NULL AND a.site <> ''
+          AND length(b.text) <= :chars AND a.id NOT IN (SELECT value FROM json_each(:exclude))""",
+    "postgresql": """
+        SELECT a.site AS site, p.value AS line
+        FROM articles a CROSS JOIN LATERAL jsonb_array_elements_text(CAST(a.paragraphs AS jsonb)) AS p(value)
+        WHERE a.duplicate_of IS NULL AND a.site <> '' AND length(p.value) <= :chars
+          AND NOT (a.id = ANY(CAST(:exclude AS text[])))
+        UNION ALL
+        SELECT a.site, b.text
+        FROM boilerplate_removals b JOIN articles a ON a.id = b.article_id
+        WHERE b.rule = 'site.template' AND a.duplicate_of IS NULL AND a.site <> ''
+          AND length(b.text) <= :chars AND NOT (a.id = ANY(CAST(:exclude AS text[])))""",
+}
+# Per line on two sites or more (or asked for): the site of each article
+# that carries it, separated by U+001F. One aggregation over the lines: grouping
+# them by line and site first, then by line, cost three times as much.
+_COUNTS = {
+    "sqlite": """
+        SELECT line, group_concat(site, char(31)) FROM ({lines}) AS l GROUP BY line
+        HAVING MIN(site) < MAX(site) OR line IN (SELECT value FROM json_each(:wanted))""",
+    "postgresql": """
+        SELECT line, string_agg(site, chr(31)) FROM ({lines}) AS l GROUP BY line
+        HAVING MIN(site) < MAX(site) OR line = ANY(CAST(:wanted AS text[]))""",
+}
+
+
+def shared_min(min_articles: int) -> int:
+    """The article count at which a line printed on several sites is a
+    template (with the other conditions of the ``shared`` rule)."""
+    return max(2, min_articles // 2)
+
+
+def _words(key: str) -> int:
+    return len(key.split())
+
+
+@dataclass(frozen=True)
+class SharedTemplate:
+    """A line learned over several sites: its text, the articles and sites
+    that carry it, and the rule (``group`` or ``shared``)."""
+
+    text: str
+    articles: int
+    sites: int
+    rule: str
+
+
+@dataclass
+class SharedLines:
+    """Per line key: how many original articles of each site carry it."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, store: Store, *, exclude: Iterable[str] = (), wanted: Iterable[str] = ()) -> SharedLines:
+        """The stored counts of the lines that are on two sites or more,
+        and of the ``wanted`` lines (exact texts; those of a batch), not
+        counting the articles ``exclude`` (a batch's stored versions)."""
+        dialect = store.dialect if store.dialect in _LINES else "sqlite"
+        asked = sorted({p for p in wanted if p and len(p) <= MAX_CHARS and _words(p) <= MAX_WORDS})
+        skip = sorted(set(exclude))
+        params: dict[str, Any] = {"chars": MAX_CHARS}
+        if dialect == "postgresql":
+            params.update(exclude=skip, wanted=asked)
+        else:
+            params.update(exclude=json.dumps(skip), wanted=json.dumps(asked, ensure_ascii=False))
+        sql = _COUNTS[dialect].format(lines=_LINES[dialect])
+        try:
+            with store.engine.connect() as conn:
+                rows = conn.execute(text(sql), params).all()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"store error: {getattr(exc, 'orig', exc)}") from exc
+        out = cls()
+        for line, sites in rows:
+            for site, n in Counter(str(sites).split("\x1f")).items():
+                out._count(str(line), site, n)
+        return out
+
+    def _count(self, line: str, site: str, n: int) -> None:
+        key = template_key(line)
+        if not key or _words(key) > MAX_WORDS:
+            return
+        by_site = self.counts.setdefault(key, {})
+        by_site[site] = by_site.get(site, 0) + n
+        if key not in self.texts or line < self.texts[key]:
+            self.texts[key] = line  # the same text whatever order the rows came in
+
+    def add(self, site: str, lines: Iterable[str]) -> None:
+        """Count one more original article of ``site`` (one of a batch):
+        its paragraphs and the lines removed from it as ``site.template``."""
+        for line in lines:
+            if line and len(line) <= MAX_CHARS:
+                self._count(line, site, 1)
+
+    def groups(self) -> dict[str, frozenset[str]]:
+        """Each linked site's publisher group (sites in no group are left out)."""
+        parent: dict[str, str] = {}
+
+        def find(site: str) -> str:
+            root = parent.setdefault(site, site)
+            while root != parent[root]:
+                root = parent[root]
+            while site != root:
+                parent[site], site = root, parent[site]
+            return root
+
+        for key, by_site in self.counts.items():
+            if _words(key) < LINK_MIN_WORDS:
+                continue
+            recurring = sorted(s for s, n in by_site.items() if n >= RECUR)
+            for other in recurring[1:]:
+                a, b = find(recurring[0]), find(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        members: dict[str, set[str]] = {}
+        for site in parent:
+            members.setdefault(find(site), set()).add(site)
+        return {site: frozenset(members[find(site)]) for site in parent}
+
+    def templates(self, min_articles: int) -> dict[str, dict[str, SharedTemplate]]:
+        """Per site, the group and shared templates (by line key) with
+        ``min_articles`` as the per-site threshold (see the module)."""
+        if min_articles < 2:
+            raise StorageError("min_articles must be >= 2")
+        groups = self.groups()
+        low = shared_min(min_articles)
+        out: dict[str, dict[str, SharedTemplate]] = {}
+        for key, by_site in sorted(self.counts.items()):
+            carriers = {s: n for s, n in by_site.items() if n > 0}
+            if len(carriers) < 2 or max(carriers.values()) < RECUR:
+                continue
+            line = self.texts[key]
+            in_group: dict[frozenset[str], dict[str, int]] = {}
+            for site, n in carriers.items():
+                if site in groups:
+                    in_group.setdefault(groups[site], {})[site] = n
+            for group, mine in in_group.items():
+                articles = sum(mine.values())
+                if len(mine) >= 2 and articles >= min_articles and max(mine.values()) >= RECUR:
+                    found = SharedTemplate(line, articles, len(mine), GROUP)
+                    for site in group:
+                        out.setdefault(site, {})[key] = found
+            total = sum(carriers.values())
+            if total >= low and not QUOTES.intersection(line):
+                found = SharedTemplate(line, total, len(carriers), SHARED)
+                for site in carriers:
+                    out.setdefault(site, {}).setdefault(key, found)
+        return out
+
+
+__all__ = ["GROUP", "LINK_MIN_WORDS", "MAX_WORDS", "SHARED", "SharedLines", "SharedTemplate", "shared_min"]
