@@ -56,20 +56,22 @@ WESTERN = page(
     "<p>The national railway said on Tuesday it would lay a second track along its busiest freight line, "
     "doubling capacity between the Chinese border and the Caspian ports by 2027, as cargo volumes on the "
     "route grew by a third last year.</p>"
-    "<p>CLICK HERE TO GET THE STEPPE NEWS APP</p>"
+    "<p><a href=\"/app\">CLICK HERE TO GET THE STEPPE NEWS APP</a></p>"
     "<p>The project will cost about $2 billion, the company's chairman told reporters, and will be financed "
     "by a mix of bonds and loans from development banks. Construction starts in the autumn.</p>"
-    "<p>FREIGHT RATES ACROSS THE CASPIAN JUMP AFTER FERRY SHORTAGE</p>"
+    "<p><a href=\"/2025/06/09/rates.html\">FREIGHT RATES ACROSS THE CASPIAN JUMP AFTER FERRY SHORTAGE</a></p>"
     "<p>(Reporting by Dana Serikova; Editing by Arman Kaliyev)</p>"
     "<p>Write to Dana Serikova at dana.serikova@news.example.com</p>"
     "<p>If you buy something through this post, Steppe News may get a share of the sale.</p>"
     "<p>Sign up for The Morning Wire today to get the free daily newsletter delivered to your inbox.</p>"
     "<p>Tags: railways, China, freight</p><p>Leave a comment</p></article>")
 BRAZILIAN = page(
-    "<div class=\"conteudo\">" + "".join(f"<p>{item}</p>" for item in [
+    # A menu: its items are links (a run of short lines that are not links
+    # is a list in the article, and stays: tests/test_recall.py).
+    "<div class=\"conteudo\">" + "".join(f"<p><a href=\"/{i}\">{item}</a></p>" for i, item in enumerate([
         "A CIDADE", "Conselhos", "Conselhos Municipais", "Galeria dos Prefeitos", "História da Cidade",
         "PREFEITURA", "Contatos", "Diário Oficial", "Leis Municipais", "SERVIÇOS", "Protocolo", "Ouvidoria",
-        "Horários de Ônibus", "NOTÍCIAS", "DOWNLOADS"]) +
+        "Horários de Ônibus", "NOTÍCIAS", "DOWNLOADS"])) +
     "<h1>Serviço de atendimento registra arrombamento em dois veículos</h1>"
     "<p>A equipe do Serviço de Atendimento Domiciliar registrou nesta manhã o arrombamento de dois dos "
     "cinco automóveis da unidade. Os veículos estavam sem as baterias e com marcas de depredação.</p>"

@@ -70,7 +70,10 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
     "byline.dateline": (["2025-06-10 | Silk Road Wire", "By Dana Serikova · 2025-06-09", "12 June 2025, 14:30",
                          "Updated at 1:23 p.m.", "Обновлено 12:30"],
                         ["The meeting took place on 2025-06-10 in Astana and lasted for several hours.",
-                         "Updated figures published at 14:30 showed the river rising by a metre overnight."]),
+                         "Updated figures published at 14:30 showed the river rising by a metre overnight.",
+                         # schedules and a sentence's opening are content
+                         "1/27/2026 - 3/24/2026", "6:15 PM - 8:15 PM", "29 November 2018 | 20 January 2019",
+                         "As of July 31, 2025, the agency has received:"]),
     "widget.exchange_rate": (
         ["504.61  course up  587.93  course up  6.63  course up", "USD 504.61 ▲ EUR 587.93 ▲ RUB 6.63 ▼",
          "USD 504.61 ↑ EUR 587.93 ↑ RUB 6.63 ↓", "Brent 71.20 ▲ Gold 2,315.40 ▼ USD/KZT 504.61 ▲"],
@@ -201,6 +204,30 @@ def test_repeats() -> None:
     assert result.paragraphs == [lead, ARTICLE[1]]
 
 
+def test_repeated_lines_in_the_content_stay() -> None:
+    """List items, table rows and quoted lines repeat in the content
+    itself: only the lead's repeat and a line doubled in place go."""
+    item = "- Two bus lanes in each direction"
+    lines = [ARTICLE[0], item, "- A cycle path on the south side", item, ARTICLE[1]]
+    assert clean(lines, title=None).paragraphs == lines
+    assert clean([*ARTICLE, item, ARTICLE[1]], title=None).paragraphs == [*ARTICLE, item]
+    doubled = clean([ARTICLE[0], item, item, ARTICLE[1]], title=None)
+    assert [(r.rule, r.text) for r in doubled.removed] == [("repeat.paragraph", item)]
+
+
+def test_linked_lines_at_the_end_are_other_stories() -> None:
+    tail = ["Who will build the next bridge?", "Ten things to know about the district plan",
+            "Council approves the budget for 2026"]
+    links = [0.0] * len(ARTICLE) + [1.0] * len(tail)
+    result = Cleaner().clean([*ARTICLE, *tail], links=links)
+    assert result.paragraphs == ARTICLE
+    assert {r.rule for r in result.removed} == {"related.linked_trailing"}
+    # The same lines as text (a list in the article), or only two links: kept.
+    assert Cleaner().clean([*ARTICLE, *tail], links=[0.0] * (len(ARTICLE) + 3)).paragraphs == [*ARTICLE, *tail]
+    two = Cleaner().clean([*ARTICLE, *tail[:2]], links=[0.0] * len(ARTICLE) + [1.0, 1.0])
+    assert two.paragraphs == [*ARTICLE, *tail[:2]]
+
+
 def test_trailing_runs() -> None:
     tail = ["Kazakhstan to raise living wage in 2026", "Tenge continues to strengthen steadily",
             "CSTO meeting has begun in Bishkek"]
@@ -262,7 +289,7 @@ def test_site_templates() -> None:
 def test_every_rule_in_the_catalog_is_tested() -> None:
     tested = set(LINE_CASES) | set(BLOCK_CASES) | {
         "repeat.headline", "repeat.headline_caption", "repeat.paragraph", "related.trailing",
-        "trailing.fragment", "site.template", "nav.short_run", "repeat.page_url"}
+        "trailing.fragment", "site.template", "nav.short_run", "repeat.page_url", "related.linked_trailing"}
     assert set(RULES) == tested
 
 

@@ -8,7 +8,7 @@ never raises and never returns a line that was not in its input.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from newsmill.core.records import Removal
@@ -24,6 +24,14 @@ class CleanResult:
 def _key(line: str) -> str:
     """Comparison key for repeats: folded, lowercased, punctuation-free."""
     return re.sub(r"[\W_]+", " ", r.fold(line).casefold()).strip()
+
+
+LINKED = 0.8  # a line this much link text is a link (a headline, a menu entry), not prose
+LINKED_MAX_WORDS = 40
+
+
+def _is_link(line: str, share: float | None) -> bool:
+    return share is not None and share >= LINKED and r.n_words(r.fold(line)) <= LINKED_MAX_WORDS
 
 
 def _block_end(lines: list[str], start: int, kind: str) -> int:
@@ -62,6 +70,25 @@ def _short_item(line: str) -> int:
     return 1 if words <= 3 else 2 if words <= 6 else 0
 
 
+# Line rules for lines that are links (linked headlines): in HTML, a line
+# the page shows as text (a subheading in capitals) is content.
+LINKED_ONLY = frozenset({"related.caps_headline"})
+LEAD_LINES = 3  # the body's first sentences, whose repeats later in the page are dropped
+LEAD_MIN_WORDS = 8
+MENU_LINKED = 0.5  # of a run's lines found in the page, the share that must be links
+
+
+def _linked(run: list[int], links: Sequence[float | None] | None) -> bool:
+    """Whether a run of short lines reads as links, as far as the page
+    tells (no page, or none of the lines found in it: assume so)."""
+    if links is None:
+        return True
+    known = [links[i] for i in run if links[i] is not None]
+    if not known:
+        return True
+    return sum(1 for x in known if x is not None and x >= 0.5) >= MENU_LINKED * len(known)
+
+
 NEAR_TEMPLATE_MIN_WORDS = 8
 NEAR_TEMPLATE_JACCARD = 0.5
 
@@ -79,8 +106,11 @@ class Cleaner:
     2-shingles have Jaccard >= ``NEAR_TEMPLATE_JACCARD`` with one's: a
     standard sentence with a changing name or number in it."""
 
-    def __init__(self, templates: Iterable[str] = (), *, trailing_runs: bool = True) -> None:
+    def __init__(self, templates: Iterable[str] = (), *, trailing_runs: bool = True,
+                 disabled: Iterable[str] = ()) -> None:
         self.templates = {_key(t) for t in templates if _key(t)}
+        # Rules switched off by name (the benchmark's per-rule ablation).
+        self.disabled = frozenset(disabled)
         self._near = [(len(k.split()), _shingles(k)) for k in self.templates
                       if len(k.split()) >= NEAR_TEMPLATE_MIN_WORDS]
         # Unheaded runs of short lines at the end are related headlines in
@@ -88,33 +118,46 @@ class Cleaner:
         # lists, and such runs are mostly content (dates, lists).
         self.trailing_runs = trailing_runs
 
-    def clean(self, paragraphs: list[str], *, title: str | None = None, urls: Iterable[str] = ()) -> CleanResult:
+    def clean(self, paragraphs: list[str], *, title: str | None = None, urls: Iterable[str] = (),
+              links: Sequence[float | None] | None = None) -> CleanResult:
         """``urls`` are the page's own addresses (fetched, canonical): a
-        line that only prints one of them is boilerplate."""
-        lines = [p for p in paragraphs if p and p.strip()]
+        line that only prints one of them is boilerplate. ``links`` (one
+        per paragraph, from the page: the share of the line's text inside
+        links, None when unknown) lets menus be told from short list items."""
+        keep = [bool(p and p.strip()) for p in paragraphs]
+        lines = [p for p, k in zip(paragraphs, keep, strict=True) if k]
+        shares = ([x for x, k in zip(links, keep, strict=True) if k] if links is not None and
+                  len(links) == len(paragraphs) else None)
         drop: dict[int, str] = {}
-        self._line_rules(lines, drop)
+        self._line_rules(lines, drop, shares)
         self._block_rules(lines, drop)
-        self._page_urls(lines, drop, urls)
+        if "repeat.page_url" not in self.disabled:
+            self._page_urls(lines, drop, urls)
         self._repeats(lines, drop, title)
-        self._short_runs(lines, drop)
+        self._short_runs(lines, drop, shares)
+        if shares is not None and "related.linked_trailing" not in self.disabled:
+            self._linked_trailing(lines, drop, shares)
         self._trailing(lines, drop)
         kept = [line for i, line in enumerate(lines) if i not in drop]
         removed = [Removal(text=lines[i], rule=drop[i]) for i in sorted(drop)]
         return CleanResult(paragraphs=kept, removed=removed)
 
-    def _line_rules(self, lines: list[str], drop: dict[int, str]) -> None:
+    def _line_rules(self, lines: list[str], drop: dict[int, str], links: Sequence[float | None] | None) -> None:
         for i, line in enumerate(lines):
             words = len(line.split())
             cjk = len(r._CJK.findall(line)) if words <= 3 else 0  # CJK lines have few spaces
             length = max(words, cjk // 2)
+            share = links[i] if links is not None else None
+            text_in_page = share is not None and share < MENU_LINKED
             for rule in r.LINE_RULES:
                 assert rule.match is not None
+                if rule.name in self.disabled or (text_in_page and rule.name in LINKED_ONLY):
+                    continue
                 if length <= rule.max_words and rule.match(line):
                     drop[i] = rule.name
                     break
             else:
-                if self.templates and self._is_template(_key(line)):
+                if self.templates and "site.template" not in self.disabled and self._is_template(_key(line)):
                     drop[i] = "site.template"
 
     def is_template(self, line: str) -> bool:
@@ -141,7 +184,7 @@ class Cleaner:
         while i < len(lines):
             for rule in r.BLOCK_RULES:
                 assert rule.match is not None
-                if rule.match(lines[i]):
+                if rule.name not in self.disabled and rule.match(lines[i]):
                     end = _block_end(lines, i, rule.name)
                     for j in range(i, end):
                         drop.setdefault(j, rule.name)
@@ -159,22 +202,32 @@ class Cleaner:
                 drop[i] = "repeat.page_url"
 
     def _repeats(self, lines: list[str], drop: dict[int, str], title: str | None) -> None:
+        """The headline, the headline with a caption, and the lead repeated.
+        Of other repeated lines only a line repeated right after itself
+        goes: list items, table rows, code and forum quotes repeat in the
+        content itself."""
         head = _key(title) if title else ""
-        seen: set[str] = set()
+        lead: set[str] = set()  # the first lines of the body
+        previous = ""
         for i, line in enumerate(lines):
             if i in drop:
                 continue
             k = _key(line)
             if not k:
                 continue
+            seen = lead | {previous}
+            previous = k
             if head and k == head:
-                drop[i] = "repeat.headline"
+                if "repeat.headline" not in self.disabled:
+                    drop[i] = "repeat.headline"
             elif head and len(head) >= 20 and k.startswith(head + " ") and self._caption_after_headline(
                     line, title or "", r.n_words(k) - r.n_words(head)):
-                drop[i] = "repeat.headline_caption"
-            elif k in seen and len(k) >= 12:
+                if "repeat.headline_caption" not in self.disabled:
+                    drop[i] = "repeat.headline_caption"
+            elif k in seen and len(k) >= 12 and "repeat.paragraph" not in self.disabled:
                 drop[i] = "repeat.paragraph"
-            seen.add(k)
+            elif len(lead) < LEAD_LINES and r.n_words(k) >= LEAD_MIN_WORDS:
+                lead.add(k)
 
     @staticmethod
     def _caption_after_headline(line: str, title: str, extra_words: int) -> bool:
@@ -186,10 +239,16 @@ class Cleaner:
         rest = " ".join(line.split()[len(title.split()):])
         return not line.rstrip().endswith(r.TERMINAL) or r.is_photo_credit(rest)
 
-    def _short_runs(self, lines: list[str], drop: dict[int, str]) -> None:
+    def _short_runs(self, lines: list[str], drop: dict[int, str], links: Sequence[float | None] | None) -> None:
         """A run of ``SHORT_RUN`` or more one- to three-word lines without
-        sentence ends: a menu, tag cloud or archive list, not prose."""
-        self._social_runs(lines, drop)
+        sentence ends: a menu, tag cloud or archive list, not prose. When
+        the page says which lines are links, a menu's lines mostly are
+        (``MENU_LINKED``); a list in the article (ingredients, specs, the
+        items of a guide) mostly is not, and stays."""
+        if "share.buttons" not in self.disabled:
+            self._social_runs(lines, drop)
+        if "nav.short_run" in self.disabled:
+            return
         run: list[int] = []
         tiny = 0
         for i in [*(i for i in range(len(lines)) if i not in drop), -1]:
@@ -198,7 +257,7 @@ class Cleaner:
                 run.append(i)
                 tiny += size == 1
                 continue
-            if len(run) >= SHORT_RUN and tiny >= SHORT_RUN_TINY * len(run):
+            if len(run) >= SHORT_RUN and tiny >= SHORT_RUN_TINY * len(run) and _linked(run, links):
                 for j in run:
                     drop[j] = "nav.short_run"
             run, tiny = [], 0
@@ -217,6 +276,21 @@ class Cleaner:
                     drop[j] = "share.buttons"
             run = []
 
+    @staticmethod
+    def _linked_trailing(lines: list[str], drop: dict[int, str], links: Sequence[float | None]) -> None:
+        """Three or more lines at the end that are each a link: the page's
+        list of other stories (the plain-text rule above has to guess this
+        from the lines' shape; in HTML the page says it)."""
+        kept = [i for i in range(len(lines)) if i not in drop]
+        run: list[int] = []
+        for i in reversed(kept):
+            if not _is_link(lines[i], links[i]):
+                break
+            run.append(i)
+        if len(run) >= 3 and len(run) < len(kept):
+            for i in run:
+                drop[i] = "related.linked_trailing"
+
     def _trailing(self, lines: list[str], drop: dict[int, str]) -> None:
         """Short headline-like lines and fragments after the article's end."""
         kept = [i for i in range(len(lines)) if i not in drop]
@@ -229,12 +303,12 @@ class Cleaner:
                 run.append(i)
             else:
                 break
-        if self.trailing_runs and len(run) >= 3 and len(run) < len(kept):
+        if self.trailing_runs and len(run) >= 3 and len(run) < len(kept) and "related.trailing" not in self.disabled:
             for i in run:
                 drop[i] = "related.trailing"
         # One- to three-word fragments left at the end (outlet names, labels).
         kept = [i for i in range(len(lines)) if i not in drop]
-        while len(kept) >= 2:
+        while len(kept) >= 2 and "trailing.fragment" not in self.disabled:
             last = lines[kept[-1]]
             t = r.fold(last)
             if r.n_words(t) <= 3 and not t.endswith(r.TERMINAL) and not any(c.isdigit() for c in t):

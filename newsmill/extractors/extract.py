@@ -13,14 +13,15 @@ import py3langid
 from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
 from newsmill.core.errors import ConfigError, ExtractionError
 from newsmill.core.records import Article, RawDocument, Removal
 from newsmill.core.urls import canonicalize_url
+from newsmill.extractors.body import BodyOptions, find_body
 from newsmill.extractors.clean import Cleaner
 from newsmill.extractors.decode import decode
+from newsmill.extractors.dom import Line
 from newsmill.extractors.metadata import PageMeta, clean_authors, page_metadata, parse_datetime
 from newsmill.extractors.sites import SITE_OVERRIDES, SiteOverride, find_override
 from newsmill.extractors.text import parse_text
@@ -41,6 +42,11 @@ class ExtractSettings:
     fast: bool = True
     include_tables: bool = True
     include_comments: bool = False
+    # The recall guard and the skipped-block fill (newsmill.extractors.body).
+    guard: bool = True
+    fill: bool = True
+    # Cleaner rules switched off by name (the benchmark's ablation).
+    disabled_rules: frozenset[str] = frozenset()
     min_words: int = 20
     max_html_bytes: int = 20_000_000
     templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -127,10 +133,31 @@ def _hint_datetime(doc: RawDocument, key: str) -> Any:
     return parse_datetime(doc.hints.get(key))
 
 
+@dataclass
+class Extracted:
+    """A document read and its article lines found, before cleaning (the
+    stage the benchmark's per-rule ablation re-cleans)."""
+
+    doc: RawDocument
+    meta: PageMeta
+    lines: list[Line]
+    css_removed: list[Removal]
+    path: str
+    title: str | None
+    canonical: str
+    site: str
+    is_text: bool
+
+
 def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Article:
     """Extract, normalize and clean one article; raises ExtractionError
     (``status`` says why) when no usable article comes out."""
     s = settings or DEFAULT_SETTINGS
+    return finish(read(doc, s), s)
+
+
+def read(doc: RawDocument, s: ExtractSettings = DEFAULT_SETTINGS) -> Extracted:
+    """Decode the document and find its article lines (no cleaning yet)."""
     body = doc.body
     if not body or not body.strip():
         raise ExtractionError("empty document", status="empty")
@@ -145,28 +172,36 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
         tdoc = parse_text(text)
         meta = PageMeta(title=tdoc.title, published=tdoc.published,
                         authors=clean_authors(tdoc.headers.get("author") or tdoc.headers.get("authors") or []))
-        paragraphs = tdoc.paragraphs
+        lines = [Line(p) for p in tdoc.paragraphs]
         css_removed: list[Removal] = []
+        path = "plaintext"
     else:
-        meta, paragraphs, css_removed = _extract_html(text, doc, s)
-    paragraphs = [p for p in (normalize_paragraph(x) for x in paragraphs) if p]
+        meta, lines, css_removed, path = _extract_html(text, doc, s)
+    lines = [Line(t, line.links, line.added) for line in lines if (t := normalize_paragraph(line.text))]
     title = meta.title or (str(doc.hints["title"]) if doc.hints.get("title") else None)
-    canonical = _canonical(doc, meta.canonical)
-    site = _site(doc, _site_url(doc, meta.canonical))
-    cleaner = Cleaner(s.templates.get(site, ()), trailing_runs=is_text)
-    cleaned = cleaner.clean(paragraphs, title=title, urls=(doc.url, doc.effective_url, canonical))
+    return Extracted(doc=doc, meta=meta, lines=lines, css_removed=css_removed, path=path, title=title,
+                     canonical=_canonical(doc, meta.canonical), site=_site(doc, _site_url(doc, meta.canonical)),
+                     is_text=is_text)
+
+
+def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
+    """Clean the lines found by :func:`read` and build the article."""
+    doc, meta, title = x.doc, x.meta, x.title
+    cleaner = Cleaner(s.templates.get(x.site, ()), trailing_runs=x.is_text, disabled=s.disabled_rules)
+    cleaned = cleaner.clean([line.text for line in x.lines], title=title,
+                            urls=(doc.url, doc.effective_url, x.canonical), links=[line.links for line in x.lines])
     body_text = "\n\n".join(cleaned.paragraphs)
     words = len(body_text.split())
     if words < s.min_words and len(_CJK.findall(body_text)) < s.min_words * 3:
-        status = "empty" if not paragraphs else "not_article"
+        status = "empty" if not x.lines else "not_article"
         raise ExtractionError(
             f"only {words} word(s) of article text after cleaning (minimum {s.min_words})", status=status)
     language = detect_language(body_text, meta.language or doc.hints.get("language"))
     authors = meta.authors or clean_authors(doc.hints.get("authors") or [])
     return Article(
         url=doc.url,
-        canonical_url=canonical,
-        site=site,
+        canonical_url=x.canonical,
+        site=x.site,
         text=body_text,
         paragraphs=cleaned.paragraphs,
         source=doc.source,
@@ -178,15 +213,17 @@ def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Art
         language=language,
         description=meta.description,
         image=meta.image,
-        boilerplate_removed=[*css_removed, *cleaned.removed],
+        boilerplate_removed=[*x.css_removed, *cleaned.removed],
         raw=doc.archive,
+        extraction=x.path,
     )
 
 
-def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[PageMeta, list[str], list[Removal]]:
+def _extract_html(html: str, doc: RawDocument, s: ExtractSettings
+                  ) -> tuple[PageMeta, list[Line], list[Removal], str]:
     # One parse, with trafilatura's own loader and parser settings: the tree
     # it would build from the string, shared by the metadata, trafilatura
-    # (which works on a copy) and htmldate.
+    # (which works on a copy), the recall guard and htmldate.
     try:
         tree = load_html(html)
     except (etree.ParserError, ValueError) as exc:
@@ -195,38 +232,26 @@ def _extract_html(html: str, doc: RawDocument, s: ExtractSettings) -> tuple[Page
         raise ExtractionError("unparsable HTML: no document tree", status="not_article")
     meta = page_metadata(tree)
     url = doc.effective_url if doc.effective_url.startswith("http") else None
-    page: str | lxml_html.HtmlElement = tree
+    page: lxml_html.HtmlElement = tree
     css_removed: list[Removal] = []
     override = find_override(s.overrides, _site(doc, _site_url(doc, meta.canonical))) if s.overrides else None
     if override is not None:
         narrowed, css_removed = override.apply(tree)
-        if narrowed:
+        if narrowed is not None:
             page = narrowed
-    try:
-        result = bare_extraction(
-            page,
-            url=url,
-            with_metadata=False,
-            fast=s.fast,
-            include_comments=s.include_comments,
-            include_tables=s.include_tables,
-            favor_precision=s.favor_precision,
-            favor_recall=s.favor_recall,
-        )
-    except Exception as exc:  # trafilatura/lxml failures on hostile markup
-        raise ExtractionError(f"trafilatura failed: {type(exc).__name__}: {exc}", status="extract_error") from exc
-    if result is None:
-        raise ExtractionError("trafilatura found no article text", status="not_article")
-    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    options = BodyOptions(fast=s.fast, guard=s.guard, fill=s.fill, include_comments=s.include_comments,
+                          include_tables=s.include_tables, favor_precision=s.favor_precision,
+                          favor_recall=s.favor_recall)
+    body = find_body(tree, page, url, options)
     if meta.published is None and not doc.hints.get("published"):
         # The page declares no date: let htmldate look (costly, so only now).
-        meta.published = parse_datetime(find_date(tree, url=url, extensive_search=False, outputformat="%Y-%m-%d"))
+        meta.published = parse_datetime(find_date(tree, url=url, extensive_search=False, outputformat="%Y-%m-%d",
+                                                  original_date=True))
     if not meta.title:
         h1 = tree.xpath("//h1")
         meta.title = (h1[0].text_content().strip() or None) if h1 else None
         meta.title = meta.title or _html_title(html)
-    text = data.get("text") or ""
-    return meta, [line for line in text.split("\n") if line.strip()], css_removed
+    return meta, body.lines, css_removed, body.path
 
 
 def _html_title(html: str) -> str | None:

@@ -14,6 +14,8 @@ look-alikes where it must not (``tests/test_extract_rules.py``).
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -107,13 +109,19 @@ REPRINT = _rx(
     r"(reproducción|prohibida).*(total o parcial|sin autorización)",
     r"for your personal,? non.?commercial use only", r"^(order reprints|reprints & permissions|print article)$",
 )
-PHOTO = _rx(
+_PHOTO_HEAD = (
     r"^(photo|photos|photograph|picture|image|video|фото|фотография|видео|сурет|бейне|foto|fotoğraf|"
     r"görsel|图片来源|图片|照片|摄影|图|视频|rasm|surat|bild|bilder|crédit photo|crédits? photo|crédito|fotografía|"
     r"imagen)(\s*(credit|credits|by|provided by|courtesy( of)?|source|:|—|-|/|©|\|)|\s*$)",
     r"^(credit|courtesy|источник фото|фото предоставлено|фото из открытых источников)\s*:",
-    r"^\(?(фото|photo|foto)\s*:", r"(getty images|shutterstock|reuters/|ap photo|afp photo|epa/|сурет:)",
+    r"^\(?(фото|photo|foto)\s*:",
 )
+_PHOTO_AGENCY = r"(getty images|shutterstock|reuters/|ap photo|afp photo|epa/|сурет:)"
+PHOTO = _rx(*_PHOTO_HEAD, _PHOTO_AGENCY)
+# PHOTO in two parts: the alternatives anchored at the line's start, and
+# the agency names found anywhere (the slow part, behind a gate).
+_PHOTO_HEAD_RX = _rx(*_PHOTO_HEAD)
+_PHOTO_AGENCY_RX = _rx(_PHOTO_AGENCY)
 ADS = _rx(
     r"^(advertisement|advertising|ad|sponsored( content)?|реклама|рекламa|на правах рекламы|"
     r"партнерский материал|спонсорский материал|жарнама|reklam|sponsorlu içerik|广告|推广|reklama|"
@@ -255,30 +263,38 @@ BYLINE = re.compile(r"^(by|автор|author|yazar|von|par|por|муаллиф|а
 
 # --- line rules ----------------------------------------------------------------
 
+_SHARE_REST_SPLIT = re.compile(r"[\s,|/•·:]+")
+_SOCIAL_SPLIT = re.compile(r"[\s,|/•·]+")
+_SOCIAL_FIRST = re.compile(r"[\s,|/•·]*([^\s,|/•·]+)")  # the first of _SOCIAL_SPLIT's tokens
+
+
 def is_share(line: str) -> bool:
-    t = fold(line)
-    if not t or n_words(t) > 12:
+    t, words, _ = _facts(line)
+    if not t or words > 12:
         return False
     if SHARE.search(t):
         rest = SHARE.sub("", t, count=1)
-        tokens = [w.lower() for w in re.split(r"[\s,|/•·:]+", rest) if w]
+        tokens = [w.lower() for w in _SHARE_REST_SPLIT.split(rest) if w]
         return all(w in SOCIAL or _NUMBER.match(w) for w in tokens)
-    tokens = [w.lower() for w in re.split(r"[\s,|/•·]+", t) if w]
+    first = _SOCIAL_FIRST.match(t)
+    if first is None or first.group(1).lower() not in SOCIAL:
+        return False  # (the common case: prose does not open with a network's name)
+    tokens = [w.lower() for w in _SOCIAL_SPLIT.split(t) if w]
     return len(tokens) >= 2 and all(w in SOCIAL for w in tokens)
 
 
 def is_messenger(line: str) -> bool:
-    t = fold(line)
-    if not t or not _cjk_short(t, 30):
+    t, words, gates = _facts(line)
+    if not gates & _G_MESSENGER or words > 60 or not _has_stem(t, MESSENGER_STEMS):
         return False
-    words = n_words(t)
-    if words > 60 or not _has_stem(t, MESSENGER_STEMS):
+    if gates & _G_CJK and not _cjk_short(t, 30):
         return False
     return (words <= 18 and bool(MESSENGER.search(t))) or bool(MESSENGER_LONG.search(t))
 
 
 def is_copyright(line: str) -> bool:
-    return _fits(line, 25, COPYRIGHT)
+    t, words, gates = _facts(line)
+    return bool(gates & _G_COPYRIGHT) and words <= 25 and bool(COPYRIGHT.search(t))
 
 
 # Cheap gates: a line without one of these stems cannot match the rule's
@@ -337,26 +353,147 @@ def _fits(line: str, max_words: int, rx: re.Pattern[str], *, stems: tuple[str, .
     return bool(rx.match(t) if anchored else rx.search(t))
 
 
+# --- cheap gates ---------------------------------------------------------------
+# Most lines are prose no rule matches, and most rules' regexes are
+# case-insensitive searches that cannot skip ahead, slow to reject a long
+# line. So each rule first tests bits of ``_facts(line)``: which stems, and
+# which literal pieces that every match of a rule's regex contains, the
+# line's words hold (words repeat across lines and pages: cached per word).
+# A bit only says "may match"; the rule's own test decides.
+
+# Under re.IGNORECASE a text character matches a pattern character when
+# their simple lowercase forms are equal or in one of these classes (the
+# sre module's extra cases). str.lower() is the simple lowercase except for
+# "İ", which becomes "i" + U+0307. Mapping each class to its first member and
+# dropping U+0307 makes a piece a case-insensitive regex finds in a word a
+# plain substring of the word's ``_canon_lower`` form
+# (tests/test_extract_rules.py checks this for every character of the pieces).
+_CASE_CLASSES = (
+    "i\u0131", "s\u017f", "\xb5\u03bc", "\u0345\u03b9\u1fbe", "\u0390\u1fd3", "\u03b0\u1fe3", "\u03b2\u03d0",
+    "\u03b5\u03f5", "\u03b8\u03d1", "\u03ba\u03f0", "\u03c0\u03d6", "\u03c1\u03f1", "\u03c2\u03c3", "\u03c6\u03d5",
+    "\u0432\u1c80", "\u0434\u1c81", "\u043e\u1c82", "\u0441\u1c83", "\u0442\u1c84\u1c85", "\u044a\u1c86",
+    "\u0463\u1c87", "\u1c88\ua64b", "\u1e61\u1e9b", "\ufb05\ufb06",
+)
+_CANON = str.maketrans({"\u0307": None, **{c: cls[0] for cls in _CASE_CLASSES for c in cls[1:]}})
+
+
+def _canon_lower(word: str) -> str:
+    low = word.lower()
+    return low if low.isascii() else low.translate(_CANON)
+
+
+# Stem gates (the rules' stem tuples, matched like _has_stem: in the
+# casefolded line) and literal-piece gates (matched in _canon_lower forms).
+_G_MESSENGER, _G_REPRINT, _G_COOKIE, _G_COMMENT, _G_CONTRIBUTOR, _G_AFFILIATE = (1 << i for i in range(6))
+_G_COPYRIGHT, _G_PHOTO, _G_PHONE, _G_DEGREE = (1 << i for i in range(6, 10))
+_G_DIGIT, _G_CJK = 1 << 10, 1 << 11  # a \d, a _CJK character
+_GATE_STEMS = ((_G_MESSENGER, MESSENGER_STEMS), (_G_REPRINT, REPRINT_STEMS), (_G_COOKIE, COOKIE_STEMS),
+               (_G_COMMENT, COMMENT_STEMS), (_G_CONTRIBUTOR, CONTRIBUTOR_STEMS), (_G_AFFILIATE, AFFILIATE_STEMS))
+# Pieces every match of a rule's regex holds, none with a space in it.
+_GATE_PIECES = (
+    (_G_COPYRIGHT, ("©", "(c)", "copyright", "rights", "права", "құқықтар", "hakları", "版权所有", "huquqlar", "rechte",
+                    "droits", "derechos")),  # COPYRIGHT
+    (_G_PHOTO, ("getty", "shutterstock", "reuters/", "photo", "epa/", "сурет:")),  # _PHOTO_AGENCY
+    (_G_PHONE, ("fone", "tel", "phone", "тел", "電話", "电话")),  # ADDRESS (which also needs a digit)
+    (_G_DEGREE, ("градус",)),  # TEMPERATURE's one alternative without a digit
+)
+
+
+def _scanner(pieces: dict[str, int]) -> Callable[[str], int]:
+    """A function giving the or-ed bits of the ``pieces`` a string holds
+    (overlapping ones too: the search resumes one character after each
+    find, whose longest piece stands for its prefixes)."""
+    order = sorted(pieces, key=len, reverse=True)
+    bits = {p: functools.reduce(operator.or_, (b for q, b in pieces.items() if p.startswith(q)), 0) for p in order}
+    rx = re.compile("|".join(map(re.escape, order)))
+
+    def scan(s: str) -> int:
+        found = 0
+        m = rx.search(s)
+        while m is not None:
+            found |= bits[m.group()]
+            m = rx.search(s, m.start() + 1)
+        return found
+
+    return scan
+
+
+def _piece_bits(groups: tuple[tuple[int, tuple[str, ...]], ...], norm: Callable[[str], str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for bit, pieces in groups:
+        for piece in pieces:
+            # A stem with a space cannot be inside one word; one of its parts is.
+            part = norm(max(piece.split(" "), key=len))
+            out[part] = out.get(part, 0) | bit
+    return out
+
+
+_scan_stems = _scanner(_piece_bits(_GATE_STEMS, lambda s: s))
+_scan_pieces = _scanner(_piece_bits(_GATE_PIECES, _canon_lower))
+_DIGIT = re.compile(r"\d")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _word_gates(word: str) -> int:
+    gates = _scan_stems(word.casefold()) | _scan_pieces(_canon_lower(word))
+    if _DIGIT.search(word):
+        gates |= _G_DIGIT
+    if _CJK.search(word):
+        gates |= _G_CJK
+    return gates
+
+
+@functools.lru_cache(maxsize=8192)
+def _facts(line: str) -> tuple[str, int, int]:
+    """``fold(line)``, its number of words and its gate bits (those of its
+    words: neither case mapping makes or unmakes a space, so a piece without
+    one that is in the line is in one of its words)."""
+    t = fold(line)
+    words = t.split()
+    return t, len(words), functools.reduce(operator.or_, map(_word_gates, words), 0)
+
+
 def is_reprint(line: str) -> bool:
-    return _fits(line, 60, REPRINT, stems=REPRINT_STEMS)
+    t, words, gates = _facts(line)
+    return (bool(gates & _G_REPRINT) and words <= 60 and _has_stem(t, REPRINT_STEMS)
+            and bool(REPRINT.search(t)))
 
 
 def is_photo_credit(line: str) -> bool:
-    return _fits(line, 20, PHOTO, cjk=30)
+    t, words, gates = _facts(line)
+    if not t or words > 20 or (gates & _G_CJK and not _cjk_short(t, 30)):
+        return False
+    return bool(_PHOTO_HEAD_RX.match(t)) or (bool(gates & _G_PHOTO) and bool(_PHOTO_AGENCY_RX.search(t)))
 
 
 def is_ad_marker(line: str) -> bool:
-    return bool(ADS.match(fold(line)))
+    t, words, _ = _facts(line)
+    return words <= 3 and bool(ADS.match(t))  # ADS matches the whole line: three words at most
 
 
 def is_cookie_notice(line: str) -> bool:
-    return _fits(line, 60, COOKIES, stems=COOKIE_STEMS)
+    t, words, gates = _facts(line)
+    return (bool(gates & _G_COOKIE) and words <= 60 and _has_stem(t, COOKIE_STEMS)
+            and bool(COOKIES.search(t)))
+
+
+_NAV_SPLIT = re.compile(r"[\s,|/•·]+")
 
 
 def is_nav(line: str) -> bool:
-    t = fold(line).lower()
-    tokens = [w for w in re.split(r"[\s,|/•·]+", t) if w]
+    t = _facts(line)[0].lower()
+    tokens = [w for w in _NAV_SPLIT.split(t) if w]
     return 1 <= len(tokens) <= 8 and all(w in NAV_WORDS for w in tokens)
+
+
+_RANGE_GAP = re.compile(r"^\s*(?:[ap]\.?m\.?)?\s*(?:[-–—|]|to|until|till|bis|до|au|al)\s*$", re.IGNORECASE)
+
+
+def _date_range(t: str) -> bool:
+    """Two dates or times joined as a range (``1/27/2026 - 3/24/2026``,
+    ``6:15 PM - 8:15 PM``, ``29 November 2018 | 20 January 2019``)."""
+    found = list(DATE.finditer(t))
+    return any(_RANGE_GAP.match(t[a.end():b.start()]) for a, b in itertools.pairwise(found))
 
 
 def is_dateline(line: str) -> bool:
@@ -368,16 +505,18 @@ def is_dateline(line: str) -> bool:
         return False  # an attribution line of a quoted post is content
     if not DATE.search(t):
         return bool(BYLINE.match(t)) and n_words(t) <= 6
+    if t.endswith(":") or _date_range(t):
+        return False  # a sentence's opening, or a range of dates or times (a schedule): content
     rest = DATE.sub(" ", t)
     return len(_WORD.findall(rest)) <= 6
 
 
 def is_related_inline(line: str) -> bool:
-    t = fold(line)
-    if n_words(t) > 25:
+    t, words, _ = _facts(line)
+    if words > 25:
         return False
-    return (bool(RELATED_INLINE.match(t)) or (n_words(t) >= 3 and bool(TAGGED_LINK.match(t)))
-            or _is_pipe_title(t))
+    return (bool(RELATED_INLINE.match(t)) or (words >= 3 and "[" in t and bool(TAGGED_LINK.match(t)))
+            or (" | " in t and _is_pipe_title(t)))
 
 
 def _is_pipe_title(t: str) -> bool:
@@ -390,55 +529,68 @@ def _is_pipe_title(t: str) -> bool:
 
 
 def is_shortcode(line: str) -> bool:
-    return _fits(line, 40, SHORTCODE)
+    t, words, _ = _facts(line)
+    return "[" in t and words <= 40 and bool(SHORTCODE.search(t))
 
 
 def is_contributors(line: str) -> bool:
     """"Reporting by X; editing by Y", "X contributed to this report"."""
-    return _fits(line, 40, CONTRIBUTORS, stems=CONTRIBUTOR_STEMS)
+    t, words, gates = _facts(line)
+    return (bool(gates & _G_CONTRIBUTOR) and words <= 40 and _has_stem(t, CONTRIBUTOR_STEMS)
+            and bool(CONTRIBUTORS.search(t)))
 
 
 def is_source_line(line: str) -> bool:
     """"Source: Al Jazeera": a short attribution label, not a sentence."""
-    t = fold(line)
-    return bool(t) and n_words(t) <= 8 and not t.endswith((".", "!", "?", "。")) and bool(SOURCE_LINE.match(t))
+    t, words, _ = _facts(line)
+    return bool(t) and words <= 8 and not t.endswith((".", "!", "?", "。")) and bool(SOURCE_LINE.match(t))
 
 
 def is_reading_time(line: str) -> bool:
-    return _fits(line, 6, READING_TIME, anchored=True)
+    t, words, gates = _facts(line)
+    return bool(gates & _G_DIGIT) and words <= 6 and bool(READING_TIME.match(t))
 
 
 def is_affiliate(line: str) -> bool:
-    return _fits(line, 60, AFFILIATE, stems=AFFILIATE_STEMS)
+    t, words, gates = _facts(line)
+    return (bool(gates & _G_AFFILIATE) and words <= 60 and _has_stem(t, AFFILIATE_STEMS)
+            and bool(AFFILIATE.search(t)))
 
 
 def is_link_prompt(line: str) -> bool:
     """"Follow our coverage at https://...", "Listen: http://...": a prompt
     to go elsewhere, with the address in it."""
-    return _fits(line, 25, LINK_PROMPT, anchored=True)
+    t, words, _ = _facts(line)
+    return "://" in t and words <= 25 and bool(LINK_PROMPT.match(t))
 
 
 def is_address(line: str) -> bool:
     """A footer address: a phone number and a street, postcode or tax id."""
-    t = fold(line)
-    return bool(t) and n_words(t) <= 40 and bool(ADDRESS.search(t)) and bool(ADDRESS_MARK.search(t))
+    t, words, gates = _facts(line)
+    return (gates & (_G_DIGIT | _G_PHONE) == _G_DIGIT | _G_PHONE and words <= 40 and bool(ADDRESS.search(t))
+            and bool(ADDRESS_MARK.search(t)))
 
 
 def is_comment_prompt(line: str) -> bool:
-    return _fits(line, 30, COMMENTS, stems=COMMENT_STEMS, cjk=40)
+    t, words, gates = _facts(line)
+    if not gates & _G_COMMENT or words > 30 or not _has_stem(t, COMMENT_STEMS):
+        return False
+    return not (gates & _G_CJK and not _cjk_short(t, 40)) and bool(COMMENTS.search(t))
 
 
 def is_widget_message(line: str) -> bool:
-    return _fits(line, 15, WIDGET_MESSAGE)
+    t, words, _ = _facts(line)
+    return bool(t) and words <= 15 and bool(WIDGET_MESSAGE.search(t))
 
 
 def is_contact(line: str) -> bool:
-    return _fits(line, 25, CONTACT, stems=("@",))
+    t, words, _ = _facts(line)
+    return "@" in t and words <= 25 and bool(CONTACT.search(t))  # (no character casefolds to an "@")
 
 
 def is_tags_line(line: str) -> bool:
-    t = fold(line)
-    return bool(t) and n_words(t) <= 40 and bool(TAGS_INLINE.match(t)) and not t.endswith((".", "!", "?", "。"))
+    t, words, _ = _facts(line)
+    return bool(t) and words <= 40 and bool(TAGS_INLINE.match(t)) and not t.endswith((".", "!", "?", "。"))
 
 
 def is_tags_heading(line: str) -> bool:
@@ -446,45 +598,63 @@ def is_tags_heading(line: str) -> bool:
 
 
 _CASED = re.compile(r"[^\W\d_]")
+_ASCII_LOWER = re.compile(r"[a-z]")
 
 
 def is_caps_headline(line: str) -> bool:
     """A linked headline set in capitals inside the body ("CLICK HERE TO GET
     THE APP", "CO-FOUNDER 'PROUD' OF ..."): four words or more, every
     letter upper case, no sentence end."""
-    t = fold(line)
-    if not t or not 4 <= n_words(t) <= 25 or t.endswith((".", "?", "!", ":", ";")):
+    t, words, _ = _facts(line)
+    if not t or not 4 <= words <= 25 or t.endswith((".", "?", "!", ":", ";")):
         return False
-    if t.startswith("|"):
-        return False  # a table row
-    cased = [c for c in _CASED.findall(t) if c.lower() != c.upper()]
-    return len(cased) >= 12 and all(c.isupper() for c in cased)
+    if t.startswith("|") or _ASCII_LOWER.search(t):
+        return False  # a table row; a lower-case letter
+    cased = 0
+    for m in _CASED.finditer(t):
+        c = m.group()
+        if c.lower() != c.upper():
+            if not c.isupper():
+                return False
+            cased += 1
+    return cased >= 12
 
 
-def _numeric_profile(t: str) -> tuple[int, int]:
-    tokens = t.replace("▲", " ▲ ").replace("▼", " ▼ ").split()
-    numbers = sum(1 for w in tokens if _NUMBER.match(w.strip("()[]")))
-    words = [w for w in _WORD.findall(t) if len(w) >= 3 and not CURRENCY.fullmatch(w)
-             and not UPDOWN.fullmatch(w) and w.lower() not in {"course", "курс", "kur"}]
-    return numbers, len(words)
+_NOT_WORDS = frozenset({"course", "курс", "kur"})
+
+
+def _long_words(t: str, limit: int) -> int:
+    """The number of words of three letters or more that are no currency or
+    up/down word, counted up to ``limit + 1``."""
+    n = 0
+    for w in _WORD.findall(t):
+        if len(w) >= 3 and not CURRENCY.fullmatch(w) and not UPDOWN.fullmatch(w) and w.lower() not in _NOT_WORDS:
+            n += 1
+            if n > limit:
+                break
+    return n
 
 
 def is_exchange_ticker(line: str) -> bool:
     """Number-heavy lines with currency codes or up/down words, not prose."""
-    t = fold(line)
-    if not t or n_words(t) > 40 or not _TWO_NUMBERS.search(t):
+    t, n, gates = _facts(line)
+    if not gates & _G_DIGIT or n > 40 or not _TWO_NUMBERS.search(t):
         return False
-    numbers, words = _numeric_profile(t)
-    if numbers < 2 or words > 3:
+    words = _long_words(t, 3)
+    if words > 3:
+        return False
+    tokens = t.replace("▲", " ▲ ").replace("▼", " ▼ ").split()
+    numbers = sum(1 for w in tokens if _NUMBER.match(w.strip("()[]")))
+    if numbers < 2:
         return False
     return bool(CURRENCY.search(t) or UPDOWN.search(t)) or (numbers >= 3 and words == 0)
 
 
 def is_weather(line: str) -> bool:
-    t = fold(line)
-    if not t or n_words(t) > 10 or t.endswith((".", "!", "?")):
+    t, words, gates = _facts(line)
+    if not t or words > 10 or t.endswith((".", "!", "?")):
         return False
-    return bool(TEMPERATURE.search(t)) or bool(CSS_TOKEN.match(t))
+    return (bool(gates & (_G_DIGIT | _G_DEGREE)) and bool(TEMPERATURE.search(t))) or bool(CSS_TOKEN.match(t))
 
 
 def is_exchange_heading(line: str) -> bool:
@@ -497,11 +667,10 @@ def is_related_heading(line: str) -> bool:
 
 def is_headline_like(line: str) -> bool:
     """A short line that reads as a headline or link text, not prose."""
-    t = fold(line)
+    t, words, gates = _facts(line)
     if not t:
         return False
-    words = n_words(t)
-    if _CJK.search(t):
+    if gates & _G_CJK:
         return len(t) <= 40 and not t.endswith(("。", "！", "？"))
     return 1 <= words <= 16 and not t.endswith((".", "!", "?", "…", ":", ";", "»", "”", '"'))
 
@@ -563,9 +732,11 @@ BLOCK_RULES: tuple[Rule, ...] = (
 OTHER_RULES: tuple[Rule, ...] = (
     Rule("repeat.headline", "the headline repeated in the body", None),
     Rule("repeat.headline_caption", "the headline followed by a photo caption", None),
-    Rule("repeat.paragraph", "a paragraph repeated within the page (e.g. the lead)", None),
+    Rule("repeat.paragraph", "the lead (one of the body's first three lines) repeated, or a line repeated "
+         "right after itself", None),
     Rule("repeat.page_url", "a line that only prints the page's own address", None),
     Rule("related.trailing", "a run of short headline-like lines after the article end", None),
+    Rule("related.linked_trailing", "three or more lines at the end that are each a link (HTML pages)", None),
     Rule("trailing.fragment", "one- to three-word fragments after the article end", None),
     Rule("nav.short_run", "a long run of one- to three-word lines (menus, tag clouds, archive lists)", None),
     Rule("site.template", "a line learned as template of its site", None),

@@ -65,7 +65,7 @@ class SiteOverride:
     def _keep_xpath(self) -> etree.XPath:
         return etree.XPath(" | ".join(_TRANSLATOR.css_to_xpath(s) for s in self.keep))
 
-    def apply(self, tree: lxml_html.HtmlElement) -> tuple[str | None, list[Removal]]:
+    def apply(self, tree: lxml_html.HtmlElement) -> tuple[lxml_html.HtmlElement | None, list[Removal]]:
         """The page to extract from (``None``: nothing changed) and what was
         dropped. ``tree`` is left as it was."""
         work = copy.deepcopy(tree)
@@ -94,7 +94,7 @@ class SiteOverride:
                 element.drop_tree()
         if not removed and not self.keep:
             return None, []
-        return lxml_html.tostring(work, encoding="unicode"), removed
+        return work, removed
 
 
 def find_override(registry: Mapping[str, SiteOverride], site: str) -> SiteOverride | None:

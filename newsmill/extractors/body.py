@@ -1,0 +1,173 @@
+"""Which text is the article: trafilatura, the recall guard, the fallbacks.
+
+trafilatura's fast mode is the first try (as good as its full cascade on
+most news pages, and a third cheaper). It sometimes returns a stub: a
+teaser, one caption, nothing. The *recall guard* catches that from what
+the page itself says, and tries the next path:
+
+1. ``trafilatura.fast``: fast mode.
+2. ``trafilatura.cascade``: the full cascade (readability and jusText
+   compared), when fast mode's text is under ``GUARD_MIN_CHARS`` or under
+   ``GUARD_PAGE_SHARE`` of the page's block text; kept when over
+   ``CASCADE_FACTOR`` times longer (a cascade only a little longer is
+   mostly the same text with an edge more of the page).
+3. ``jsonld``: the page's JSON-LD ``articleBody``, when it is over
+   ``JSONLD_FACTOR`` times longer than what trafilatura found (pages that
+   render the article with JavaScript).
+
+A third signal, a cleaned text under half of what extraction returned,
+was measured and is not used: on those pages the cleaner was mostly
+right (the benchmark prints it). The chosen lines then go through
+:func:`newsmill.extractors.dom.complete`
+(link shares, skipped blocks put back: a ``+fill`` suffix on the path).
+The path is the article's ``extraction`` field. Thresholds were chosen on
+the development sets (benchmarks/RESULTS.md, "Recall guard").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+from lxml import html as lxml_html
+from trafilatura import bare_extraction
+
+from newsmill.core.errors import ExtractionError
+from newsmill.extractors.dom import Block, Line, complete, page_blocks
+
+GUARD_MIN_CHARS = 1000
+GUARD_PAGE_SHARE = 0.3
+CASCADE_FACTOR = 2.0
+JSONLD_FACTOR = 2.0
+JSONLD_MIN_CHARS = 500
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class BodyOptions:
+    """How the body is found (the fields of ``ExtractSettings`` it reads)."""
+
+    fast: bool = True
+    guard: bool = True
+    fill: bool = True
+    include_comments: bool = False
+    include_tables: bool = True
+    favor_precision: bool = False
+    favor_recall: bool = False
+
+
+@dataclass(frozen=True)
+class Body:
+    """The article's lines (with what the page says of each) and the path
+    that produced them."""
+
+    lines: list[Line]
+    path: str
+    extracted_chars: int
+
+
+def _trafilatura(page: lxml_html.HtmlElement, url: str | None, o: BodyOptions, *, fast: bool) -> list[str]:
+    try:
+        result = bare_extraction(
+            page,
+            url=url,
+            with_metadata=False,
+            fast=fast,
+            include_comments=o.include_comments,
+            include_tables=o.include_tables,
+            favor_precision=o.favor_precision,
+            favor_recall=o.favor_recall,
+        )
+    except Exception as exc:  # trafilatura/lxml failures on hostile markup
+        raise ExtractionError(f"trafilatura failed: {type(exc).__name__}: {exc}", status="extract_error") from exc
+    if result is None:
+        return []
+    text = (result.as_dict() if hasattr(result, "as_dict") else dict(result)).get("text") or ""
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def _chars(lines: list[str]) -> int:
+    return sum(len(line) for line in lines)
+
+
+def _walk(obj: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            out.append(item)
+            stack.extend(v for k, v in item.items() if k in ("@graph", "mainEntity", "mainEntityOfPage"))
+    return out
+
+
+_JSONLD_TYPES = re.compile(r"article|posting|report", re.IGNORECASE)
+
+
+def jsonld_body(tree: lxml_html.HtmlElement) -> str:
+    """The longest ``articleBody`` of the page's JSON-LD article objects."""
+    best = ""
+    for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
+        raw = script.text or ""
+        if "articleBody" not in raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        for obj in _walk(data):
+            kind = obj.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if not any(isinstance(k, str) and _JSONLD_TYPES.search(k) for k in kinds):
+                continue
+            value = obj.get("articleBody")
+            if isinstance(value, str) and len(value) > len(best):
+                best = value
+    return best
+
+
+def _jsonld_lines(text: str) -> list[str]:
+    # articleBody is plain text, sometimes with HTML left in it.
+    if "<" in text and ">" in text:
+        with contextlib.suppress(etree.ParserError, ValueError):  # keep the text as it came
+            text = lxml_html.fragment_fromstring(text, create_parent="div").text_content()
+    return [line.strip() for line in re.split(r"\n\s*\n|\n|\r", text) if line.strip()]
+
+
+def find_body(tree: lxml_html.HtmlElement, page: lxml_html.HtmlElement, url: str | None, o: BodyOptions) -> Body:
+    """The article text of ``page`` (``tree`` narrowed by a site override,
+    or ``tree`` itself); raises ExtractionError when every path fails."""
+    lines = _trafilatura(page, url, o, fast=o.fast)
+    path = "trafilatura.fast" if o.fast else "trafilatura.cascade"
+    blocks: list[Block] | None = None
+    if o.guard:
+        chars = _chars(lines)
+        if o.fast:
+            blocks = page_blocks(page)
+            page_chars = sum(len(b.text) for b in blocks)
+            if chars < GUARD_MIN_CHARS or chars < GUARD_PAGE_SHARE * page_chars:
+                alt = _trafilatura(page, url, o, fast=False)
+                if _chars(alt) > CASCADE_FACTOR * chars:
+                    lines, path, chars = alt, "trafilatura.cascade", _chars(alt)
+        body = jsonld_body(tree)
+        # Much longer than what trafilatura found, or what trafilatura found
+        # itself (its own last resort reads articleBody, as one paragraph).
+        if len(body) >= JSONLD_MIN_CHARS and (len(body) > JSONLD_FACTOR * max(chars, 1) or (
+                _SPACE.sub(" ", body).strip() == " ".join(_SPACE.sub(" ", line).strip() for line in lines))):
+            lines = _jsonld_lines(body)
+            return Body([Line(line) for line in lines], "jsonld", _chars(lines))
+    if not lines:
+        raise ExtractionError("trafilatura found no article text", status="not_article")
+    if blocks is None:
+        blocks = page_blocks(page)
+    completed = complete(blocks, lines, fill=o.fill)
+    if any(line.added for line in completed):
+        path += "+fill"
+    return Body(completed, path, _chars([line.text for line in completed]))

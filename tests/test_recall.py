@@ -1,0 +1,145 @@
+"""The recall side of extraction: lists kept, the recall guard and its
+fallbacks (the ``extraction`` field says which path produced the text),
+skipped blocks put back, and the decoding of mislabelled UTF-8."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lxml import html as lxml_html
+
+from newsmill.core.records import RawDocument, SourceRef
+from newsmill.extractors import body as body_module
+from newsmill.extractors import extract
+from newsmill.extractors.body import BodyOptions, find_body, jsonld_body
+from newsmill.extractors.clean import Cleaner
+from newsmill.extractors.decode import decode
+from newsmill.extractors.dom import complete, page_blocks
+
+REF = SourceRef("test", "urls", "")
+URL = "https://news.example.com/2025/06/10/story.html"
+
+LEAD = ("The mountain rescue service published its advice for summer hikers on Tuesday, after a season in "
+        "which call-outs for exhausted and lost walkers rose by a fifth compared with the year before.")
+CLOSE = ("Most rescues, the service said, begin with a walker who set out too late or without water, and "
+         "almost all of them could have been avoided with the kit on this list and an early start.")
+ITEMS = ["Map", "Compass", "Head torch", "Spare batteries", "Water bottle", "Rain jacket", "Warm hat",
+         "Gloves", "First aid kit", "Whistle", "Sun cream", "Snacks", "Phone charger", "Emergency blanket"]
+
+
+def doc(body: bytes, ctype: str | None = "text/html; charset=utf-8") -> RawDocument:
+    return RawDocument(url=URL, body=body, source=REF, site="news.example.com", content_type=ctype,
+                       http_status=200)
+
+
+def page(body: str, head: str = "") -> bytes:
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Story</title>{head}</head>'
+            f"<body>{body}</body></html>").encode()
+
+
+def test_a_list_article_keeps_its_short_items() -> None:
+    """Fourteen one- and two-word lines that are not links: the items of
+    the article's list, not a menu."""
+    items = "".join(f"<li>{item}</li>" for item in ITEMS)
+    article = extract(doc(page(f"<article><h1>What to pack for a summer hike</h1><p>{LEAD}</p>"
+                               f"<h2>The list</h2><ul>{items}</ul><p>{CLOSE}</p></article>")))
+    for item in ITEMS:
+        assert any(item in p for p in article.paragraphs), item
+    assert not [r for r in article.boilerplate_removed if r.rule == "nav.short_run"]
+    assert article.extraction is not None and article.extraction.startswith("trafilatura.")
+
+
+def test_a_run_of_short_links_is_still_a_menu() -> None:
+    menu = "".join(f'<p><a href="/s/{i}">{item}</a></p>' for i, item in enumerate(ITEMS))
+    article = extract(doc(page(f"<div>{menu}<h1>Summer hiking advice</h1><p>{LEAD}</p><p>{CLOSE}</p></div>")))
+    assert not any(p == "Compass" for p in article.paragraphs)
+    assert LEAD in article.paragraphs
+
+
+def test_the_menu_rule_reads_link_shares_when_the_page_gives_them() -> None:
+    lines = [LEAD, *ITEMS, CLOSE]
+    linked = Cleaner().clean(lines, links=[0.0, *[1.0] * len(ITEMS), 0.0])
+    text = Cleaner().clean(lines, links=[0.0, *[0.0] * len(ITEMS), 0.0])
+    unknown = Cleaner().clean(lines)  # plain text: no page to ask
+    assert linked.paragraphs == unknown.paragraphs == [LEAD, CLOSE]
+    assert text.paragraphs == lines
+
+
+def test_a_body_only_in_json_ld_is_recovered_and_says_so() -> None:
+    paragraphs = [LEAD, CLOSE, "The service also asked walkers to leave their route with someone at home, "
+                  "and to turn back when the weather turns, however close the summit looks."]
+    data = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Summer hiking advice",
+            "datePublished": "2025-06-10T08:00:00Z", "articleBody": "\n\n".join(paragraphs)}
+    head = f'<script type="application/ld+json">{json.dumps(data)}</script>'
+    # What a script-rendered page serves: a header, a teaser, no article.
+    html = page('<header><a href="/">Home</a></header><div id="app"><h1>Summer hiking advice</h1>'
+                "<p>Loading the article...</p></div>", head)
+    article = extract(doc(html))
+    assert article.extraction == "jsonld"
+    assert article.paragraphs[:3] == paragraphs
+
+
+def test_json_ld_does_not_replace_a_full_extraction() -> None:
+    data = {"@type": "NewsArticle", "articleBody": "A short summary of the story."}
+    head = f'<script type="application/ld+json">{json.dumps(data)}</script>'
+    article = extract(doc(page(f"<article><h1>Advice</h1><p>{LEAD}</p><p>{CLOSE}</p></article>", head)))
+    assert article.extraction == "trafilatura.fast"
+    assert jsonld_body(lxml_html.document_fromstring(page("<p>x</p>", head))) == "A short summary of the story."
+
+
+def test_the_guard_runs_the_cascade_when_fast_mode_returns_a_stub(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast mode returning one line of a long page: the cascade's much
+    longer text is kept, and the path says so."""
+    full = [LEAD, CLOSE, *(f"{LEAD} ({n})" for n in range(6))]
+
+    def fake(page: lxml_html.HtmlElement, url: str | None, o: BodyOptions, *, fast: bool) -> list[str]:
+        return [LEAD] if fast else full
+
+    monkeypatch.setattr(body_module, "_trafilatura", fake)
+    tree = lxml_html.document_fromstring(page("".join(f"<p>{line}</p>" for line in full)))
+    got = find_body(tree, tree, URL, BodyOptions())
+    assert got.path == "trafilatura.cascade"
+    assert [line.text for line in got.lines] == full
+    # The cascade not much longer than fast mode's text: fast mode's stays.
+    monkeypatch.setattr(body_module, "_trafilatura", lambda p, u, o, *, fast: [LEAD] if fast else [LEAD, CLOSE])
+    assert find_body(tree, tree, URL, BodyOptions()).path == "trafilatura.fast"
+    # The guard off: fast mode's answer whatever it is.
+    monkeypatch.setattr(body_module, "_trafilatura", fake)
+    assert find_body(tree, tree, URL, BodyOptions(guard=False)).path == "trafilatura.fast"
+
+
+def test_fill_puts_back_skipped_blocks_inside_the_article_only() -> None:
+    tree = lxml_html.document_fromstring(
+        "<html><body><nav><ul><li>Home</li></ul></nav><article><p>First paragraph of the story here.</p>"
+        "<h2>A subheading trafilatura dropped</h2><ul><li>An item of the list</li></ul>"
+        '<div class="share-bar"><p>Share this story with friends</p></div>'
+        "<figure><figcaption>A caption under the photo</figcaption></figure>"
+        "<p>Last paragraph of the story here.</p></article><p>After the article: footer text.</p>"
+        "</body></html>")
+    lines = ["First paragraph of the story here.", "Last paragraph of the story here."]
+    got = complete(page_blocks(tree), lines)
+    assert [(line.text, line.added) for line in got] == [
+        ("First paragraph of the story here.", False), ("A subheading trafilatura dropped", True),
+        ("- An item of the list", True), ("Last paragraph of the story here.", False)]
+    assert [line.text for line in complete(page_blocks(tree), lines, fill=False)] == lines
+
+
+def test_utf8_served_with_a_legacy_label_is_read_as_utf8() -> None:
+    text = "Ceará anuncia sessão extraordinária às 14h"
+    body = f'<html><head><meta charset="iso-8859-1"></head><body><p>{text}</p></body></html>'.encode()
+    assert text in decode(body)[0]
+    assert text in decode(body, "text/html; charset=windows-1252")[0]
+    # A real Latin-1 page stays Latin-1.
+    latin = f'<html><head><meta charset="iso-8859-1"></head><body><p>{text}</p></body></html>'.encode("latin-1")
+    assert decode(latin) == (latin.decode("latin-1"), "iso8859-1")
+
+
+def test_a_subheading_in_capitals_is_content_and_a_linked_one_is_not() -> None:
+    html = page(f"<article><h1>Jam at home</h1><p>{LEAD}</p><h2>WHAT YOU NEED TO MAKE JAM</h2><p>{CLOSE}</p>"
+                '<p><a href="/2025/06/09/other.html">RESCUE SERVICE WARNS OF SUMMER STORMS</a></p>'
+                f"<p>{LEAD} Again, in other words.</p></article>")
+    article = extract(doc(html))
+    assert "WHAT YOU NEED TO MAKE JAM" in article.paragraphs
+    assert [r.text for r in article.boilerplate_removed if r.rule == "related.caps_headline"] == [
+        "RESCUE SERVICE WARNS OF SUMMER STORMS"]
