@@ -256,7 +256,7 @@ def fresh_run(warc: Path, n: int, home: Path, runner: str) -> tuple[float, float
 
 @contextlib.contextmanager
 def running_cluster(workers: int = 2) -> Iterator[str]:
-    """A Dask cluster on loopback started as the README says for a
+    """A Dask cluster on loopback started as docs/scaling.md says for a
     long-running one (``dask scheduler``; ``dask worker --preload
     newsmill.flows.pool_worker``), in processes of its own; yields the
     scheduler's address."""

@@ -144,7 +144,7 @@ def test_deploy_schedule_and_run_sample(stack: PrefectStack) -> None:
     assert sample["schedules"][0]["schedule"]["cron"] == "0 * * * *"
     assert sample["concurrency_limit"] == 1 or sample.get("global_concurrency_limit")
 
-    # The central-asia schedule starts inactive; the README's commands resume it.
+    # The central-asia schedule starts inactive; docs/operating.md's commands resume it.
     central = by_name["ingest-central-asia"]
     assert central["schedules"][0]["active"] is False
     listing = stack.run("deployment", "schedule", "ls", "ingest/ingest-central-asia")
