@@ -7,13 +7,10 @@ transaction, so the dedup index never disagrees with the articles.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,9 +21,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     bindparam,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     select,
@@ -34,9 +29,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from newsmill.core.errors import StorageError
 from newsmill.core.records import (
@@ -52,68 +45,25 @@ from newsmill.core.records import (
     novelty_of,
 )
 from newsmill.storage import schema as t
-
-CHUNK = 500  # rows per IN-list / export page (below SQLite's variable limit)
-WRITER_LOCK_KEY = zlib.crc32(b"newsmill-store-writer")  # PostgreSQL advisory lock id
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from newsmill.storage.db import (
+    CHUNK,
+    WRITER_LOCK_KEY,
+    Database,
+    connect_engine,
+    normalize_url,
+    sanitize,
+    upsert,
+)
+from newsmill.storage.db import chunks as _chunks
+from newsmill.storage.db import insert_many as _insert_many
+from newsmill.storage.db import now as _now
+from newsmill.storage.db import utc as _utc
 
 
 def template_key(paragraph: str) -> str:
     """How paragraphs are compared when learning templates: case and
     spacing folded."""
     return " ".join(paragraph.casefold().split())
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def sanitize(text: str | None) -> str | None:
-    """Text as every backend can store it: no NUL, no lone surrogates."""
-    if text is None:
-        return None
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def _insert_many(conn: Connection, table: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert many rows (tuples in ``columns`` order): PostgreSQL's COPY (in
-    the connection's transaction; a row per round trip would make a batch's
-    ~100k band rows take seconds), else the driver's executemany (the values
-    are plain ints, strings and bytes; SQLAlchemy's per-row parameter
-    processing cost more than the inserts)."""
-    if not rows:
-        return
-    names = ", ".join(columns)
-    try:
-        if conn.dialect.name == "postgresql":
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            try:
-                with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            finally:
-                cursor.close()
-        else:
-            conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
-                f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
-    except Exception as exc:  # the drivers' own errors: map them like the rest
-        raise StorageError(f"store error: {exc}") from exc
 
 
 def _band_rows(sketches: Sequence[Sketch], first_sid: int) -> list[tuple[int, int]]:
@@ -140,13 +90,6 @@ def _delete_sketches(conn: Connection, article_ids: Sequence[str]) -> None:
     conn.execute(delete(t.sketches).where(t.sketches.c.article_id.in_(article_ids)))
 
 
-def normalize_url(url: str) -> str:
-    """A database URL with the psycopg 3 driver for PostgreSQL."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
 @dataclass(frozen=True)
 class SaveResult:
     inserted: int = 0
@@ -159,69 +102,16 @@ class Store:
     """The SQL article store. Create with :func:`open_store`."""
 
     def __init__(self, engine: Engine, lock_path: Path | None = None) -> None:
+        self.db = Database(engine, lock_path)
         self.engine = engine
-        self.dialect = engine.dialect.name
-        self._lock_path = lock_path
-        self._local = threading.local()
-        self._thread_lock = threading.RLock()
+        self.dialect = self.db.dialect
         self._bands_written = 0  # band rows written since this store's last ANALYZE (PostgreSQL)
 
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """Hold the store's writer lock (re-entrant within a thread).
-
-        Deduplicating a batch and saving it happen under this lock, so two
-        processes writing one store see each other's articles, and ``seq``
-        values become visible in commit order (an export cursor never skips
-        a row). SQLite: ``flock`` on ``<database>.lock``; PostgreSQL: a
-        session advisory lock. Both are released if the process dies.
-        """
-        depth = getattr(self._local, "depth", 0)
-        if depth:
-            self._local.depth = depth + 1
-            try:
-                yield
-            finally:
-                self._local.depth = depth
-            return
-        with self._thread_lock, self._acquire():
-            self._local.depth = 1
-            try:
-                yield
-            finally:
-                self._local.depth = 0
-
-    @contextmanager
-    def _acquire(self) -> Iterator[None]:
-        if self.dialect == "postgresql":
-            with self._connect() as conn:
-                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": WRITER_LOCK_KEY})
-                conn.commit()
-                try:
-                    yield
-                finally:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": WRITER_LOCK_KEY})
-                    conn.commit()
-        elif self._lock_path is not None:
-            with open(self._lock_path, "a+b") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
-        else:
-            yield
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Hold the store's writer lock (re-entrant within a thread); see :meth:`Database.exclusive`."""
+        return self.db.exclusive()
 
     # -- writes ---------------------------------------------------------------
-
-    def _upsert(self, conn: Connection, table: Any, values: dict[str, Any] | list[dict[str, Any]],
-                keys: list[str], updates: dict[str, Any] | None) -> None:
-        mod = postgresql if self.dialect == "postgresql" else sqlite
-        stmt = mod.insert(table).values(values)
-        if updates:
-            conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
-        else:
-            conn.execute(stmt.on_conflict_do_nothing(index_elements=keys))
 
     def existing(self, canonical_urls: Iterable[str]) -> dict[str, str]:
         """canonical URL -> content hash, for the given URLs that are stored."""
@@ -344,20 +234,15 @@ class Store:
         prev = conn.execute(select(a).where(a.c.id == article_id)).mappings().first()
         if prev is None:
             return
-        conn.execute(
-            sqlite.insert(t.article_revisions).on_conflict_do_nothing()
-            if conn.dialect.name == "sqlite" else
-            postgresql.insert(t.article_revisions).on_conflict_do_nothing(),
-            {
-                "article_id": prev["id"], "version": prev["version"], "content_hash": prev["content_hash"],
-                "url": prev["url"], "title": prev["title"], "authors": prev["authors"],
-                "published_at": prev["published_at"], "modified_at": prev["modified_at"],
-                "fetched_at": prev["fetched_at"], "description": prev["description"],
-                "extraction": prev["extraction"], "text": prev["text"],
-                "paragraphs": prev["paragraphs"], "word_count": prev["word_count"], "raw": prev["raw"],
-                "stored_at": prev["stored_at"], "replaced_at": now,
-            },
-        )
+        upsert(conn, t.article_revisions, {
+            "article_id": prev["id"], "version": prev["version"], "content_hash": prev["content_hash"],
+            "url": prev["url"], "title": prev["title"], "authors": prev["authors"],
+            "published_at": prev["published_at"], "modified_at": prev["modified_at"],
+            "fetched_at": prev["fetched_at"], "description": prev["description"],
+            "extraction": prev["extraction"], "text": prev["text"],
+            "paragraphs": prev["paragraphs"], "word_count": prev["word_count"], "raw": prev["raw"],
+            "stored_at": prev["stored_at"], "replaced_at": now,
+        })
 
     def _save(self, conn: Connection, articles: Sequence[Article], sketches: Sequence[Sketch],
               novelty: Mapping[str, float]) -> SaveResult:
@@ -689,13 +574,10 @@ class Store:
         return out
 
     def get_info(self, key: str) -> str | None:
-        with self._connect() as conn:
-            row = conn.execute(select(t.schema_info.c.value).where(t.schema_info.c.key == key)).first()
-        return None if row is None else str(row[0])
+        return self.db.get_info(key)
 
     def set_info(self, key: str, value: str) -> None:
-        with self._begin() as conn:
-            self._upsert(conn, t.schema_info, {"key": key, "value": value}, ["key"], {"value": value})
+        self.db.set_info(key, value)
 
     @staticmethod
     def _clusters(conn: Connection, articles: Sequence[Article]) -> dict[str, str]:
@@ -779,7 +661,7 @@ class Store:
                 fp = hashlib.sha256("\x1f".join((f.url, f.stage, f.status, f.reason)).encode(
                     "utf-8", "replace")).hexdigest()
                 at = _utc(f.at) or _now()
-                self._upsert(
+                upsert(
                     conn, t.failures,
                     {"run_id": run_id, "url": sanitize(f.url), "stage": f.stage, "status": f.status,
                      "reason": sanitize(f.reason), "fingerprint": fp, "at": at, "last_at": at,
@@ -797,7 +679,7 @@ class Store:
 
     def set_source_state(self, name: str, etag: str | None, last_modified: str | None) -> None:
         with self._begin() as conn:
-            self._upsert(conn, t.source_state,
+            upsert(conn, t.source_state,
                          {"name": name, "etag": etag, "last_modified": last_modified, "last_seen": _now()},
                          ["name"], {"etag": etag, "last_modified": last_modified, "last_seen": _now()})
 
@@ -1199,45 +1081,13 @@ class Store:
     # -- plumbing -------------------------------------------------------------
 
     def _connect(self) -> Any:
-        return _Guard(self.engine, begin=False)
+        return self.db.connect()
 
     def _begin(self) -> Any:
-        return _Guard(self.engine, begin=True)
+        return self.db.begin()
 
     def close(self) -> None:
-        self.engine.dispose()
-
-
-class _Guard:
-    """A connection (or transaction) whose database errors become StorageError."""
-
-    def __init__(self, engine: Engine, *, begin: bool) -> None:
-        self._cm = engine.begin() if begin else engine.connect()
-
-    def __enter__(self) -> Connection:
-        try:
-            return self._cm.__enter__()
-        except SQLAlchemyError as exc:
-            raise StorageError(f"cannot connect to the store: {getattr(exc, 'orig', exc)}") from exc
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        try:
-            self._cm.__exit__(exc_type, exc, tb)
-        except IntegrityError:
-            raise
-        except SQLAlchemyError as err:
-            raise StorageError(f"store error: {getattr(err, 'orig', err)}") from err
-        if isinstance(exc, SQLAlchemyError) and not isinstance(exc, IntegrityError):
-            raise StorageError(f"store error: {getattr(exc, 'orig', exc)}") from exc
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+        self.db.close()
 
 
 def open_store(url: str) -> Store:
@@ -1257,27 +1107,8 @@ def open_store(url: str) -> Store:
 def open_engine(url: str) -> Store:
     """A store on ``url`` as it is: no schema creation or upgrade (for
     ``newsmill db status`` and ``newsmill db upgrade``)."""
-    url = normalize_url(url)
-    try:
-        parsed = make_url(url)
-    except Exception as exc:
-        raise StorageError(f"not a database URL: {url!r}") from exc
-    kwargs: dict[str, Any] = {"future": True}
-    lock_path: Path | None = None
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            lock_path = Path(parsed.database + ".lock")
-        kwargs["connect_args"] = {"timeout": 30}
-    else:
-        kwargs["pool_pre_ping"] = True
-    try:
-        engine = create_engine(url, **kwargs)
-    except Exception as exc:
-        raise StorageError(f"cannot open store {parsed.render_as_string(hide_password=True)}: {exc}") from exc
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return Store(engine, lock_path)
+    return Store(*connect_engine(url))
 
 
-__all__ = ["SaveResult", "Store", "normalize_url", "open_engine", "open_store", "sanitize"]
+__all__ = ["CHUNK", "WRITER_LOCK_KEY", "SaveResult", "Store", "normalize_url", "open_engine", "open_store",
+           "sanitize"]
