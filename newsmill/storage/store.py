@@ -7,7 +7,6 @@ transaction, so the dedup index never disagrees with the articles.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -58,6 +57,7 @@ from newsmill.storage.db import chunks as _chunks
 from newsmill.storage.db import insert_many as _insert_many
 from newsmill.storage.db import now as _now
 from newsmill.storage.db import utc as _utc
+from newsmill.storage.runlog import RunLog
 
 
 def template_key(paragraph: str) -> str:
@@ -105,6 +105,7 @@ class Store:
         self.db = Database(engine, lock_path)
         self.engine = engine
         self.dialect = self.db.dialect
+        self._runlog = RunLog(self.db)
         self._bands_written = 0  # band rows written since this store's last ANALYZE (PostgreSQL)
 
     def exclusive(self) -> AbstractContextManager[None]:
@@ -642,60 +643,27 @@ class Store:
         }
 
     def record_fetches(self, outcomes: Iterable[FetchOutcome], run_id: str | None = None) -> None:
-        rows = [
-            {"run_id": run_id, "url": sanitize(o.url), "final_url": sanitize(o.final_url),
-             "status": o.status.value, "http_status": o.http_status, "bytes": o.bytes,
-             "elapsed": o.elapsed, "attempts": o.attempts, "reason": sanitize(o.reason) or "",
-             "at": _utc(o.at), "archive": o.archive.to_uri() if o.archive else None,
-             "source": o.source.name, "site": o.site}
-            for o in outcomes
-        ]
-        with self._begin() as conn:
-            for part in _chunks(rows, 200):
-                conn.execute(insert(t.fetches), list(part))
+        self._runlog.record_fetches(outcomes, run_id)
 
     def record_failures(self, failures: Iterable[Failure], run_id: str | None = None) -> None:
         """Record failures; the same failure (url, stage, status, reason) is kept once."""
-        with self._begin() as conn:
-            for f in failures:
-                fp = hashlib.sha256("\x1f".join((f.url, f.stage, f.status, f.reason)).encode(
-                    "utf-8", "replace")).hexdigest()
-                at = _utc(f.at) or _now()
-                upsert(
-                    conn, t.failures,
-                    {"run_id": run_id, "url": sanitize(f.url), "stage": f.stage, "status": f.status,
-                     "reason": sanitize(f.reason), "fingerprint": fp, "at": at, "last_at": at,
-                     "count": 1, "site": f.site, "source": f.source},
-                    ["fingerprint"],
-                    {"last_at": at, "count": t.failures.c["count"] + 1},
-                )
+        self._runlog.record_failures(failures, run_id)
+
+    def failures(self, since: datetime | None = None) -> Iterator[Failure]:
+        return self._runlog.failures(since)
 
     def get_source_state(self, name: str) -> SourceState | None:
-        """The stored conditional-GET state of a source, as ``(etag, last_modified)`` or None."""
-        with self._connect() as conn:
-            row = conn.execute(select(t.source_state.c.etag, t.source_state.c.last_modified)
-                               .where(t.source_state.c.name == name)).first()
-        return None if row is None else SourceState(etag=row[0], last_modified=row[1])
+        """The stored conditional-GET state of a source, or None."""
+        return self._runlog.get_source_state(name)
 
     def set_source_state(self, name: str, etag: str | None, last_modified: str | None) -> None:
-        with self._begin() as conn:
-            upsert(conn, t.source_state,
-                         {"name": name, "etag": etag, "last_modified": last_modified, "last_seen": _now()},
-                         ["name"], {"etag": etag, "last_modified": last_modified, "last_seen": _now()})
+        self._runlog.set_source_state(name, etag, last_modified)
 
     def start_run(self, flow: str, params: Mapping[str, Any]) -> str:
-        from uuid import uuid4
-
-        run_id = f"{flow}-{_now():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
-        with self._begin() as conn:
-            conn.execute(insert(t.runs).values(id=run_id, flow=flow, started_at=_now(), status="running",
-                                               params=json.dumps(params, default=str)))
-        return run_id
+        return self._runlog.start_run(flow, params)
 
     def finish_run(self, run_id: str, status: str, counts: Mapping[str, Any]) -> None:
-        with self._begin() as conn:
-            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(
-                status=status, finished_at=_now(), counts=json.dumps(counts, default=str)))
+        self._runlog.finish_run(run_id, status, counts)
 
     # -- the sketch index (newsmill.core.interfaces.SketchIndex) ----------------
 
@@ -884,16 +852,6 @@ class Store:
             "seq": r["seq"],
             "stored_at": isoformat(_utc(r["stored_at"])),
         }
-
-    def failures(self, since: datetime | None = None) -> Iterator[Failure]:
-        q = select(t.failures).order_by(t.failures.c.id)
-        if since is not None:
-            q = q.where(t.failures.c.last_at >= _utc(since))
-        with self._connect() as conn:
-            rows = conn.execute(q).mappings().all()
-        for r in rows:
-            yield Failure(url=r["url"], stage=r["stage"], status=r["status"], reason=r["reason"],
-                          at=_utc(r["at"]) or _now(), site=r["site"], source=r["source"])
 
     def stats(self) -> dict[str, Any]:
         a = t.articles
