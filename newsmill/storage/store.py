@@ -57,6 +57,7 @@ from newsmill.storage.db import chunks as _chunks
 from newsmill.storage.db import insert_many as _insert_many
 from newsmill.storage.db import now as _now
 from newsmill.storage.db import utc as _utc
+from newsmill.storage.export import EXPORT_FIELDS, Exports
 from newsmill.storage.runlog import RunLog
 
 
@@ -106,6 +107,7 @@ class Store:
         self.engine = engine
         self.dialect = self.db.dialect
         self._runlog = RunLog(self.db)
+        self._exports = Exports(self.db)
         self._bands_written = 0  # band rows written since this store's last ANALYZE (PostgreSQL)
 
     def exclusive(self) -> AbstractContextManager[None]:
@@ -758,135 +760,34 @@ class Store:
 
     # -- reads ----------------------------------------------------------------
 
-    def articles(
-        self,
-        *,
-        include_duplicates: bool = False,
-        since: datetime | None = None,
-        site: str | None = None,
-        after_seq: int = 0,
-    ) -> Iterator[dict[str, Any]]:
-        """Export records (the shape of ``Article.to_dict()``), streamed in
-        pages of ``CHUNK`` rows in storage order (``seq``)."""
-        a = t.articles
-        last = after_seq
-        while True:
-            q = self._filtered(select(a), include_duplicates, since, site).where(a.c.seq > last) \
-                .order_by(a.c.seq).limit(CHUNK)
-            with self._connect() as conn:
-                rows = conn.execute(q).mappings().all()
-                if not rows:
-                    return
-                ids = [r["id"] for r in rows]
-                links: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
-                for lr in conn.execute(select(t.passage_links).where(t.passage_links.c.article_id.in_(ids))
-                                       .order_by(t.passage_links.c.article_id, t.passage_links.c.paragraph)):
-                    links[lr.article_id].append({"paragraph": lr.paragraph, "of_article": lr.of_article,
-                                                 "of_paragraph": lr.of_paragraph, "similarity": lr.similarity})
-                removed: dict[str, list[dict[str, str]]] = {i: [] for i in ids}
-                for rr in conn.execute(select(t.boilerplate_removals)
-                                       .where(t.boilerplate_removals.c.article_id.in_(ids))
-                                       .order_by(t.boilerplate_removals.c.article_id,
-                                                 t.boilerplate_removals.c.position)):
-                    removed[rr.article_id].append({"text": rr.text, "rule": rr.rule})
-            for r in rows:
-                yield self._export_record(r, links[r["id"]], removed[r["id"]])
-            last = rows[-1]["seq"]
+    def articles(self, *, include_duplicates: bool = False, since: datetime | None = None,
+                 site: str | None = None, after_seq: int = 0) -> Iterator[dict[str, Any]]:
+        """Export records (the shape of ``Article.to_dict()``), streamed in storage order (``seq``)."""
+        return self._exports.articles(include_duplicates=include_duplicates, since=since, site=site,
+                                      after_seq=after_seq)
 
     def count_articles(self, *, include_duplicates: bool = False, since: datetime | None = None,
                        site: str | None = None, after_seq: int = 0) -> int:
         """How many records :meth:`articles` would yield with these filters."""
-        a = t.articles
-        q = self._filtered(select(func.count()).select_from(a), include_duplicates, since, site) \
-            .where(a.c.seq > after_seq)
-        with self._connect() as conn:
-            return int(conn.execute(q).scalar_one())
+        return self._exports.count_articles(include_duplicates=include_duplicates, since=since, site=site,
+                                            after_seq=after_seq)
 
-    @staticmethod
-    def _filtered(q: Any, include_duplicates: bool, since: datetime | None, site: str | None) -> Any:
-        a = t.articles
-        if not include_duplicates:
-            q = q.where(a.c.duplicate_of.is_(None))
-        if since is not None:
-            q = q.where(a.c.stored_at >= _utc(since))
-        if site is not None:
-            q = q.where(a.c.site == site)
-        return q
-
-    EXPORT_FIELDS = ("id", "url", "canonical_url", "site", "title", "authors", "published_at", "modified_at",
-                     "fetched_at", "language", "description", "image", "extraction", "text", "paragraphs",
-                     "word_count", "content_hash", "duplicate_of", "similarity", "cluster_id", "novelty",
-                     "duplicate_passages", "boilerplate_removed", "source", "raw", "version", "seq", "stored_at")
+    EXPORT_FIELDS = EXPORT_FIELDS
     """The fields of an export record, in order (see docs/schema.md)."""
 
-    @staticmethod
-    def _export_record(r: Mapping[str, Any], links: list[dict[str, Any]],
-                       removed: list[dict[str, str]]) -> dict[str, Any]:
-        return {
-            "id": r["id"],
-            "url": r["url"],
-            "canonical_url": r["canonical_url"],
-            "site": r["site"],
-            "title": r["title"],
-            "authors": json.loads(r["authors"]),
-            "published_at": isoformat(_utc(r["published_at"])),
-            "modified_at": isoformat(_utc(r["modified_at"])),
-            "fetched_at": isoformat(_utc(r["fetched_at"])),
-            "language": r["language"],
-            "description": r["description"],
-            "image": r["image"],
-            "extraction": r["extraction"],
-            "text": r["text"],
-            "paragraphs": json.loads(r["paragraphs"]),
-            "word_count": r["word_count"],
-            "content_hash": r["content_hash"],
-            "duplicate_of": r["duplicate_of"],
-            "similarity": r["similarity"],
-            "cluster_id": r["cluster_id"],
-            "novelty": r["novelty"],
-            "duplicate_passages": links,
-            "boilerplate_removed": removed,
-            "source": {"name": r["source_name"], "kind": r["source_kind"], "url": r["source_url"]},
-            "raw": r["raw"],
-            "version": r["version"],
-            "seq": r["seq"],
-            "stored_at": isoformat(_utc(r["stored_at"])),
-        }
-
     def stats(self) -> dict[str, Any]:
-        a = t.articles
-        with self._connect() as conn:
-            total = conn.execute(select(func.count()).select_from(a)).scalar_one()
-            dupes = conn.execute(select(func.count()).select_from(a).where(a.c.duplicate_of.is_not(None))
-                                 ).scalar_one()
-            by_site = {
-                r[0]: {"articles": r[1], "duplicates": r[2] or 0}
-                for r in conn.execute(
-                    select(a.c.site, func.count(), func.count(a.c.duplicate_of))
-                    .group_by(a.c.site).order_by(a.c.site))
-            }
-            links = conn.execute(select(func.count()).select_from(t.passage_links)).scalar_one()
-            removals = conn.execute(select(func.count()).select_from(t.boilerplate_removals)).scalar_one()
-            by_rule = dict(conn.execute(select(t.boilerplate_removals.c.rule, func.count())
-                                        .group_by(t.boilerplate_removals.c.rule)).all())
-            fails = {f"{r[0]}/{r[1]}": r[2] for r in conn.execute(
-                select(t.failures.c.stage, t.failures.c.status, func.count())
-                .group_by(t.failures.c.stage, t.failures.c.status))}
-            fetch_status = dict(conn.execute(select(t.fetches.c.status, func.count())
-                                             .group_by(t.fetches.c.status)).all())
-            runs = conn.execute(select(func.count()).select_from(t.runs)).scalar_one()
-        return {
-            "articles": total,
-            "canonical": total - dupes,
-            "duplicates": dupes,
-            "passage_links": links,
-            "boilerplate_removed": removals,
-            "boilerplate_by_rule": by_rule,
-            "by_site": by_site,
-            "failures": fails,
-            "fetches": fetch_status,
-            "runs": runs,
-        }
+        return self._exports.stats()
+
+    def checkpoint(self, name: str) -> int:
+        """The ``seq`` a named export cursor has reached (0 if new)."""
+        return self._exports.checkpoint(name)
+
+    def set_checkpoint(self, name: str, after_seq: int, exported: int) -> None:
+        """Advance a named export cursor (never backwards)."""
+        self._exports.set_checkpoint(name, after_seq, exported)
+
+    def checkpoints(self) -> list[dict[str, Any]]:
+        return self._exports.checkpoints()
 
     def revisions(self, article_id: str) -> list[dict[str, Any]]:
         """Every stored version of an article, newest first: the current one
@@ -910,37 +811,6 @@ class Store:
                 "replaced_at": None if current else isoformat(_utc(row["replaced_at"])),
             })
         return out
-
-    # -- export checkpoints ---------------------------------------------------
-
-    def checkpoint(self, name: str) -> int:
-        """The ``seq`` a named export cursor has reached (0 if new)."""
-        c = t.export_checkpoints
-        with self._connect() as conn:
-            row = conn.execute(select(c.c.after_seq).where(c.c.name == name)).first()
-        return 0 if row is None else int(row[0])
-
-    def set_checkpoint(self, name: str, after_seq: int, exported: int) -> None:
-        """Advance a named export cursor (never backwards) after a
-        successful export of ``exported`` records."""
-        if not name or len(name) > 200:
-            raise StorageError("a checkpoint name must have 1 to 200 characters")
-        c = t.export_checkpoints
-        with self._begin() as conn:
-            row = conn.execute(select(c.c.after_seq, c.c.exported).where(c.c.name == name)).first()
-            if row is None:
-                conn.execute(insert(c).values(name=name, after_seq=after_seq, exported=exported,
-                                              updated_at=_now()))
-            else:
-                conn.execute(update(c).where(c.c.name == name).values(
-                    after_seq=max(int(row[0]), after_seq), exported=int(row[1]) + exported, updated_at=_now()))
-
-    def checkpoints(self) -> list[dict[str, Any]]:
-        c = t.export_checkpoints
-        with self._connect() as conn:
-            rows = conn.execute(select(c).order_by(c.c.name)).mappings().all()
-        return [{"name": r["name"], "after_seq": r["after_seq"], "exported": r["exported"],
-                 "updated_at": isoformat(_utc(r["updated_at"]))} for r in rows]
 
     # -- retention --------------------------------------------------------------
 
