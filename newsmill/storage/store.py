@@ -59,12 +59,7 @@ from newsmill.storage.db import now as _now
 from newsmill.storage.db import utc as _utc
 from newsmill.storage.export import EXPORT_FIELDS, Exports
 from newsmill.storage.runlog import RunLog
-
-
-def template_key(paragraph: str) -> str:
-    """How paragraphs are compared when learning templates: case and
-    spacing folded."""
-    return " ".join(paragraph.casefold().split())
+from newsmill.storage.templates import SiteTemplates, template_key
 
 
 def _band_rows(sketches: Sequence[Sketch], first_sid: int) -> list[tuple[int, int]]:
@@ -108,6 +103,7 @@ class Store:
         self.dialect = self.db.dialect
         self._runlog = RunLog(self.db)
         self._exports = Exports(self.db)
+        self._templates = SiteTemplates(self.db)
         self._bands_written = 0  # band rows written since this store's last ANALYZE (PostgreSQL)
 
     def exclusive(self) -> AbstractContextManager[None]:
@@ -502,79 +498,16 @@ class Store:
         )
 
     def paragraph_counts(self, site: str, exclude: Iterable[str] = ()) -> tuple[dict[str, int], dict[str, str]]:
-        """For each paragraph key (case and spacing folded) of ``site``: in
-        how many distinct original articles (but those in ``exclude``) it
-        occurs, either still in the text or already removed as a
-        ``site.template``; and its first text."""
-        skip = set(exclude)
-        counts: dict[str, int] = {}
-        first: dict[str, str] = {}
-        a, br = t.articles, t.boilerplate_removals
-        with self._connect() as conn:
-            rows = conn.execute(select(a.c.id, a.c.paragraphs).where(a.c.site == site, a.c.duplicate_of.is_(None)))
-            seen: dict[str, set[str]] = {}
-            for article_id, paragraphs in rows:
-                if article_id in skip:
-                    continue
-                seen[article_id] = set()
-                for p in json.loads(paragraphs):
-                    key = template_key(p)
-                    if key not in seen[article_id]:
-                        seen[article_id].add(key)
-                        counts[key] = counts.get(key, 0) + 1
-                        first.setdefault(key, p)
-            removed = conn.execute(
-                select(br.c.article_id, br.c.text).join(a, a.c.id == br.c.article_id)
-                .where(a.c.site == site, a.c.duplicate_of.is_(None), br.c.rule == "site.template"))
-            for article_id, line in removed:
-                if article_id in skip:
-                    continue
-                key = template_key(line)
-                if key not in seen.setdefault(article_id, set()):
-                    seen[article_id].add(key)
-                    counts[key] = counts.get(key, 0) + 1
-                    first.setdefault(key, line)
-        return counts, first
+        """Per paragraph key of ``site``: in how many original articles it occurs, and its first text."""
+        return self._templates.paragraph_counts(site, exclude)
 
     def site_templates(self, site: str, min_articles: int = 5) -> list[tuple[str, int]]:
-        """Paragraphs that recur word for word (case and spacing aside) in at
-        least ``min_articles`` distinct original articles of ``site`` (in
-        their text, or already removed as templates), most frequent first:
-        the site's learned templates (signatures, standard sentences)."""
-        if min_articles < 2:
-            raise StorageError("min_articles must be >= 2")
-        counts, first = self.paragraph_counts(site)
-        found = {k: (first[k], n) for k, n in counts.items() if n >= min_articles}
-        for text_, n in self.linked_templates(site, min_articles):
-            key = template_key(text_)
-            if key not in found or found[key][1] < n:
-                found[key] = (text_, n)
-        return sorted(found.values(), key=lambda item: (-item[1], item[0]))
+        """The site's learned templates, most frequent first."""
+        return self._templates.site_templates(site, min_articles)
 
     def linked_templates(self, site: str, min_articles: int = 5) -> list[tuple[str, int]]:
-        """Paragraphs of ``site`` that near-duplicate passages of at least
-        ``min_articles - 1`` other original articles of the same site (the
-        dedup's passage links): standard sentences whose wording varies a
-        little (a name, a number). Returns the linked-to text and the number
-        of articles that carry it."""
-        a, o, pl = t.articles.alias("a"), t.articles.alias("o"), t.passage_links
-        q = (select(pl.c.of_article, pl.c.of_paragraph, func.count(func.distinct(pl.c.article_id)))
-             .join(a, a.c.id == pl.c.article_id).join(o, o.c.id == pl.c.of_article)
-             .where(a.c.site == site, o.c.site == site, a.c.duplicate_of.is_(None), o.c.duplicate_of.is_(None))
-             .group_by(pl.c.of_article, pl.c.of_paragraph)
-             .having(func.count(func.distinct(pl.c.article_id)) >= min_articles - 1))
-        out: list[tuple[str, int]] = []
-        with self._connect() as conn:
-            rows = conn.execute(q).all()
-            for part in _chunks(sorted({r[0] for r in rows})):
-                paragraphs = dict(conn.execute(select(t.articles.c.id, t.articles.c.paragraphs)
-                                               .where(t.articles.c.id.in_(part))).all())
-                for of_article, of_paragraph, n in rows:
-                    if of_article in paragraphs:
-                        paras = json.loads(paragraphs[of_article])
-                        if 0 <= of_paragraph < len(paras):
-                            out.append((paras[of_paragraph], int(n) + 1))
-        return out
+        """Standard sentences of ``site`` found through near-duplicate passage links."""
+        return self._templates.linked_templates(site, min_articles)
 
     def get_info(self, key: str) -> str | None:
         return self.db.get_info(key)
@@ -939,4 +872,4 @@ def open_engine(url: str) -> Store:
 
 
 __all__ = ["CHUNK", "WRITER_LOCK_KEY", "SaveResult", "Store", "normalize_url", "open_engine", "open_store",
-           "sanitize"]
+           "sanitize", "template_key"]
