@@ -59,7 +59,7 @@ class Store:
     EXPORT_FIELDS = EXPORT_FIELDS
     """The fields of an export record, in order (see docs/schema.md)."""
 
-    _article_row = staticmethod(article_row)
+    _article_row = staticmethod(article_row)  # an article's row, for benchmarks/store_bench.py
 
     def __init__(self, engine: Engine, lock_path: Path | None = None) -> None:
         self.db = Database(engine, lock_path)
