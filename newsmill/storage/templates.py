@@ -1,5 +1,6 @@
-"""Templates shared by several sites: publisher groups, and lines printed
-word for word on more than one site.
+"""Learned templates: lines that recur in one site's articles
+(:class:`SiteTemplates`), and lines shared by several sites (publisher
+groups, and lines printed word for word on more than one site).
 
 A site template is a line found in ``min_articles`` (``T``,
 :attr:`DedupSettings.template_min_articles`) original articles of one site
@@ -71,11 +72,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, select, text
 
 from newsmill.core.errors import StorageError
-from newsmill.storage.store import template_key
+from newsmill.storage import schema as t
+from newsmill.storage.db import Database, chunks
 
 if TYPE_CHECKING:
     from newsmill.storage.store import Store
@@ -126,6 +127,12 @@ _COUNTS = {
 }
 
 
+def template_key(paragraph: str) -> str:
+    """How paragraphs are compared when learning templates: case and
+    spacing folded."""
+    return " ".join(paragraph.casefold().split())
+
+
 def shared_min(min_articles: int) -> int:
     """The article count at which a line printed on several sites is a
     template (with the other conditions of the ``shared`` rule)."""
@@ -168,11 +175,8 @@ class SharedLines:
         else:
             params.update(exclude=json.dumps(skip), wanted=json.dumps(asked, ensure_ascii=False))
         sql = _COUNTS[dialect].format(lines=_LINES[dialect])
-        try:
-            with store.engine.connect() as conn:
-                rows = conn.execute(text(sql), params).all()
-        except SQLAlchemyError as exc:
-            raise StorageError(f"store error: {getattr(exc, 'orig', exc)}") from exc
+        with store.db.connect() as conn:
+            rows = conn.execute(text(sql), params).all()
         out = cls()
         for line, sites in rows:
             for site, n in Counter(str(sites).split("\x1f")).items():
@@ -251,4 +255,88 @@ class SharedLines:
         return out
 
 
-__all__ = ["GROUP", "LINK_MIN_WORDS", "MAX_WORDS", "SHARED", "SharedLines", "SharedTemplate", "shared_min"]
+class SiteTemplates:
+    """The templates of one site, counted from its stored original articles."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def paragraph_counts(self, site: str, exclude: Iterable[str] = ()) -> tuple[dict[str, int], dict[str, str]]:
+        """For each paragraph key (:func:`template_key`) of ``site``: in how
+        many distinct original articles (but those in ``exclude``) it
+        occurs, either still in the text or already removed as a
+        ``site.template``; and its first text."""
+        skip = set(exclude)
+        counts: dict[str, int] = {}
+        first: dict[str, str] = {}
+        seen: dict[str, set[str]] = {}
+
+        def count(article_id: str, line: str) -> None:
+            key = template_key(line)
+            if key not in seen[article_id]:
+                seen[article_id].add(key)
+                counts[key] = counts.get(key, 0) + 1
+                first.setdefault(key, line)
+
+        a, br = t.articles, t.boilerplate_removals
+        with self.db.connect() as conn:
+            rows = conn.execute(select(a.c.id, a.c.paragraphs).where(a.c.site == site, a.c.duplicate_of.is_(None)))
+            for article_id, paragraphs in rows:
+                if article_id in skip:
+                    continue
+                seen[article_id] = set()
+                for p in json.loads(paragraphs):
+                    count(article_id, p)
+            removed = conn.execute(
+                select(br.c.article_id, br.c.text).join(a, a.c.id == br.c.article_id)
+                .where(a.c.site == site, a.c.duplicate_of.is_(None), br.c.rule == "site.template"))
+            for article_id, line in removed:
+                if article_id in skip:
+                    continue
+                seen.setdefault(article_id, set())
+                count(article_id, line)
+        return counts, first
+
+    def site_templates(self, site: str, min_articles: int = 5) -> list[tuple[str, int]]:
+        """Paragraphs that recur word for word (case and spacing aside) in at
+        least ``min_articles`` distinct original articles of ``site`` (in
+        their text, or already removed as templates), most frequent first:
+        the site's learned templates (signatures, standard sentences)."""
+        if min_articles < 2:
+            raise StorageError("min_articles must be >= 2")
+        counts, first = self.paragraph_counts(site)
+        found = {k: (first[k], n) for k, n in counts.items() if n >= min_articles}
+        for text_, n in self.linked_templates(site, min_articles):
+            key = template_key(text_)
+            if key not in found or found[key][1] < n:
+                found[key] = (text_, n)
+        return sorted(found.values(), key=lambda item: (-item[1], item[0]))
+
+    def linked_templates(self, site: str, min_articles: int = 5) -> list[tuple[str, int]]:
+        """Paragraphs of ``site`` that near-duplicate passages of at least
+        ``min_articles - 1`` other original articles of the same site (the
+        dedup's passage links): standard sentences whose wording varies a
+        little (a name, a number). Returns the linked-to text and the number
+        of articles that carry it."""
+        a, o, pl = t.articles.alias("a"), t.articles.alias("o"), t.passage_links
+        q = (select(pl.c.of_article, pl.c.of_paragraph, func.count(func.distinct(pl.c.article_id)))
+             .join(a, a.c.id == pl.c.article_id).join(o, o.c.id == pl.c.of_article)
+             .where(a.c.site == site, o.c.site == site, a.c.duplicate_of.is_(None), o.c.duplicate_of.is_(None))
+             .group_by(pl.c.of_article, pl.c.of_paragraph)
+             .having(func.count(func.distinct(pl.c.article_id)) >= min_articles - 1))
+        out: list[tuple[str, int]] = []
+        with self.db.connect() as conn:
+            rows = conn.execute(q).all()
+            for part in chunks(sorted({r[0] for r in rows})):
+                paragraphs = dict(conn.execute(select(t.articles.c.id, t.articles.c.paragraphs)
+                                               .where(t.articles.c.id.in_(part))).all())
+                for of_article, of_paragraph, n in rows:
+                    if of_article in paragraphs:
+                        paras = json.loads(paragraphs[of_article])
+                        if 0 <= of_paragraph < len(paras):
+                            out.append((paras[of_paragraph], int(n) + 1))
+        return out
+
+
+__all__ = ["GROUP", "LINK_MIN_WORDS", "MAX_WORDS", "SHARED", "SharedLines", "SharedTemplate", "SiteTemplates",
+           "shared_min", "template_key"]

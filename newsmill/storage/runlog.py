@@ -1,0 +1,95 @@
+"""The operational log: flow runs, every fetch, failures (kept once per
+distinct failure), and each source's conditional-GET state.
+
+None of it is article content: retention may prune the fetch log and
+failures without touching what was stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import insert, select, update
+
+from newsmill.core.records import Failure, FetchOutcome, SourceState
+from newsmill.storage import schema as t
+from newsmill.storage.db import Database, chunks, now, sanitize, upsert, utc
+
+
+class RunLog:
+    """The ``runs``, ``fetches``, ``failures`` and ``source_state`` tables."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def start_run(self, flow: str, params: Mapping[str, Any]) -> str:
+        run_id = f"{flow}-{now():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
+        with self.db.begin() as conn:
+            conn.execute(insert(t.runs).values(id=run_id, flow=flow, started_at=now(), status="running",
+                                               params=json.dumps(params, default=str)))
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, counts: Mapping[str, Any]) -> None:
+        with self.db.begin() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(
+                status=status, finished_at=now(), counts=json.dumps(counts, default=str)))
+
+    def record_fetches(self, outcomes: Iterable[FetchOutcome], run_id: str | None = None) -> None:
+        rows = [
+            {"run_id": run_id, "url": sanitize(o.url), "final_url": sanitize(o.final_url),
+             "status": o.status.value, "http_status": o.http_status, "bytes": o.bytes,
+             "elapsed": o.elapsed, "attempts": o.attempts, "reason": sanitize(o.reason) or "",
+             "at": utc(o.at), "archive": o.archive.to_uri() if o.archive else None,
+             "source": o.source.name, "site": o.site}
+            for o in outcomes
+        ]
+        with self.db.begin() as conn:
+            for part in chunks(rows, 200):
+                conn.execute(insert(t.fetches), list(part))
+
+    def record_failures(self, failures: Iterable[Failure], run_id: str | None = None) -> None:
+        """Record failures; the same failure (url, stage, status, reason) is kept once."""
+        with self.db.begin() as conn:
+            for f in failures:
+                fp = hashlib.sha256("\x1f".join((f.url, f.stage, f.status, f.reason)).encode(
+                    "utf-8", "replace")).hexdigest()
+                at = utc(f.at) or now()
+                upsert(
+                    conn, t.failures,
+                    {"run_id": run_id, "url": sanitize(f.url), "stage": f.stage, "status": f.status,
+                     "reason": sanitize(f.reason), "fingerprint": fp, "at": at, "last_at": at,
+                     "count": 1, "site": f.site, "source": f.source},
+                    ["fingerprint"],
+                    {"last_at": at, "count": t.failures.c["count"] + 1},
+                )
+
+    def failures(self, since: datetime | None = None) -> Iterator[Failure]:
+        q = select(t.failures).order_by(t.failures.c.id)
+        if since is not None:
+            q = q.where(t.failures.c.last_at >= utc(since))
+        with self.db.connect() as conn:
+            rows = conn.execute(q).mappings().all()
+        for r in rows:
+            yield Failure(url=r["url"], stage=r["stage"], status=r["status"], reason=r["reason"],
+                          at=utc(r["at"]) or now(), site=r["site"], source=r["source"])
+
+    def get_source_state(self, name: str) -> SourceState | None:
+        """The stored conditional-GET state of a source, as ``(etag, last_modified)`` or None."""
+        s = t.source_state
+        with self.db.connect() as conn:
+            row = conn.execute(select(s.c.etag, s.c.last_modified).where(s.c.name == name)).first()
+        return None if row is None else SourceState(etag=row[0], last_modified=row[1])
+
+    def set_source_state(self, name: str, etag: str | None, last_modified: str | None) -> None:
+        with self.db.begin() as conn:
+            upsert(conn, t.source_state,
+                   {"name": name, "etag": etag, "last_modified": last_modified, "last_seen": now()},
+                   ["name"], {"etag": etag, "last_modified": last_modified, "last_seen": now()})
+
+
+__all__ = ["RunLog"]
