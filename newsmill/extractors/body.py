@@ -21,7 +21,7 @@ right (the benchmark prints it). The chosen lines then go through
 :func:`newsmill.extractors.dom.complete`
 (link shares, skipped blocks put back: a ``+fill`` suffix on the path).
 The path is the article's ``extraction`` field. Thresholds were chosen on
-the development sets (benchmarks/RESULTS.md, "Recall guard").
+the development sets (benchmarks/RESULTS.md, the extraction paths table).
 """
 
 from __future__ import annotations
