@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml import html as lxml_html
 
 # The elements that hold one block of text. A block that contains another
@@ -43,15 +44,39 @@ WIDGET = re.compile(
 MAX_LINK_SHARE = 0.5
 _MEDIA = ("img", "picture", "video", "audio", "script", "style", "iframe", "svg")
 _NOT_TEXT = re.compile(r"\{[^{}]*[:;][^{}]*\}|\w\(\s*[\[{'\"]|function\s*\(|=>")
+
+
+def _may_be_code(text: str) -> bool:
+    """Whether _NOT_TEXT may match: each of its alternatives needs one of these."""
+    return "{" in text or "(" in text or "=>" in text
+
 _WORDS = re.compile(r"[\W_]+", re.UNICODE)
 _MARK = re.compile(r"^(?:[-*•]|\d{1,3}[.)]|#{1,6})\s+")
 _SPACES = re.compile(r"\s+")
 
 
+_MARK_START = frozenset("-*•#")
+_WORD_RUN = re.compile(r"[^\W_]+", re.UNICODE)  # what _WORDS leaves
+# _WORDS on ASCII text: every character but a letter or digit.
+_ASCII_NOT_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+
+
 def line_key(line: str) -> str:
     """A line or block as compared here: lowercase words, list marks,
     table pipes and punctuation aside."""
-    return _WORDS.sub(" ", _MARK.sub("", line.strip()).lower()).strip()
+    line = line.strip()
+    if line and (line[0] in _MARK_START or line[0].isnumeric()):  # (a \d is numeric)
+        line = _MARK.sub("", line)
+    line = line.lower()
+    # = _WORDS.sub(" ", line).strip(), faster
+    if line.isascii():
+        return " ".join(line.translate(_ASCII_NOT_WORD).split())
+    return " ".join(_WORD_RUN.findall(line))
+
+
+def _squeeze(text: str) -> str:
+    """``_SPACES.sub(" ", text).strip()``, faster (both split on str.isspace)."""
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,29 +99,72 @@ class Block:
     order: int
 
 
+def _content(element: lxml_html.HtmlElement) -> str:
+    """``element.text_content()``, cheaper: both are libxml2's
+    xmlNodeGetContent of the element (its text nodes, in order)."""
+    text: str = etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+    return text
+
+
 def _text(element: lxml_html.HtmlElement) -> str:
     if element.tag == "tr":
-        cells = [_SPACES.sub(" ", c.text_content()).strip() for c in element if c.tag in ("td", "th")]
+        cells = [_squeeze(_content(c)) for c in element if c.tag in ("td", "th")]
         return "| " + " | ".join(cells) + " |" if any(cells) else ""
-    return _SPACES.sub(" ", element.text_content()).strip()
+    return _squeeze(_content(element))
+
+
+def _containers_of(elements: list[lxml_html.HtmlElement]) -> list[bool]:
+    """For the block elements of a tree in page order, which hold other
+    blocks (a table row never counts as one). A block's blocks, if any,
+    come right after it in page order: the next block tells, mostly from
+    its parent (kept referenced, so siblings share one element proxy)."""
+    flags: list[bool] = []
+    last = len(elements) - 1
+    parent = None
+    for i, element in enumerate(elements):
+        if element.tag == "tr" or i == last or len(element) == 0:
+            flags.append(False)
+            continue
+        parent = elements[i + 1].getparent()
+        if parent is element:
+            flags.append(True)
+        elif parent is not None and parent is element.getparent():
+            flags.append(False)  # the next block is a sibling: after all of this one
+        else:
+            flags.append(next(element.iterdescendants(*BLOCK_TAGS), None) is not None)
+    return flags
+
+
+class _PageBlocks(list[Block]):
+    """page_blocks' list, which also keeps the tree's containers (for
+    :func:`_containers`, when the tree is the whole page)."""
+
+    def __init__(self, blocks: list[Block], root: lxml_html.HtmlElement,
+                 containers: list[lxml_html.HtmlElement]) -> None:
+        super().__init__(blocks)
+        self.root = root
+        self.containers = containers
 
 
 def page_blocks(tree: lxml_html.HtmlElement) -> list[Block]:
     """The page's text blocks in page order (innermost blocks only)."""
     out: list[Block] = []
-    for order, element in enumerate(tree.iter(*BLOCK_TAGS)):
-        if element.tag != "tr" and any(True for _ in element.iterdescendants(*BLOCK_TAGS)):
+    elements = list(tree.iter(*BLOCK_TAGS))
+    containers: list[lxml_html.HtmlElement] = []
+    for order, (element, container) in enumerate(zip(elements, _containers_of(elements), strict=True)):
+        if container:
+            containers.append(element)
             continue  # a container of blocks: its blocks speak for it
         text = _text(element)
         if text:
             out.append(Block(element, text, line_key(text), order))
-    return out
+    return _PageBlocks(out, tree, containers)
 
 
 def _link_share(element: lxml_html.HtmlElement, text: str) -> float:
     if not text:
         return 0.0
-    linked = sum(len(_SPACES.sub(" ", a.text_content()).strip()) for a in element.iter("a"))
+    linked = sum(len(_squeeze(_content(a))) for a in element.iter("a"))
     return min(linked / len(text), 1.0)
 
 
@@ -134,18 +202,24 @@ def complete(blocks: Sequence[Block], lines: Sequence[str], *, fill: bool = True
     by_key: dict[str, int] = {}
     for i, block in enumerate(blocks):
         by_key.setdefault(block.key, i)
-    found = [by_key.get(line_key(line)) if line_key(line) else None for line in lines]
+    keys = [line_key(line) for line in lines]
+    found = [by_key.get(key) if key else None for key in keys]
     placed = [i for i in found if i is not None]
-    outer = _containers(blocks, {line_key(line) for line, at in zip(lines, found, strict=True) if at is None})
-    out_lines: list[Line] = []
+    outer = _containers(blocks, {key for key, at in zip(keys, found, strict=True) if at is None})
+    shares: dict[int, float] = {}
+
+    def share(i: int) -> float:  # each block's link share, once
+        got = shares.get(i)
+        if got is None:
+            got = shares[i] = _link_share(blocks[i].element, blocks[i].text)
+        return got
+
     if len(placed) < 2 or not fill:
-        for line, at in zip(lines, found, strict=True):
-            links = _link_share(blocks[at].element, blocks[at].text) if at is not None else outer.get(line_key(line))
-            out_lines.append(Line(line, links))
-        return out_lines
+        return [Line(line, share(at) if at is not None else outer.get(key))
+                for line, key, at in zip(lines, keys, found, strict=True)]
     first, last = min(placed), max(placed)
-    have = {i for i in placed}
-    text_key = " " + " ".join(line_key(line) for line in lines) + " "
+    have = set(placed)
+    text_key = " " + " ".join(keys) + " "
     cache: dict[lxml_html.HtmlElement, bool] = {}
     missing: list[int] = []
     for i in range(first + 1, last):
@@ -154,22 +228,23 @@ def complete(blocks: Sequence[Block], lines: Sequence[str], *, fill: bool = True
             continue
         if f" {block.key} " in text_key:
             continue  # trafilatura has it, in another line's shape
-        if _link_share(block.element, block.text) > MAX_LINK_SHARE or _in_widget(block.element, cache):
+        if share(i) > MAX_LINK_SHARE or _in_widget(block.element, cache):
             continue
-        if _NOT_TEXT.search(block.text) or any(True for _ in block.element.iter(*_MEDIA)):
+        if ((_may_be_code(block.text) and _NOT_TEXT.search(block.text))
+                or next(block.element.iter(*_MEDIA), None) is not None):
             continue  # a picture with its caption, or code (styles, scripts) in the text
         missing.append(i)
+    out_lines: list[Line] = []
     pending = iter(missing)
     nxt = next(pending, None)
-    for line, at in zip(lines, found, strict=True):
+    for line, key, at in zip(lines, keys, found, strict=True):
         if at is not None:
             while nxt is not None and nxt < at:
-                out_lines.append(Line(_as_line(blocks[nxt]), _link_share(blocks[nxt].element, blocks[nxt].text),
-                                      added=True))
+                out_lines.append(Line(_as_line(blocks[nxt]), share(nxt), added=True))
                 nxt = next(pending, None)
-            out_lines.append(Line(line, _link_share(blocks[at].element, blocks[at].text)))
+            out_lines.append(Line(line, share(at)))
         else:
-            out_lines.append(Line(line, outer.get(line_key(line))))
+            out_lines.append(Line(line, outer.get(key)))
     return out_lines
 
 
@@ -181,13 +256,19 @@ def _containers(blocks: Sequence[Block], wanted: set[str]) -> dict[str, float]:
     if not wanted or not blocks:
         return {}
     out: dict[str, float] = {}
-    for element in blocks[0].element.getroottree().getroot().iter(*BLOCK_TAGS):
-        if element.tag == "tr" or not any(True for _ in element.iterdescendants(*BLOCK_TAGS)):
-            continue
+    root = blocks[0].element.getroottree().getroot()
+    if isinstance(blocks, _PageBlocks) and blocks.root is root:
+        containers = blocks.containers
+    else:
+        elements = list(root.iter(*BLOCK_TAGS))
+        containers = [e for e, container in zip(elements, _containers_of(elements), strict=True) if container]
+    for element in containers:
         text = _text(element)
         key = line_key(text)
         if key in wanted and key not in out:
             out[key] = _link_share(element, text)
+            if len(out) == len(wanted):
+                break  # (the first container of each key counts)
     return out
 
 

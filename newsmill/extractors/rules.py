@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 Matcher = Callable[[str], bool]
 
@@ -265,18 +266,18 @@ BYLINE = re.compile(r"^(by|автор|author|yazar|von|par|por|муаллиф|а
 
 _SHARE_REST_SPLIT = re.compile(r"[\s,|/•·:]+")
 _SOCIAL_SPLIT = re.compile(r"[\s,|/•·]+")
-_SOCIAL_FIRST = re.compile(r"[\s,|/•·]*([^\s,|/•·]+)")  # the first of _SOCIAL_SPLIT's tokens
+_FIRST_TOKEN = re.compile(r"[\s,|/•·]*([^\s,|/•·]+)")  # the first of _SOCIAL_SPLIT's tokens
 
 
 def is_share(line: str) -> bool:
-    t, words, _ = _facts(line)
+    t, words, gates = _facts(line)
     if not t or words > 12:
         return False
-    if SHARE.search(t):
+    if gates & _G_SHARE and SHARE.search(t):
         rest = SHARE.sub("", t, count=1)
         tokens = [w.lower() for w in _SHARE_REST_SPLIT.split(rest) if w]
         return all(w in SOCIAL or _NUMBER.match(w) for w in tokens)
-    first = _SOCIAL_FIRST.match(t)
+    first = _FIRST_TOKEN.match(t)
     if first is None or first.group(1).lower() not in SOCIAL:
         return False  # (the common case: prose does not open with a network's name)
     tokens = [w.lower() for w in _SOCIAL_SPLIT.split(t) if w]
@@ -356,18 +357,19 @@ def _fits(line: str, max_words: int, rx: re.Pattern[str], *, stems: tuple[str, .
 # --- cheap gates ---------------------------------------------------------------
 # Most lines are prose no rule matches, and most rules' regexes are
 # case-insensitive searches that cannot skip ahead, slow to reject a long
-# line. So each rule first tests bits of ``_facts(line)``: which stems, and
-# which literal pieces that every match of a rule's regex contains, the
-# line's words hold (words repeat across lines and pages: cached per word).
-# A bit only says "may match"; the rule's own test decides.
+# line. So each rule first tests bits of ``_facts(line)``: which of the
+# rule's stems, or of the literal pieces every match of its regex holds, may
+# be in the line (looked up per word: words repeat across lines and pages),
+# whether it has a digit or a Chinese character. A bit only says "may match";
+# the rule's own test decides.
 
 # Under re.IGNORECASE a text character matches a pattern character when
 # their simple lowercase forms are equal or in one of these classes (the
-# sre module's extra cases). str.lower() is the simple lowercase except for
-# "İ", which becomes "i" + U+0307. Mapping each class to its first member and
-# dropping U+0307 makes a piece a case-insensitive regex finds in a word a
-# plain substring of the word's ``_canon_lower`` form
-# (tests/test_extract_rules.py checks this for every character of the pieces).
+# sre module's extra cases). Casefolding, mapping each class to its first
+# member and dropping U+0307 (the dot "İ" leaves) makes a piece that such a
+# regex finds in a word a plain substring of the word's ``_norm`` form
+# (tests/test_extract_rules.py checks it for every character of the pieces),
+# and a stem of the casefolded word one of it.
 _CASE_CLASSES = (
     "i\u0131", "s\u017f", "\xb5\u03bc", "\u0345\u03b9\u1fbe", "\u0390\u1fd3", "\u03b0\u1fe3", "\u03b2\u03d0",
     "\u03b5\u03f5", "\u03b8\u03d1", "\u03ba\u03f0", "\u03c0\u03d6", "\u03c1\u03f1", "\u03c2\u03c3", "\u03c6\u03d5",
@@ -377,19 +379,17 @@ _CASE_CLASSES = (
 _CANON = str.maketrans({"\u0307": None, **{c: cls[0] for cls in _CASE_CLASSES for c in cls[1:]}})
 
 
-def _canon_lower(word: str) -> str:
-    low = word.lower()
-    return low if low.isascii() else low.translate(_CANON)
+def _norm(word: str) -> str:
+    return word.lower() if word.isascii() else word.casefold().translate(_CANON)
 
 
-# Stem gates (the rules' stem tuples, matched like _has_stem: in the
-# casefolded line) and literal-piece gates (matched in _canon_lower forms).
 _G_MESSENGER, _G_REPRINT, _G_COOKIE, _G_COMMENT, _G_CONTRIBUTOR, _G_AFFILIATE = (1 << i for i in range(6))
 _G_COPYRIGHT, _G_PHOTO, _G_PHONE, _G_DEGREE = (1 << i for i in range(6, 10))
 _G_DIGIT, _G_CJK = 1 << 10, 1 << 11  # a \d, a _CJK character
+# Stem gates: the rules confirm a stem with _has_stem.
 _GATE_STEMS = ((_G_MESSENGER, MESSENGER_STEMS), (_G_REPRINT, REPRINT_STEMS), (_G_COOKIE, COOKIE_STEMS),
                (_G_COMMENT, COMMENT_STEMS), (_G_CONTRIBUTOR, CONTRIBUTOR_STEMS), (_G_AFFILIATE, AFFILIATE_STEMS))
-# Pieces every match of a rule's regex holds, none with a space in it.
+# Pieces every match of a rule's regex holds.
 _GATE_PIECES = (
     (_G_COPYRIGHT, ("©", "(c)", "copyright", "rights", "права", "құқықтар", "hakları", "版权所有", "huquqlar", "rechte",
                     "droits", "derechos")),  # COPYRIGHT
@@ -399,13 +399,41 @@ _GATE_PIECES = (
 )
 
 
-def _scanner(pieces: dict[str, int]) -> Callable[[str], int]:
-    """A function giving the or-ed bits of the ``pieces`` a string holds
-    (overlapping ones too: the search resumes one character after each
-    find, whose longest piece stands for its prefixes)."""
-    order = sorted(pieces, key=len, reverse=True)
-    bits = {p: functools.reduce(operator.or_, (b for q, b in pieces.items() if p.startswith(q)), 0) for p in order}
-    rx = re.compile("|".join(map(re.escape, order)))
+_Trie = dict[str, "_Trie"]
+
+
+def _trie(words: list[str]) -> str:
+    """A regex of ``words`` as a trie: at a position it matches the
+    longest of them that starts there."""
+    root: _Trie = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: _Trie) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+def _gate_scanner() -> Callable[[str], int]:
+    """A function giving the or-ed bits of the stems and pieces in a
+    ``_norm`` form (overlapping ones too: the search resumes one character
+    after each find, whose longest piece stands for its prefixes)."""
+    pieces: dict[str, int] = {}
+    for bit, group in (*_GATE_STEMS, *_GATE_PIECES):
+        for piece in group:
+            # A stem with a space is not inside one word; its longest part is.
+            part = _norm(max(piece.split(" "), key=len))
+            pieces[part] = pieces.get(part, 0) | bit
+    bits = {p: functools.reduce(operator.or_, (b for q, b in pieces.items() if p.startswith(q)), 0) for p in pieces}
+    rx = re.compile(_trie(list(pieces)))
 
     def scan(s: str) -> int:
         found = 0
@@ -418,39 +446,134 @@ def _scanner(pieces: dict[str, int]) -> Callable[[str], int]:
     return scan
 
 
-def _piece_bits(groups: tuple[tuple[int, tuple[str, ...]], ...], norm: Callable[[str], str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for bit, pieces in groups:
-        for piece in pieces:
-            # A stem with a space cannot be inside one word; one of its parts is.
-            part = norm(max(piece.split(" "), key=len))
-            out[part] = out.get(part, 0) | bit
-    return out
-
-
-_scan_stems = _scanner(_piece_bits(_GATE_STEMS, lambda s: s))
-_scan_pieces = _scanner(_piece_bits(_GATE_PIECES, _canon_lower))
+_scan = _gate_scanner()
 _DIGIT = re.compile(r"\d")
+# The gate bits of words seen (bits 0 in a set of their own), forgotten
+# past _KNOWN_WORDS words.
+_WORD_GATES: dict[str, int] = {}
+_NO_GATES: set[str] = set()
+_KNOWN_WORDS = 1 << 17
+_GATED_WORDS = 60  # no rule that reads gate bits takes a longer line
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _word_gates(word: str) -> int:
-    gates = _scan_stems(word.casefold()) | _scan_pieces(_canon_lower(word))
-    if _DIGIT.search(word):
-        gates |= _G_DIGIT
-    if _CJK.search(word):
-        gates |= _G_CJK
+def _word_gates(words: list[str]) -> int:
+    todo = set(words)
+    todo.difference_update(_NO_GATES)
+    gates = 0
+    for word in todo:
+        bits = _WORD_GATES.get(word)
+        if bits is None:
+            bits = _scan(_norm(word))
+            if len(_WORD_GATES) + len(_NO_GATES) >= _KNOWN_WORDS:
+                _WORD_GATES.clear()
+                _NO_GATES.clear()
+            if bits:
+                _WORD_GATES[word] = bits
+            else:
+                _NO_GATES.add(word)
+        gates |= bits
     return gates
+
+
+def _first_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """The ``_norm`` forms of :func:`_first_literals`."""
+    first = _first_literals(rx)
+    return None if first is None else frozenset(_norm(ch) for ch in first)
+
+
+def _first_literals(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """The characters a match of ``rx`` can start with, if all its
+    alternatives are anchored at the line's start and open with literal
+    characters or small character sets; else None. (From the regex's parse
+    tree, re's own: patterns edited later keep right gates.)"""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        def anchored(seq: Any) -> bool:
+            if not len(seq):
+                return False
+            op, av = seq[0]
+            if op is c.AT:
+                return bool(av is c.AT_BEGINNING)
+            if op is c.SUBPATTERN:
+                return anchored(av[-1])
+            return op is c.BRANCH and all(anchored(alt) for alt in av[1])
+
+        def first(seq: Any) -> tuple[set[str], bool]:  # (the first characters, whether it can match "")
+            out: set[str] = set()
+            for op, av in seq:
+                if op is c.AT:
+                    continue
+                if op is c.LITERAL:
+                    out.add(chr(av))
+                    return out, False
+                if op is c.IN:
+                    for item, arg in av:
+                        if item is c.LITERAL:
+                            out.add(chr(arg))
+                        elif item is c.RANGE and arg[1] - arg[0] < 128:
+                            out.update(map(chr, range(arg[0], arg[1] + 1)))
+                        else:
+                            raise ValueError(item)
+                    return out, False
+                if op is c.SUBPATTERN:
+                    sub, empty = first(av[-1])
+                elif op is c.BRANCH:
+                    subs = [first(alt) for alt in av[1]]
+                    sub, empty = set().union(*(x for x, _ in subs)), any(e for _, e in subs)
+                elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                    sub, empty = first(av[2])
+                    empty = empty or av[0] == 0
+                else:
+                    raise ValueError(op)
+                out |= sub
+                if not empty:
+                    return out, False
+            return out, True
+
+        tree = _parser.parse(rx.pattern, rx.flags)
+        chars, empty = first(tree)
+        if rx.flags & re.MULTILINE or empty or not anchored(tree):
+            return None
+        return frozenset(chars)
+    except Exception:  # an unforeseen construct (or re's internals changed): no gate
+        return None
+
+
+# Gates on the first character for the rules' regexes that match only at
+# the start of the line.
+_FIRST_GATED = {bit: rx for bit, rx in zip((1 << i for i in range(12, 100)), (
+    SHARE, ADS, SOURCE_LINE, TAGS_INLINE, WIDGET_MESSAGE, RELATED_INLINE, _PHOTO_HEAD_RX, BYLINE, STAMP, TAGS_HEAD,
+    RELATED, EXCHANGE_HEAD, WEATHER_HEAD, CSS_TOKEN), strict=False)}
+(_G_SHARE, _G_ADS, _G_SOURCE, _G_TAGS_INLINE, _G_WIDGET, _G_RELATED_INLINE, _G_PHOTO_HEAD, _G_BYLINE, _G_STAMP,
+ _G_TAGS_HEAD, _G_RELATED, _G_EXCHANGE_HEAD, _G_WEATHER_HEAD, _G_CSS) = _FIRST_GATED
+_FIRST_BITS: dict[str, int] = {}
+_UNGATED = 0  # the bits of regexes _first_chars cannot read: always set
+for _bit, _rx_ in _FIRST_GATED.items():
+    _chars = _first_chars(_rx_)
+    if _chars is None:
+        _UNGATED |= _bit
+    for _ch in _chars or ():
+        _FIRST_BITS[_ch] = _FIRST_BITS.get(_ch, 0) | _bit
 
 
 @functools.lru_cache(maxsize=8192)
 def _facts(line: str) -> tuple[str, int, int]:
-    """``fold(line)``, its number of words and its gate bits (those of its
-    words: neither case mapping makes or unmakes a space, so a piece without
-    one that is in the line is in one of its words)."""
+    """``fold(line)``, its number of words and its gate bits (all of them
+    for a line of more than ``_GATED_WORDS`` words). Neither case mapping
+    makes or unmakes a space, so a piece without one that is in the line is
+    in one of its words."""
     t = fold(line)
     words = t.split()
-    return t, len(words), functools.reduce(operator.or_, map(_word_gates, words), 0)
+    if len(words) > _GATED_WORDS:
+        return t, len(words), -1
+    gates = _word_gates(words) | _UNGATED | _FIRST_BITS.get(_norm(t[:1]), 0)
+    if _DIGIT.search(t):
+        gates |= _G_DIGIT
+    if _CJK.search(t):
+        gates |= _G_CJK
+    return t, len(words), gates
 
 
 def is_reprint(line: str) -> bool:
@@ -463,12 +586,13 @@ def is_photo_credit(line: str) -> bool:
     t, words, gates = _facts(line)
     if not t or words > 20 or (gates & _G_CJK and not _cjk_short(t, 30)):
         return False
-    return bool(_PHOTO_HEAD_RX.match(t)) or (bool(gates & _G_PHOTO) and bool(_PHOTO_AGENCY_RX.search(t)))
+    return ((bool(gates & _G_PHOTO_HEAD) and bool(_PHOTO_HEAD_RX.match(t)))
+            or (bool(gates & _G_PHOTO) and bool(_PHOTO_AGENCY_RX.search(t))))
 
 
 def is_ad_marker(line: str) -> bool:
-    t, words, _ = _facts(line)
-    return words <= 3 and bool(ADS.match(t))  # ADS matches the whole line: three words at most
+    t, words, gates = _facts(line)
+    return bool(gates & _G_ADS) and words <= 3 and bool(ADS.match(t))  # ADS matches the whole line: three words at most
 
 
 def is_cookie_notice(line: str) -> bool:
@@ -477,12 +601,12 @@ def is_cookie_notice(line: str) -> bool:
             and bool(COOKIES.search(t)))
 
 
-_NAV_SPLIT = re.compile(r"[\s,|/•·]+")
-
-
 def is_nav(line: str) -> bool:
     t = _facts(line)[0].lower()
-    tokens = [w for w in _NAV_SPLIT.split(t) if w]
+    first = _FIRST_TOKEN.match(t)
+    if first is None or first.group(1) not in NAV_WORDS:
+        return False
+    tokens = [w for w in _SOCIAL_SPLIT.split(t) if w]
     return 1 <= len(tokens) <= 8 and all(w in NAV_WORDS for w in tokens)
 
 
@@ -498,13 +622,14 @@ def _date_range(t: str) -> bool:
 
 def is_dateline(line: str) -> bool:
     """A short byline/dateline: a date with a name or outlet, no sentence."""
-    t = fold(line)
-    if t and n_words(t) <= 8 and STAMP.match(t) and DATE.search(t):
+    t, _, gates = _facts(line)
+    dated = bool(gates & _G_DIGIT)  # DATE and STAMP need a digit
+    if dated and gates & _G_STAMP and n_words(t) <= 8 and STAMP.match(t) and DATE.search(t):
         return True  # "Updated at 1:23 p.m.", "Обновлено 12:30"
     if not t or n_words(t) > 10 or t.endswith((".", "!", "?", "。")) or t.startswith(("—", "–", "-")) or "(@" in t:
         return False  # an attribution line of a quoted post is content
-    if not DATE.search(t):
-        return bool(BYLINE.match(t)) and n_words(t) <= 6
+    if not (dated and DATE.search(t)):
+        return bool(gates & _G_BYLINE and BYLINE.match(t)) and n_words(t) <= 6
     if t.endswith(":") or _date_range(t):
         return False  # a sentence's opening, or a range of dates or times (a schedule): content
     rest = DATE.sub(" ", t)
@@ -512,10 +637,10 @@ def is_dateline(line: str) -> bool:
 
 
 def is_related_inline(line: str) -> bool:
-    t, words, _ = _facts(line)
+    t, words, gates = _facts(line)
     if words > 25:
         return False
-    return (bool(RELATED_INLINE.match(t)) or (words >= 3 and "[" in t and bool(TAGGED_LINK.match(t)))
+    return ((bool(gates & _G_RELATED_INLINE) and bool(RELATED_INLINE.match(t))) or (words >= 3 and "[" in t and bool(TAGGED_LINK.match(t)))
             or (" | " in t and _is_pipe_title(t)))
 
 
@@ -542,8 +667,9 @@ def is_contributors(line: str) -> bool:
 
 def is_source_line(line: str) -> bool:
     """"Source: Al Jazeera": a short attribution label, not a sentence."""
-    t, words, _ = _facts(line)
-    return bool(t) and words <= 8 and not t.endswith((".", "!", "?", "。")) and bool(SOURCE_LINE.match(t))
+    t, words, gates = _facts(line)
+    return (bool(gates & _G_SOURCE) and words <= 8 and not t.endswith((".", "!", "?", "。"))
+            and bool(SOURCE_LINE.match(t)))
 
 
 def is_reading_time(line: str) -> bool:
@@ -579,8 +705,8 @@ def is_comment_prompt(line: str) -> bool:
 
 
 def is_widget_message(line: str) -> bool:
-    t, words, _ = _facts(line)
-    return bool(t) and words <= 15 and bool(WIDGET_MESSAGE.search(t))
+    t, words, gates = _facts(line)
+    return bool(gates & _G_WIDGET) and words <= 15 and bool(WIDGET_MESSAGE.search(t))
 
 
 def is_contact(line: str) -> bool:
@@ -589,12 +715,14 @@ def is_contact(line: str) -> bool:
 
 
 def is_tags_line(line: str) -> bool:
-    t, words, _ = _facts(line)
-    return bool(t) and words <= 40 and bool(TAGS_INLINE.match(t)) and not t.endswith((".", "!", "?", "。"))
+    t, words, gates = _facts(line)
+    return (bool(gates & _G_TAGS_INLINE) and words <= 40 and bool(TAGS_INLINE.match(t))
+            and not t.endswith((".", "!", "?", "。")))
 
 
 def is_tags_heading(line: str) -> bool:
-    return bool(TAGS_HEAD.match(fold(line)))
+    t, _, gates = _facts(line)
+    return bool(gates & _G_TAGS_HEAD) and bool(TAGS_HEAD.match(t))
 
 
 _CASED = re.compile(r"[^\W\d_]")
@@ -623,12 +751,17 @@ def is_caps_headline(line: str) -> bool:
 _NOT_WORDS = frozenset({"course", "курс", "kur"})
 
 
+@functools.lru_cache(maxsize=8192)
+def _is_prose_word(w: str) -> bool:
+    return len(w) >= 3 and not CURRENCY.fullmatch(w) and not UPDOWN.fullmatch(w) and w.lower() not in _NOT_WORDS
+
+
 def _long_words(t: str, limit: int) -> int:
     """The number of words of three letters or more that are no currency or
     up/down word, counted up to ``limit + 1``."""
     n = 0
     for w in _WORD.findall(t):
-        if len(w) >= 3 and not CURRENCY.fullmatch(w) and not UPDOWN.fullmatch(w) and w.lower() not in _NOT_WORDS:
+        if _is_prose_word(w):
             n += 1
             if n > limit:
                 break
@@ -654,15 +787,22 @@ def is_weather(line: str) -> bool:
     t, words, gates = _facts(line)
     if not t or words > 10 or t.endswith((".", "!", "?")):
         return False
-    return (bool(gates & (_G_DIGIT | _G_DEGREE)) and bool(TEMPERATURE.search(t))) or bool(CSS_TOKEN.match(t))
+    return (bool(gates & (_G_DIGIT | _G_DEGREE)) and bool(TEMPERATURE.search(t))) or (bool(gates & _G_CSS) and bool(CSS_TOKEN.match(t)))
 
 
 def is_exchange_heading(line: str) -> bool:
-    return bool(EXCHANGE_HEAD.match(fold(line)))
+    t, _, gates = _facts(line)
+    return bool(gates & _G_EXCHANGE_HEAD) and bool(EXCHANGE_HEAD.match(t))
 
 
 def is_related_heading(line: str) -> bool:
-    return bool(RELATED.match(fold(line)))
+    t, _, gates = _facts(line)
+    return bool(gates & _G_RELATED) and bool(RELATED.match(t))
+
+
+def _is_weather_heading(line: str) -> bool:
+    t, _, gates = _facts(line)
+    return bool(gates & _G_WEATHER_HEAD) and bool(WEATHER_HEAD.match(t))
 
 
 def is_headline_like(line: str) -> bool:
@@ -670,7 +810,7 @@ def is_headline_like(line: str) -> bool:
     t, words, gates = _facts(line)
     if not t:
         return False
-    if gates & _G_CJK:
+    if gates & _G_CJK and _CJK.search(t):
         return len(t) <= 40 and not t.endswith(("。", "！", "？"))
     return 1 <= words <= 16 and not t.endswith((".", "!", "?", "…", ":", ";", "»", "”", '"'))
 
@@ -725,7 +865,7 @@ BLOCK_RULES: tuple[Rule, ...] = (
          is_related_heading),
     Rule("widget.exchange_block", "an exchange-rate heading and the ticker lines after it", is_exchange_heading),
     Rule("widget.weather_block", "a weather heading and the short lines after it",
-         lambda line: bool(WEATHER_HEAD.match(fold(line)))),
+         _is_weather_heading),
     Rule("tags.list", "a 'Tags' heading and the tag lines after it", is_tags_heading),
 )
 
