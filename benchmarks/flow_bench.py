@@ -10,7 +10,7 @@ present, else the bundled sample site's pages; each is archived ``--copies``
 times under distinct URLs in one WARC file, which a ``warc`` source then
 ingests into an empty store. Prefect's overhead is the share of the default
 flow's wall time not spent in the stage code, both timed in the same run
-(the stage functions of ``newsmill.flows.pipeline`` are wrapped with a
+(the stage functions of ``newsmill.pipeline`` are wrapped with a
 clock). The end-to-end rows import each page once.
 
 The runs hold about 1,000 documents (``--copies``): a run also has costs
@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,42 +92,47 @@ def plain(warc: Path, n: int, home: Path, processes: int = 0) -> float:
     """The stage code of an ingest run, called directly (no Prefect): in
     this process, or with ``processes`` local extraction workers running
     ahead of dedup-and-store, as the flow's ``processes`` runner does."""
-    from newsmill.flows import pipeline
-    from newsmill.flows.ingest import PROCESS_AHEAD, cut_batches
-    from newsmill.flows.report import RunReport
+    from newsmill.core.settings import Paths
+    from newsmill.execution.extractor import extract_ahead
+    from newsmill.execution.pool import ExtractPool
+    from newsmill.pipeline import extraction, storing
+    from newsmill.pipeline.acquire import read_new_files
+    from newsmill.pipeline.archiving import Archiver
+    from newsmill.pipeline.extraction import PROCESS_AHEAD, cut_batches, learned_settings
+    from newsmill.pipeline.lifecycle import open_home
+    from newsmill.pipeline.report import RunReport
 
     source = parse_sources(config(warc, n)).sources[0]
     start = time.perf_counter()
     with contextlib.ExitStack() as stack:
-        pool = stack.enter_context(pipeline.ExtractPool(processes)) if processes else None
+        pool = stack.enter_context(ExtractPool(processes)) if processes else None
         if pool is not None:
             pool.prestart()  # as the flow does: the workers boot while the source is read
-        _, store, archive = pipeline.open_context(str(home))
+        store, archive = open_home(Paths.resolve(str(home)))
         report = RunReport(flow="ingest")
         run_id = store.start_run("ingest", {"sources": [source.name]})
-        fetched = pipeline.read_local_source(source, store)
-        settings = pipeline.learned_settings(store, (d.site for d in fetched.docs))
+        fetched = read_new_files(source, store)
+        settings = learned_settings(store, (d.site for d in fetched.docs))
         batches = cut_batches(fetched.docs)  # the flow's batches
         seen: set[str] = set()
         failures = []
 
-        def archive_batch(batch: Sequence[RawDocument]) -> None:  # as the flow does, just before extraction
-            pipeline.archive_pending(archive, run_id, batch)
+        archive_batch = Archiver(archive, run_id, "before_extract").before_extract  # as the flow does
 
         if pool is not None:
-            stream: Iterable[Any] = pipeline.extract_ahead(pool, batches, settings, ahead=PROCESS_AHEAD,
-                                                           before=archive_batch)
+            stream: Iterable[Any] = extract_ahead(pool, batches, settings, ahead=PROCESS_AHEAD,
+                                                  before=archive_batch)
         else:
-            def in_process() -> Iterator[pipeline.Extracted]:
+            def in_process() -> Iterator[extraction.Extracted]:
                 for batch in batches:
                     archive_batch(batch)
-                    yield pipeline.extract_documents(batch, settings)
+                    yield extraction.extract_documents(batch, settings)
 
             stream = in_process()
         for extracted in stream:  # as the flow does: extract a batch, then dedup and store it
             articles = [a for a in extracted.articles if a.canonical_url not in seen]
             seen.update(a.canonical_url for a in articles)
-            pipeline.dedup_and_store(articles, store, report, sketches=extracted.sketches)
+            storing.store_articles(articles, store, report, sketches=extracted.sketches)
             failures += extracted.failures
     store.record_failures(failures, run_id=run_id)
     store.finish_run(run_id, "completed", report.totals())
@@ -147,10 +152,12 @@ def bare_trafilatura(items: list[tuple[str, str, bytes]], copies: int) -> float:
     return time.perf_counter() - start
 
 
-# The stage code an ingest flow calls (newsmill.flows.pipeline); in the
-# default runner they run one after another in the flow's thread.
-STAGES = ("open_context", "read_local_source", "archive_pending", "assign_items", "learned_settings",
-          "extract_documents", "dedup_and_store", "commit_source_states")
+# The stage code an ingest flow calls (module of newsmill.pipeline, function,
+# where the callers look it up); in the default runner they run one after
+# another in the flow's thread.
+STAGES = (("lifecycle", "open_home"), ("acquire", "read_new_files"), ("archiving", "archive_documents"),
+          ("acquire", "assign_items"), ("lifecycle", "learned_settings"), ("extraction", "extract_documents"),
+          ("storing", "store_articles"), ("acquire", "commit_source_states"))
 
 
 @contextlib.contextmanager
@@ -159,10 +166,11 @@ def stage_clock() -> Iterator[list[float]]:
     first element of the yielded list): the flow's time minus this is
     Prefect's (task and flow runs, API calls, artifacts, logging), measured
     in the same run, so the machine's noise hits both sides alike."""
-    from newsmill.flows import pipeline
+    import importlib
 
     spent = [0.0]
-    saved = {name: getattr(pipeline, name) for name in STAGES}
+    modules = {name: importlib.import_module(f"newsmill.pipeline.{name}") for name, _ in STAGES}
+    saved = {(module, name): getattr(modules[module], name) for module, name in STAGES}
 
     def timed(fn: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -173,13 +181,13 @@ def stage_clock() -> Iterator[list[float]]:
                 spent[0] += time.perf_counter() - start
         return wrapper
 
-    for name, fn in saved.items():
-        setattr(pipeline, name, timed(fn))
+    for (module, name), fn in saved.items():
+        setattr(modules[module], name, timed(fn))
     try:
         yield spent
     finally:
-        for name, fn in saved.items():
-            setattr(pipeline, name, fn)
+        for (module, name), fn in saved.items():
+            setattr(modules[module], name, fn)
 
 
 RECORDED: list[float] = []  # each flow run's time as Prefect records it (see recorded_seconds)
@@ -202,8 +210,8 @@ def flow_run(warc: Path, n: int, home: Path, runner: str = "default",
              dask_address: str | None = None) -> tuple[float, dict[str, Any]]:
     """The ingest flow with ``NEWSMILL_TASK_RUNNER=runner`` (two workers for
     ``processes`` and ``dask``; ``dask_address``: a running cluster)."""
+    from newsmill.execution.cluster import environment_kept
     from newsmill.flows.ingest import ingest
-    from newsmill.flows.runners import environment_kept
 
     with environment_kept(("NEWSMILL_TASK_RUNNER", "NEWSMILL_PROCESSES", "NEWSMILL_DASK_WORKERS",
                            "NEWSMILL_DASK_ADDRESS")):
@@ -258,7 +266,7 @@ def fresh_run(warc: Path, n: int, home: Path, runner: str) -> tuple[float, float
 def running_cluster(workers: int = 2) -> Iterator[str]:
     """A Dask cluster on loopback started as docs/scaling.md says for a
     long-running one (``dask scheduler``; ``dask worker --preload
-    newsmill.flows.pool_worker``), in processes of its own; yields the
+    newsmill.execution.worker``), in processes of its own; yields the
     scheduler's address."""
     from distributed import Client
 
@@ -277,7 +285,7 @@ def running_cluster(workers: int = 2) -> Iterator[str]:
             address = str(json.loads(info.read_text(encoding="utf-8"))["address"])
             procs.append(subprocess.Popen([dask, "worker", address, "--host", "127.0.0.1", "--nworkers", str(workers),
                                            "--nthreads", "1", "--no-dashboard", "--preload",
-                                           "newsmill.flows.pool_worker"], **quiet))  # type: ignore[call-overload]
+                                           "newsmill.execution.worker"], **quiet))  # type: ignore[call-overload]
             with Client(address, timeout=60) as client:  # type: ignore[no-untyped-call]
                 client.wait_for_workers(workers, timeout=120)
             yield address

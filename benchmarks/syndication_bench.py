@@ -51,13 +51,14 @@ def clocked(module: Any, names: tuple[str, ...]) -> Iterator[dict[str, float]]:
 
 def run(items: list[tuple[str, str, bytes]], copies: int) -> tuple[int, float, float]:
     """(pages, extraction seconds, dedup-and-store seconds) of one run."""
-    from newsmill.flows import pipeline
+    from newsmill.pipeline import extraction, storing
 
     with tempfile.TemporaryDirectory() as tmp:
         warc, n = flow_bench.write_archive(Path(tmp) / "source", items, copies)
-        with clocked(pipeline, ("extract_documents", "dedup_and_store")) as spent:
+        with clocked(extraction, ("extract_documents",)) as extracting, \
+                clocked(storing, ("store_articles",)) as stored:
             flow_bench.plain(warc, n, Path(tmp) / "home")
-    return n, spent["extract_documents"], spent["dedup_and_store"]
+    return n, extracting["extract_documents"], stored["store_articles"]
 
 
 def main(argv: list[str] | None = None) -> list[str]:

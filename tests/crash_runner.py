@@ -266,16 +266,16 @@ def install_kill(spec: str) -> None:
 
         ArchiveWriter._write = torn_write  # type: ignore[method-assign]
     elif stage == "extract":
-        from newsmill.flows import pipeline
+        from newsmill.pipeline import extraction
 
-        extract = pipeline.extract
+        extract = extraction.extract
 
         def killing_extract(*args: Any, **kwargs: Any) -> Any:
             if hit():
                 _die(stage, at)
             return extract(*args, **kwargs)
 
-        pipeline.extract = killing_extract  # type: ignore[assignment]
+        extraction.extract = killing_extract  # type: ignore[assignment]
     elif stage == "dedup":
         from newsmill.dedup import Deduplicator
 
@@ -316,33 +316,36 @@ def install_kill(spec: str) -> None:
 
 def ingest(home: str, base: str, *, recheck: bool = False, batch: int = 25) -> dict[str, Any]:
     """The ingest flow's story over the plain pipeline functions."""
-    from newsmill.core.settings import parse_sources
-    from newsmill.flows import pipeline
-    from newsmill.flows.report import RunReport
+    from newsmill.core.settings import Paths, parse_sources
+    from newsmill.pipeline import acquire
+    from newsmill.pipeline.extraction import extract_documents, learned_settings
+    from newsmill.pipeline.lifecycle import open_home
+    from newsmill.pipeline.report import RunReport
+    from newsmill.pipeline.storing import store_articles
 
     plan = parse_sources(sources_config(base, recheck))
-    _paths, store, archive = pipeline.open_context(home)
+    store, archive = open_home(Paths.resolve(home))
     report = RunReport(flow="crash")
     run_id = store.start_run("crash", {})
     try:
-        found = [pipeline.discover_source(s, plan.fetch, store, archive, run_id) for s in plan.sources]
-        todo = pipeline.assign_items(found, store)
-        fetched = [pipeline.fetch_items(s, todo[s.name], plan.fetch, store, archive, run_id)
+        found = [acquire.discover_articles(s, plan.fetch, store, archive, run_id) for s in plan.sources]
+        todo = acquire.assign_items(found, store)
+        fetched = [acquire.fetch_items(s, todo[s.name], plan.fetch, store, archive, run_id)
                    for s in plan.sources if todo[s.name]]
         docs = [d for f in fetched for d in f.docs]
         for f in fetched:
             report.add_failures(f.failures)
-        settings = pipeline.learned_settings(store, (d.site for d in docs))
+        settings = learned_settings(store, (d.site for d in docs))
         seen: set[str] = set()
         for i in range(0, len(docs), batch):
-            extracted = pipeline.extract_documents(docs[i : i + batch], settings)
+            extracted = extract_documents(docs[i : i + batch], settings)
             report.add_failures(extracted.failures)
             articles = [a for a in extracted.articles if a.canonical_url not in seen]
-            pipeline.dedup_and_store(articles, store, report)
+            store_articles(articles, store, report)
             seen.update(a.canonical_url for a in articles)
             print(f"stored batch {i // batch + 1}", flush=True)
         store.record_failures(report.failures, run_id=run_id)
-        pipeline.commit_source_states(found, store)
+        acquire.commit_source_states(found, store)
         store.finish_run(run_id, "completed", report.totals())
     finally:
         store.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
-from newsmill.flows.pipeline import fork_server
+from newsmill.execution.fork import fork_server
 
 
 def main_module_imported() -> bool:

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from newsmill.core.records import SourceRef
-from newsmill.flows import pipeline
-from newsmill.flows.report import RunReport
+from newsmill.pipeline.extraction import extract_documents
+from newsmill.pipeline.report import RunReport
+from newsmill.pipeline.storing import store_articles
 from newsmill.sources import iter_folder
 from newsmill.storage import Store, open_store
 from tests.conftest import REPO
@@ -51,8 +52,8 @@ def reference(url: str, folder: Path) -> None:
     store = open_store(url)
     docs = [d for d in iter_folder(folder, SourceRef("import", "folder", folder.as_uri()), "")
             if not hasattr(d, "stage")]
-    extracted = pipeline.extract_documents(docs)
-    pipeline.dedup_and_store(extracted.articles, store, RunReport(flow="reference"))
+    extracted = extract_documents(docs)
+    store_articles(extracted.articles, store, RunReport(flow="reference"))
     store.close()
 
 
@@ -98,7 +99,7 @@ def test_two_import_processes_at_once(store_url: str, second_url: str, tmp_path:
                "PREFECT_HOME": str(tmp_path / f"prefect-{name}")}
         env.pop("PREFECT_API_URL", None)
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "newsmill.flows.cli", "--home", str(home), "import", str(folder)],
+            [sys.executable, "-m", "newsmill.cli", "--home", str(home), "import", str(folder)],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
     for proc in procs:
         out, err = proc.communicate(timeout=400)

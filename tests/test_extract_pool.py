@@ -16,8 +16,12 @@ import pytest
 
 from newsmill.core.errors import ConfigError
 from newsmill.core.records import RawDocument, SourceRef
+from newsmill.execution.extractor import extract_ahead
+from newsmill.execution.fork import WORKER_NICENESS, fork_server
+from newsmill.execution.pool import ExtractPool
 from newsmill.extractors import ExtractSettings
-from newsmill.flows import pipeline
+from newsmill.pipeline.extraction import DEFAULT_SKETCH, Extracted, extract_documents, run_ahead
+from newsmill.pipeline.inputs import read_import_path
 
 REPO = Path(__file__).resolve().parents[1]
 POISON = b"<!-- kill the worker -->"
@@ -27,39 +31,39 @@ def sample_docs() -> list[RawDocument]:
     docs: list[RawDocument] = []
     for folder in sorted((REPO / "raw" / "sample").iterdir()):
         if folder.is_dir():
-            docs += [d for d in pipeline.read_import_path(folder) if isinstance(d, RawDocument)]
+            docs += [d for d in read_import_path(folder) if isinstance(d, RawDocument)]
     ref = SourceRef(name="hostile", kind="folder", url="file:///hostile")
     docs += [RawDocument(url="file:///hostile/empty.html", body=b"", source=ref, site="hostile"),
              RawDocument(url="file:///hostile/binary.html", body=bytes(range(256)) * 40, source=ref, site="hostile")]
     return docs
 
 
-def dies_on_poison(docs: list[RawDocument], settings: ExtractSettings | None) -> pipeline.Extracted:
+def dies_on_poison(docs: list[RawDocument], settings: ExtractSettings | None) -> Extracted:
     """A worker function that kills its process on a poisoned document (as
     an out-of-memory kill or a crash in a C extension would)."""
     if any(POISON in d.body for d in docs):
         os._exit(9)
-    return pipeline.extract_documents(docs, settings)
+    return extract_documents(docs, settings)
 
 
-def summary(e: pipeline.Extracted) -> tuple[list[tuple[str, str, str | None]], list[tuple[str, str]]]:
+def summary(e: Extracted) -> tuple[list[tuple[str, str, str | None]], list[tuple[str, str]]]:
     return ([(a.url, a.text, a.title) for a in e.articles], [(f.url, f.status) for f in e.failures])
 
 
 def test_pool_extracts_what_the_process_extracts() -> None:
     docs = sample_docs()
-    with pipeline.ExtractPool(2) as pool:
+    with ExtractPool(2) as pool:
         pool.prestart()
-        assert summary(pool.extract(docs)) == summary(pipeline.extract_documents(docs))
+        assert summary(pool.extract(docs)) == summary(extract_documents(docs))
         assert summary(pool.extract([])) == ([], [])
 
 
 def test_extract_ahead_keeps_batch_order() -> None:
     docs = sample_docs()
     batches = [docs[i : i + 5] for i in range(0, len(docs), 5)]
-    with pipeline.ExtractPool(2, split=1) as pool:
-        got = list(pipeline.extract_ahead(pool, batches, ahead=2))
-    assert [summary(e) for e in got] == [summary(pipeline.extract_documents(b)) for b in batches]
+    with ExtractPool(2, split=1) as pool:
+        got = list(extract_ahead(pool, batches, ahead=2))
+    assert [summary(e) for e in got] == [summary(extract_documents(b)) for b in batches]
 
 
 def test_a_dead_worker_costs_only_the_document_that_killed_it() -> None:
@@ -67,20 +71,20 @@ def test_a_dead_worker_costs_only_the_document_that_killed_it() -> None:
     bad = RawDocument(url=docs[5].url + "?poisoned", body=docs[5].body + POISON, source=docs[5].source,
                       site=docs[5].site)
     batch = [*docs[:5], bad, *docs[5:]]
-    with pipeline.ExtractPool(2, split=2, work=dies_on_poison) as pool:
+    with ExtractPool(2, split=2, work=dies_on_poison) as pool:
         got = pool.extract(batch)
         assert [(f.url, f.status) for f in got.failures if "died" in f.reason] == [(bad.url, "extract_error")]
         articles, failures = summary(got)
-        assert (articles, [f for f in failures if f[0] != bad.url]) == summary(pipeline.extract_documents(docs))
+        assert (articles, [f for f in failures if f[0] != bad.url]) == summary(extract_documents(docs))
         # the pool was restarted: it goes on working
-        assert summary(pool.extract(docs)) == summary(pipeline.extract_documents(docs))
+        assert summary(pool.extract(docs)) == summary(extract_documents(docs))
 
 
 def test_pool_arguments_are_checked() -> None:
     with pytest.raises(ConfigError, match="processes must be >= 1"):
-        pipeline.ExtractPool(0)
+        ExtractPool(0)
     with pytest.raises(ConfigError, match="split must be >= 1"):
-        pipeline.ExtractPool(2, split=0)
+        ExtractPool(2, split=0)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +95,7 @@ def dask_client():  # type: ignore[no-untyped-def]
     is quick."""
     dask = pytest.importorskip("dask")
     distributed = pytest.importorskip("distributed")
-    from newsmill.flows.runners import local_cluster_setup
+    from newsmill.execution.cluster import local_cluster_setup
 
     with local_cluster_setup(), dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -106,14 +110,14 @@ def worker_facts() -> tuple[int, bool, bool, str, int]:
     import dask
 
     started_with = Path("/proc/self/environ").read_bytes().split(b"\0")
-    return (os.getppid(), "newsmill.flows.pool_worker" in sys.modules,
+    return (os.getppid(), "newsmill.execution.worker" in sys.modules,
             any(v.startswith(b"MALLOC_TRIM_THRESHOLD_=") for v in started_with),
             dask.config.get("distributed.admin.tick.interval"), os.nice(0))
 
 
 def lowered(niceness: int) -> int:
     """A local worker's niceness, started from a process of ``niceness``."""
-    return min(19, niceness + pipeline.WORKER_NICENESS)
+    return min(19, niceness + WORKER_NICENESS)
 
 
 def test_local_workers_run_below_the_flows_priority() -> None:
@@ -124,7 +128,7 @@ def test_local_workers_run_below_the_flows_priority() -> None:
 
     if "NEWSMILL_WORKER_NICENESS" in os.environ:
         pytest.skip("NEWSMILL_WORKER_NICENESS is set for this run")
-    with ProcessPoolExecutor(1, mp_context=pipeline.fork_server()) as pool:
+    with ProcessPoolExecutor(1, mp_context=fork_server()) as pool:
         assert pool.submit(os.nice, 0).result() == lowered(os.nice(0))
 
 
@@ -147,7 +151,7 @@ def test_local_cluster_setup_leaves_the_environment_as_it_was(monkeypatch) -> No
     """Dask's pre-spawn variables are set while the LocalCluster runs and
     gone afterwards (its nannies leave theirs in the flow's environment)."""
     pytest.importorskip("distributed")
-    from newsmill.flows.runners import local_cluster_setup
+    from newsmill.execution.cluster import local_cluster_setup
 
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.delenv("PYTHONHASHSEED", raising=False)
@@ -171,37 +175,37 @@ def test_the_fork_server_imports_the_main_module_once() -> None:
 
 
 def test_cluster_extracts_what_the_process_extracts(dask_client) -> None:  # type: ignore[no-untyped-def]
-    from newsmill.flows.runners import ClusterExtractor
+    from newsmill.execution.cluster import ClusterExtractor
 
     docs = sample_docs()
     cluster = ClusterExtractor(dask_client)
     assert cluster.workers == 2
     batches = [docs[i : i + 5] for i in range(0, len(docs), 5)]
-    got = list(pipeline.run_ahead(cluster.submit, batches, 2))
-    assert [summary(e) for e in got] == [summary(pipeline.extract_documents(b)) for b in batches]
+    got = list(run_ahead(cluster.submit, batches, 2))
+    assert [summary(e) for e in got] == [summary(extract_documents(b)) for b in batches]
 
 
 def test_cluster_waits_for_a_client_still_starting(dask_client) -> None:  # type: ignore[no-untyped-def]
     """The flow hands the extractor a future of the client while the cluster
     starts in the background; the first batch waits for it."""
-    from newsmill.flows.runners import ClusterExtractor
+    from newsmill.execution.cluster import ClusterExtractor
 
     docs = sample_docs()[:6]
     starting: Future[Any] = Future()
     threading.Timer(0.3, starting.set_result, args=(dask_client,)).start()
-    assert summary(ClusterExtractor(starting).extract(docs)) == summary(pipeline.extract_documents(docs))
+    assert summary(ClusterExtractor(starting).extract(docs)) == summary(extract_documents(docs))
 
 
 def test_extraction_sketches_every_article_for_dedup() -> None:
     docs = sample_docs()[:4]
-    got = pipeline.extract_documents(docs)
+    got = extract_documents(docs)
     assert set(got.sketches) == {a.id for a in got.articles} and got.articles
-    assert all(got.sketches[a.id].fits(a, pipeline.DEFAULT_SKETCH) for a in got.articles)
-    assert pipeline.extract_documents(docs, params=None).sketches == {}
+    assert all(got.sketches[a.id].fits(a, DEFAULT_SKETCH) for a in got.articles)
+    assert extract_documents(docs, params=None).sketches == {}
 
 
 def test_a_dead_dask_worker_costs_only_the_document_that_killed_it(dask_client) -> None:  # type: ignore[no-untyped-def]
-    from newsmill.flows.runners import ClusterExtractor
+    from newsmill.execution.cluster import ClusterExtractor
 
     docs = sample_docs()[:12]
     bad = RawDocument(url=docs[5].url + "?poisoned", body=docs[5].body + POISON, source=docs[5].source,
@@ -210,7 +214,7 @@ def test_a_dead_dask_worker_costs_only_the_document_that_killed_it(dask_client) 
     got = cluster.extract([*docs[:5], bad, *docs[5:]])
     assert [(f.url, f.status) for f in got.failures if "Dask task failed" in f.reason] == [(bad.url, "extract_error")]
     articles, failures = summary(got)
-    assert (articles, [f for f in failures if f[0] != bad.url]) == summary(pipeline.extract_documents(docs))
-    assert summary(cluster.extract(docs)) == summary(pipeline.extract_documents(docs))  # and it goes on
+    assert (articles, [f for f in failures if f[0] != bad.url]) == summary(extract_documents(docs))
+    assert summary(cluster.extract(docs)) == summary(extract_documents(docs))  # and it goes on
     with pytest.raises(ConfigError, match="split must be >= 1"):
         ClusterExtractor(dask_client, split=0)

@@ -30,7 +30,7 @@ EXPORT_FIELDS = {
 
 def _newsmill(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "newsmill.flows.cli", "--home", str(home), *args],
+        [sys.executable, "-m", "newsmill.cli", "--home", str(home), *args],
         capture_output=True, text=True, timeout=300, check=False,
     )
 
@@ -227,6 +227,7 @@ def test_large_imports_go_window_by_window(tmp_path: Path, monkeypatch: pytest.M
     what an import in one window stores; importing again adds nothing."""
     from newsmill.flows import ingest as ingest_module
     from newsmill.flows.ingest import import_files
+    from newsmill.pipeline import extraction
 
     sample = [str(p) for p in sorted((REPO / "raw" / "sample").iterdir()) if p.is_dir()]
 
@@ -235,7 +236,7 @@ def test_large_imports_go_window_by_window(tmp_path: Path, monkeypatch: pytest.M
                        json.dumps(r["duplicate_passages"]), json.dumps(r["boilerplate_removed"]), bool(r["raw"]))
                       for r in _export(home, "--all"))
 
-    monkeypatch.setattr(ingest_module, "EXTRACT_BATCH", 3)
+    monkeypatch.setattr(extraction, "EXTRACT_BATCH", 3)
     whole = import_files(paths=sample, home=str(tmp_path / "whole"))
     monkeypatch.setattr(ingest_module, "IMPORT_WINDOW", 7)
     windows: list[int] = []
@@ -304,14 +305,15 @@ def test_reprocess_reads_the_archive_window_by_window(
     )
 
     from newsmill.flows import ingest as ingest_module
-    from newsmill.flows import pipeline
+    from newsmill.flows import tasks
     from newsmill.flows.ingest import demo, reprocess
+    from newsmill.pipeline import extraction, inputs
 
     home = tmp_path / "rw"
     demo(home=str(home))
     before = _export(home, "--all")
     events: list[tuple[str, int]] = []
-    read, store_all = pipeline.read_archived, ingest_module.store_all
+    read, store_all = inputs.read_archived, tasks.store_all
 
     def reading(archive: Any, uris: Any, **kw: Any) -> Any:
         events.append(("read", len(uris)))
@@ -321,10 +323,10 @@ def test_reprocess_reads_the_archive_window_by_window(
         events.append(("store", sum(len(e.articles) for e in extracted)))
         store_all(extracted, *args, **kw)
 
-    monkeypatch.setattr(pipeline, "read_archived", reading)
-    monkeypatch.setattr(ingest_module, "store_all", storing)
+    monkeypatch.setattr(inputs, "read_archived", reading)
+    monkeypatch.setattr(tasks, "store_all", storing)
     monkeypatch.setattr(ingest_module, "REPROCESS_WINDOW", 5)
-    monkeypatch.setattr(ingest_module, "EXTRACT_BATCH", 2)
+    monkeypatch.setattr(extraction, "EXTRACT_BATCH", 2)
     state = reprocess(home=str(home), return_state=True)
     report = state.result()
 
@@ -385,10 +387,10 @@ def test_scale_out_runners_make_the_same_store(runner: str, tmp_path: Path, pref
     the LocalCluster's own start and stop lines stay out of the log."""
     import shutil
 
-    from newsmill.flows import ingest as ingest_module
     from newsmill.flows.ingest import import_files
+    from newsmill.pipeline import extraction
 
-    monkeypatch.setattr(ingest_module, "EXTRACT_BATCH", 8)
+    monkeypatch.setattr(extraction, "EXTRACT_BATCH", 8)
 
     sample = [str(p) for p in sorted((REPO / "raw" / "sample").iterdir()) if p.is_dir()]
     big = tmp_path / "big"  # over Prefect's 512 KB cap on flow-run parameters: docs must not travel as those
@@ -429,7 +431,7 @@ def test_scale_out_runners_make_the_same_store(runner: str, tmp_path: Path, pref
 
 def test_runner_settings_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     from newsmill.core.errors import ConfigError
-    from newsmill.flows.runners import RunnerSettings
+    from newsmill.core.settings import RunnerSettings
 
     monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "ray")
     with pytest.raises(ConfigError, match="must be one of default, processes, dask"):
@@ -460,7 +462,7 @@ def test_runs_end_with_small_batches() -> None:
     """A run ends with small batches (when extraction runs ahead, its last
     dedup-and-store overlaps nothing) and a short batch comes first; every
     document once, in order, whatever the size."""
-    from newsmill.flows.ingest import cut_batches
+    from newsmill.pipeline.extraction import cut_batches
 
     docs: list[Any] = list(range(543))
     assert [len(b) for b in cut_batches(docs, 50)] == [50] * 10 + [25, 12, 6]
@@ -476,25 +478,23 @@ def test_runs_end_with_small_batches() -> None:
 def test_batch_commands_default_to_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from newsmill.flows.cli import _batch_runner_default
+    from newsmill.cli import _batch_runner_default
+    from newsmill.core.settings import RunnerSettings
 
     monkeypatch.delenv("NEWSMILL_TASK_RUNNER", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    _batch_runner_default()
-    assert "NEWSMILL_TASK_RUNNER" not in os.environ  # one core: nothing to spread over
+    assert RunnerSettings.from_env(_batch_runner_default()).kind == "default"  # one core: nothing to spread over
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    _batch_runner_default()
-    assert os.environ["NEWSMILL_TASK_RUNNER"] == "processes"
+    assert RunnerSettings.from_env(_batch_runner_default()).kind == "processes"
     monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "default")  # the operator's choice wins
-    _batch_runner_default()
-    assert os.environ["NEWSMILL_TASK_RUNNER"] == "default"
+    assert RunnerSettings.from_env(_batch_runner_default()).kind == "default"
 
 
 def test_cli_progress_bars_on_request(demo_home: Path, tmp_path: Path) -> None:
     import os
 
     env = {**os.environ, "NEWSMILL_PROGRESS": "1", "COLUMNS": "100"}
-    out = subprocess.run([sys.executable, "-m", "newsmill.flows.cli", "--home", str(demo_home), "export", "--all",
+    out = subprocess.run([sys.executable, "-m", "newsmill.cli", "--home", str(demo_home), "export", "--all",
                           "--out", str(tmp_path / "all.jsonl")], capture_output=True, text=True, env=env,
                          cwd=REPO, timeout=120)
     assert out.returncode == 0, out.stderr

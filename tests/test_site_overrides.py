@@ -12,6 +12,7 @@ from lxml import html as lxml_html
 
 from newsmill.core.errors import ConfigError
 from newsmill.core.records import RawDocument, SourceRef
+from newsmill.core.settings import site_overrides_path
 from newsmill.extractors import ExtractSettings, extract
 from newsmill.extractors.sites import (
     SITE_OVERRIDES,
@@ -19,7 +20,7 @@ from newsmill.extractors.sites import (
     find_override,
     parse_site_overrides,
 )
-from newsmill.flows.pipeline import site_overrides
+from newsmill.pipeline.extraction import site_overrides
 from tests.conftest import REPO
 
 SAMPLE = REPO / "raw" / "sample"
@@ -114,16 +115,16 @@ def test_operator_file_extends_and_replaces_the_bundled_registry(tmp_path: Path,
     path.write_text("www.mine.kz:\n  drop: .ads\n  note: ad slots\nsilkroadwire.com:\n  drop: ['.markets']\n",
                     encoding="utf-8")
     monkeypatch.setenv("NEWSMILL_SITE_OVERRIDES", str(path))
-    merged = site_overrides()
+    merged = site_overrides(site_overrides_path())
     assert merged["mine.kz"].drop == (".ads",) and merged["mine.kz"].note == "ad slots"
     assert merged["silkroadwire.com"].drop == (".markets",)  # replaced
     assert "novostistepi.kz" in merged  # kept
     path.write_text("a.kz: [", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
-        site_overrides()
+        site_overrides(site_overrides_path())
     monkeypatch.setenv("NEWSMILL_SITE_OVERRIDES", str(tmp_path / "missing.yaml"))
     with pytest.raises(ConfigError, match="cannot read site overrides"):
-        site_overrides()
+        site_overrides(site_overrides_path())
 
 
 def test_newsmill_extract_applies_the_operators_overrides_to_a_saved_page(tmp_path: Path) -> None:
@@ -144,7 +145,7 @@ def test_newsmill_extract_applies_the_operators_overrides_to_a_saved_page(tmp_pa
     sites = tmp_path / "sites.yaml"
     sites.write_text("mine.kz:\n  drop: ['.ticker']\n", encoding="utf-8")
     env = {**os.environ, "NEWSMILL_SITE_OVERRIDES": str(sites)}
-    out = subprocess.run([sys.executable, "-m", "newsmill.flows.cli", "extract", str(page)], env=env,
+    out = subprocess.run([sys.executable, "-m", "newsmill.cli", "extract", str(page)], env=env,
                          capture_output=True, text=True, timeout=120, cwd=REPO)
     assert out.returncode == 0, out.stderr
     record = json.loads(out.stdout.splitlines()[0])

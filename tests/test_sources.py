@@ -265,13 +265,13 @@ def test_feed_links_relative_resolved_javascript_rejected(base: str) -> None:
 
 
 def test_rejected_links_are_recorded_without_failing_the_source(base: str, tmp_path: Path) -> None:
-    from newsmill.flows import pipeline
+    from newsmill.pipeline.acquire import discover_articles
     from newsmill.storage import RawArchive, open_store
 
     ROUTES["/dir/links.xml"] = ("application/rss+xml", LINKS_FEED)
     store = open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     source = SourceConfig(name="links", kind="feed", url=f"{base}/dir/links.xml", site="t", allow_private=True)
-    found = pipeline.discover_source(source, SETTINGS, store, RawArchive(tmp_path / "raw"), "run-1")
+    found = discover_articles(source, SETTINGS, store, RawArchive(tmp_path / "raw"), "run-1")
     store.close()
     assert not found.failed and found.state is not None and len(found.items) == 2
     [bad] = found.failures

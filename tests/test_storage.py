@@ -218,14 +218,14 @@ def _links(store: Store) -> list[tuple[object, ...]]:
 
 def test_dedup_rebuild_reproduces_links_and_params_are_checked(store: Store) -> None:
     from newsmill.core.errors import DedupError
-    from newsmill.flows.pipeline import check_sketch_params, dedup_and_store, rebuild_dedup
-    from newsmill.flows.report import RunReport
+    from newsmill.pipeline.report import RunReport
+    from newsmill.pipeline.storing import check_sketch_params, rebuild_dedup, store_articles
 
     shared = "A shared paragraph about the new ferry line that several outlets printed word for word today."
     base = [art(i, text=f"Story {i} opens with its own words about topic number {i} in the region.\n\n{shared}")
             for i in range(6)]
     copy = art(9, text=base[0].text + " Extra.", published_at=T0 + timedelta(days=1))
-    dedup_and_store([*base, copy], store, RunReport(flow="test"))
+    store_articles([*base, copy], store, RunReport(flow="test"))
     before = _links(store)
     assert any(dup for _, dup, _, _ in before) and any(links for *_, links in before)
     counts = rebuild_dedup(store)
@@ -239,7 +239,7 @@ def test_dedup_rebuild_reproduces_links_and_params_are_checked(store: Store) -> 
 
 def test_learned_site_templates(store: Store) -> None:
     from newsmill.core.records import RawDocument
-    from newsmill.flows.pipeline import extract_documents, learned_settings
+    from newsmill.pipeline.extraction import extract_documents, learned_settings
 
     signature = "Earlier, The Example Herald reported on the latest developments in the region."
     arts = [art(i, text=f"Story {i} has its own opening paragraph with a dozen or more words in it.\n\n{signature}")
@@ -270,8 +270,8 @@ def test_relinking_many_stored_copies_takes_as_many_statements_as_a_few(store_ur
     transaction); the links end up as they do for a few copies."""
     from sqlalchemy import event
 
-    from newsmill.flows.pipeline import dedup_and_store
-    from newsmill.flows.report import RunReport
+    from newsmill.pipeline.report import RunReport
+    from newsmill.pipeline.storing import store_articles
 
     words = ["harbour", "weather", "mayor", "budget", "school", "river", "museum", "station", "orchard", "tariff", "border", "hotel"]
 
@@ -286,7 +286,7 @@ def test_relinking_many_stored_copies_takes_as_many_statements_as_a_few(store_ur
         later = [art(story * 100 + i, text="\n\n".join([paragraph(story * 1000 + 10 + i), *shared]),
                      published_at=T0 + timedelta(hours=i + 1), site=f"site{i}.example")  # syndicated
                  for i in range(copies)]
-        dedup_and_store(later, store, RunReport("t"))
+        store_articles(later, store, RunReport("t"))
         original = art(story, text="\n\n".join([paragraph(story * 1000 + 3), *shared]), published_at=T0)
         count = [0]
 
@@ -295,7 +295,7 @@ def test_relinking_many_stored_copies_takes_as_many_statements_as_a_few(store_ur
 
         event.listen(store.engine, "before_cursor_execute", counted)
         report = RunReport("t")
-        dedup_and_store([original], store, report)
+        store_articles([original], store, report)
         event.remove(store.engine, "before_cursor_execute", counted)
         statements[copies] = count[0]
         assert report.relinked == copies
@@ -310,8 +310,8 @@ def test_relinking_many_stored_copies_takes_as_many_statements_as_a_few(store_ur
 def test_late_original_relinks_stored_copies_as_if_in_order(store_url: str, tmp_path: Path) -> None:
     """An original published first but fetched last becomes the original of
     the stored copies: the store ends as if the articles had come in order."""
-    from newsmill.flows.pipeline import dedup_and_store
-    from newsmill.flows.report import RunReport
+    from newsmill.pipeline.report import RunReport
+    from newsmill.pipeline.storing import store_articles
 
     shared = "The ministry said the new ferry line will carry containers across the lake from next spring on."
     body = "\n\n".join([
@@ -328,7 +328,7 @@ def test_late_original_relinks_stored_copies_as_if_in_order(store_url: str, tmp_
         return [a, b, c, d]
 
     in_order = open_store(store_url)
-    dedup_and_store(three(), in_order, RunReport("t"))
+    store_articles(three(), in_order, RunReport("t"))
     expected = _state(in_order)
     in_order.engine.dispose()
     with in_order.engine.begin() as conn:  # the same database serves the late-arrival run
@@ -339,11 +339,11 @@ def test_late_original_relinks_stored_copies_as_if_in_order(store_url: str, tmp_
     store = open_store(store_url)
     a, b, c, d = three()
     report = RunReport("t")
-    dedup_and_store([c, d], store, report)
-    dedup_and_store([b], store, report)
+    store_articles([c, d], store, report)
+    store_articles([b], store, report)
     seq_before = {r["id"]: r["seq"] for r in store.articles(include_duplicates=True)}
     report = RunReport("t")
-    dedup_and_store([a], store, report)
+    store_articles([a], store, report)
     assert report.relinked == 3  # B and C as articles, D's shared passage
     assert _state(store) == expected
     rows = {r["id"]: r for r in store.articles(include_duplicates=True)}
@@ -353,14 +353,14 @@ def test_late_original_relinks_stored_copies_as_if_in_order(store_url: str, tmp_
         {"paragraph": 1, "of_article": a.id, "of_paragraph": 1, "similarity": 1.0}]
     assert all(rows[x]["seq"] > max(seq_before.values()) for x in (b.id, c.id, d.id))
     assert all(rows[x]["version"] == 1 for x in rows)
-    dedup_and_store(three(), store, report)  # re-running changes nothing
+    store_articles(three(), store, report)  # re-running changes nothing
     assert _state(store) == expected
 
 
 def test_templates_recurring_in_one_batch_are_cleaned_not_linked(store: Store) -> None:
     from newsmill.core.settings import DedupSettings
-    from newsmill.flows.pipeline import dedup_and_store
-    from newsmill.flows.report import RunReport
+    from newsmill.pipeline.report import RunReport
+    from newsmill.pipeline.storing import store_articles
 
     signature = "Earlier, The Example Herald reported on the latest developments in the region and beyond."
     openings = ["The ferry line across the lake will run twice a day from next spring, its operator said.",
@@ -370,14 +370,14 @@ def test_templates_recurring_in_one_batch_are_cleaned_not_linked(store: Store) -
                 "Young players from six countries met at the chess forum held in the old museum hall."]
     arts = [art(i, text=f"{opening}\n\n{signature}") for i, opening in enumerate(openings)]
     settings = DedupSettings(template_min_articles=5)
-    dedup_and_store(arts, store, RunReport("t"), settings)
+    store_articles(arts, store, RunReport("t"), settings)
     rows = store.articles(include_duplicates=True)
     assert all(signature not in r["text"] and not r["duplicate_passages"] for r in rows)
     assert all(("site.template", signature) in [(x["rule"], x["text"]) for x in r["boilerplate_removed"]]
                for r in rows)
     assert store.site_templates("x.example", 5) == [(signature, 5)]  # still learned, from the removals
     one = art(9, text=f"A later story with its own words about the metro station and its mayor.\n\n{signature}")
-    dedup_and_store([one], store, RunReport("t"), settings)
+    store_articles([one], store, RunReport("t"), settings)
     (row,) = [r for r in store.articles(include_duplicates=True) if r["id"] == one.id]
     assert signature not in row["text"] and not row["duplicate_passages"]
     others = ["Truck queues at the border crossing grew to nine kilometres before the customs post reopened.",
@@ -386,7 +386,7 @@ def test_templates_recurring_in_one_batch_are_cleaned_not_linked(store: Store) -
               "Farmers along the canal asked the water agency to repair the pipeline before the season."]
     few = [art(20 + i, text=f"{opening}\n\nA line that four stories share is not yet a template of this site at all.")
            for i, opening in enumerate(others)]
-    dedup_and_store(few, store, RunReport("t"), settings)
+    store_articles(few, store, RunReport("t"), settings)
     kept = [r for r in store.articles(include_duplicates=True) if r["id"] in {a.id for a in few}]
     assert all("four stories share" in r["text"] for r in kept)
     assert sum(len(r["duplicate_passages"]) for r in kept) == 3
@@ -398,8 +398,9 @@ def test_near_duplicate_recurring_passages_become_templates(store: Store) -> Non
     then it is a learned template and the cleaner removes it."""
     from newsmill.core.settings import DedupSettings
     from newsmill.extractors.clean import clean
-    from newsmill.flows.pipeline import dedup_and_store, learned_settings
-    from newsmill.flows.report import RunReport
+    from newsmill.pipeline.extraction import learned_settings
+    from newsmill.pipeline.report import RunReport
+    from newsmill.pipeline.storing import store_articles
 
     def sentence(agency: str) -> str:
         return (f"Earlier, {agency} reported that the ministry of transport plans to open the new ferry line "
@@ -414,7 +415,7 @@ def test_near_duplicate_recurring_passages_become_templates(store: Store) -> Non
     settings = DedupSettings(template_min_articles=5)
     for i, (opening, agency) in enumerate(zip(openings, agencies, strict=True)):
         a = art(100 - i, text=f"{opening}\n\n{sentence(agency)}")  # one run each, oldest first
-        dedup_and_store([a], store, RunReport("t"), settings)
+        store_articles([a], store, RunReport("t"), settings)
         assert store.linked_templates("x.example", 5) == ([] if i < 4 else [(sentence("Kazinform"), 5)])
     assert (sentence("Kazinform"), 5) in store.site_templates("x.example", 5)
     templates = learned_settings(store, ["x.example"], min_articles=5).templates["x.example"]

@@ -18,10 +18,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, insert, select
 from sqlalchemy import text as sql
 
+from newsmill.cli import main as cli
 from newsmill.core.errors import StorageError
 from newsmill.core.records import Failure, FetchOutcome, FetchStatus, PassageLink
-from newsmill.flows.cli import main as cli
-from newsmill.flows.pipeline import prune
+from newsmill.pipeline.upkeep import prune
 from newsmill.storage import RawArchive, Store, open_store
 from newsmill.storage import schema as t
 from newsmill.storage.migrations import current_revision, head_revision, upgrade

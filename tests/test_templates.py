@@ -18,8 +18,9 @@ import pytest
 from newsmill.core.records import Article, RawDocument, SourceRef
 from newsmill.core.settings import DedupSettings
 from newsmill.extractors.clean import clean
-from newsmill.flows.pipeline import dedup_and_store, extract_documents, learned_settings
-from newsmill.flows.report import RunReport
+from newsmill.pipeline.extraction import extract_documents, learned_settings
+from newsmill.pipeline.report import RunReport
+from newsmill.pipeline.storing import store_articles
 from newsmill.storage import Store
 from newsmill.storage.store import template_key
 from newsmill.storage.templates import GROUP, SHARED, SharedLines
@@ -58,7 +59,7 @@ def article(site: str, n: int, *lines: str, body: list[str] | None = None, hours
 
 def ingest(store: Store, articles: list[Article]) -> RunReport:
     report = RunReport("t")
-    dedup_and_store(articles, store, report, SETTINGS)
+    store_articles(articles, store, report, SETTINGS)
     return report
 
 
@@ -200,7 +201,7 @@ def test_rerunning_the_same_pages_changes_nothing(store: Store) -> None:
         assert not extracted.failures and len(extracted.articles) == len(pages)
         at_extraction = sum(r.rule == "site.template" for a in extracted.articles for r in a.boilerplate_removed)
         report = RunReport("t")
-        dedup_and_store(extracted.articles, store, report, SETTINGS)
+        store_articles(extracted.articles, store, report, SETTINGS)
         return report, at_extraction
 
     firsts = [run(pages) for pages in batches]
@@ -219,7 +220,7 @@ def test_rerunning_the_same_pages_changes_nothing(store: Store) -> None:
 
 def test_the_templates_command_lists_group_and_shared_lines(tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
-    from newsmill.flows.cli import main as cli
+    from newsmill.cli import main as cli
     from newsmill.storage import open_store
 
     home = tmp_path / "home"

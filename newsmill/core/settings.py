@@ -249,3 +249,87 @@ def load_sources(path: str | os.PathLike[str]) -> SourcesFile:
     except yaml.YAMLError as exc:
         raise ConfigError(f"sources file {p} is not valid YAML: {exc}") from exc
     return parse_sources(data, base_dir=p.parent.resolve())
+
+
+RUNNERS = ("default", "processes", "dask")
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """Where extraction runs (docs/scaling.md): in the flow's process
+    (``default``), on a pool of local worker processes (``processes``), or
+    on a Dask cluster (``dask``). Environment: ``NEWSMILL_TASK_RUNNER``,
+    ``NEWSMILL_PROCESSES``, ``NEWSMILL_DASK_ADDRESS``, ``NEWSMILL_DASK_WORKERS``,
+    ``NEWSMILL_WORKER_NICENESS``."""
+
+    kind: str = "default"
+    dask_address: str | None = None
+    dask_workers: int | None = None
+    processes: int | None = None
+    worker_niceness: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in RUNNERS:
+            raise ConfigError(f"NEWSMILL_TASK_RUNNER must be one of {', '.join(RUNNERS)}, got {self.kind!r}")
+        if self.dask_workers is not None and self.dask_workers < 1:
+            raise ConfigError(f"NEWSMILL_DASK_WORKERS must be >= 1, got {self.dask_workers}")
+        if self.processes is not None and self.processes < 1:
+            raise ConfigError(f"NEWSMILL_PROCESSES must be >= 1, got {self.processes}")
+        if self.worker_niceness is not None and not 0 <= self.worker_niceness <= 19:
+            raise ConfigError(f"NEWSMILL_WORKER_NICENESS must be between 0 and 19, got {self.worker_niceness}")
+
+    @classmethod
+    def from_env(cls, kind: str | None = None) -> RunnerSettings:
+        """From the environment; ``kind``, when given, is the runner unless
+        ``NEWSMILL_TASK_RUNNER`` names one (the operator's choice wins)."""
+        named = os.environ.get("NEWSMILL_TASK_RUNNER", "").strip()
+        return cls(kind=(named or kind or "default").lower(),
+                   dask_address=os.environ.get("NEWSMILL_DASK_ADDRESS", "").strip() or None,
+                   dask_workers=_count("NEWSMILL_DASK_WORKERS"), processes=_count("NEWSMILL_PROCESSES"),
+                   worker_niceness=_count("NEWSMILL_WORKER_NICENESS"))
+
+    @property
+    def pool_size(self) -> int:
+        """Worker processes of the ``processes`` runner."""
+        return self.processes or os.cpu_count() or 1
+
+    def describe(self) -> str:
+        if self.kind == "default":
+            return "in-process"
+        if self.kind == "processes":
+            return f"{self.pool_size} local worker process(es)"
+        if self.dask_address:
+            return f"Dask cluster at {self.dask_address}"
+        return f"Dask LocalCluster, {self.dask_workers or os.cpu_count() or 1} worker(s)"
+
+
+def _count(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else None
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a run takes from its entry point's parameters and the
+    environment, read once there and passed down (nothing below reads the
+    environment)."""
+
+    paths: Paths
+    dedup: DedupSettings = field(default_factory=DedupSettings)
+    runner: RunnerSettings = field(default_factory=RunnerSettings)
+    site_overrides: str | None = None  # the operator's site-overrides file (NEWSMILL_SITE_OVERRIDES)
+
+    @classmethod
+    def from_env(cls, home: str | os.PathLike[str] | None = None, *, runner: str | None = None) -> RunSettings:
+        """``home``: the data directory (else ``NEWSMILL_HOME``); ``runner``:
+        the runner when ``NEWSMILL_TASK_RUNNER`` names none."""
+        return cls(paths=Paths.resolve(home), dedup=DedupSettings.from_env(), runner=RunnerSettings.from_env(runner),
+                   site_overrides=site_overrides_path())
+
+
+def site_overrides_path() -> str | None:
+    """The operator's site-overrides file (``NEWSMILL_SITE_OVERRIDES``), if any."""
+    return os.environ.get("NEWSMILL_SITE_OVERRIDES") or None

@@ -1,5 +1,3 @@
-"""Prefect flows and tasks wiring the stages, and the ``newsmill`` CLI.
-
-The only package that imports Prefect (lazily, so read-only CLI commands
-start fast).
-"""
+"""Prefect flows and tasks over :mod:`newsmill.pipeline`: the only package
+that imports Prefect (with :mod:`newsmill.cli`, which starts the flows
+lazily, so read-only commands start fast)."""

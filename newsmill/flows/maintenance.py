@@ -15,19 +15,21 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from newsmill.flows import pipeline
+from newsmill.core.settings import DedupSettings, RunSettings
+from newsmill.pipeline import storing, upkeep
+from newsmill.pipeline.lifecycle import run_lifecycle
 from newsmill.storage import Store
 
 
 @task(name="prune-archive-and-log", cache_policy=NO_CACHE)
 def prune_old(store: Store, raw_dir: str, older_than_days: float, articles: bool) -> dict[str, int]:
     before = datetime.now(UTC) - timedelta(days=older_than_days)
-    return pipeline.prune(store, Path(raw_dir), before, articles=articles)
+    return upkeep.prune(store, Path(raw_dir), before, articles=articles)
 
 
 @task(name="rebuild-dedup-index", cache_policy=NO_CACHE)
-def rebuild_index(store: Store) -> dict[str, int]:
-    return pipeline.rebuild_dedup(store)
+def rebuild_index(store: Store, settings: DedupSettings) -> dict[str, int]:
+    return storing.rebuild_dedup(store, settings=settings)
 
 
 @task(name="optimize-database", retries=1, retry_delay_seconds=30, cache_policy=NO_CACHE)
@@ -65,27 +67,20 @@ def maintenance(
     if prune_articles and not prune_older_than_days:
         raise ValueError("prune_articles needs prune_older_than_days > 0")
     log = get_run_logger()
-    paths, store, _ = pipeline.open_context(home)
-    done: dict[str, Any] = {"store": paths.database_url}
-    run_id = store.start_run("maintenance", {"prune_older_than_days": prune_older_than_days,
-                                             "prune_articles": prune_articles,
-                                             "rebuild_dedup_index": rebuild_dedup_index, "optimize": optimize})
-    try:
+    settings = RunSettings.from_env(home)
+    done: dict[str, Any] = {"store": settings.paths.database_url}
+    params = {"prune_older_than_days": prune_older_than_days, "prune_articles": prune_articles,
+              "rebuild_dedup_index": rebuild_dedup_index, "optimize": optimize}
+    with run_lifecycle("maintenance", params, settings) as run:
         if prune_older_than_days:
-            done["pruned"] = prune_old(store, str(paths.raw_dir), prune_older_than_days, prune_articles)
+            done["pruned"] = prune_old(run.store, str(settings.paths.raw_dir), prune_older_than_days, prune_articles)
             log.info("pruned %s", done["pruned"])
         if rebuild_dedup_index:
-            done["rebuilt"] = rebuild_index(store)
+            done["rebuilt"] = rebuild_index(run.store, settings.dedup)
             log.info("dedup index rebuilt: %s", done["rebuilt"])
         if optimize:
-            optimize_database(store)
+            optimize_database(run.store)
             done["optimized"] = True
-        store.finish_run(run_id, "completed", {})
-    except BaseException:
-        store.finish_run(run_id, "failed", {})
-        raise
-    finally:
-        store.close()
     lines = ["# newsmill maintenance", "", "| step | result |", "|---|---|"]
     pruned = done.get("pruned")
     lines.append("| prune | " + (", ".join(f"{k}: {v}" for k, v in pruned.items()) if pruned else "skipped") + " |")

@@ -48,8 +48,8 @@ through:
 
 Lines removed by these rules are recorded as ``site.template`` (what the
 cleaner calls every learned line), so they keep counting for their site.
-The extract stage (:func:`newsmill.flows.pipeline.learned_settings`) and
-the batch pass (:func:`newsmill.flows.pipeline.remove_recurring`, which
+The extract stage (:func:`newsmill.pipeline.extraction.learned_settings`) and
+the batch pass (:func:`newsmill.pipeline.storing.remove_batch_templates`, which
 counts the batch's originals with the store's) remove the same lines:
 re-running the same input changes nothing.
 

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,13 @@ def _quiet_prefect_defaults() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
-def _batch_runner_default() -> None:
-    """Batch commands (import, reprocess) extract on every core unless told
-    otherwise: ``NEWSMILL_TASK_RUNNER`` unset and more than one CPU means
-    the ``processes`` runner, as the batch deployments in prefect.yaml."""
-    if (not os.environ.get("NEWSMILL_TASK_RUNNER", "").strip() and (os.cpu_count() or 1) > 1
-            and "forkserver" in multiprocessing.get_all_start_methods()):  # the pool's start method
-        os.environ["NEWSMILL_TASK_RUNNER"] = "processes"
+def _batch_runner_default() -> str | None:
+    """The runner batch commands (import, reprocess) ask their flow for:
+    every core (``processes``, as the batch deployments in prefect.yaml)
+    when there is more than one; the flow's ``NEWSMILL_TASK_RUNNER``, when
+    set, wins over it."""
+    many = (os.cpu_count() or 1) > 1 and "forkserver" in multiprocessing.get_all_start_methods()  # the pool's
+    return "processes" if many else None
 
 
 def _show_progress() -> bool:
@@ -49,14 +49,14 @@ def _show_progress() -> bool:
 @contextmanager
 def _progress_bars() -> Iterator[Callable[[str, int, int], None] | None]:
     """rich progress bars on stderr, one per stage the run reports (see
-    :mod:`newsmill.flows.progress`); nothing when stderr is not a terminal."""
+    :mod:`newsmill.pipeline.progress`); nothing when stderr is not a terminal."""
     if not _show_progress():
         yield None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from newsmill.flows import progress
+    from newsmill.pipeline import progress
 
     bars: dict[str, Any] = {}
     with Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -79,7 +79,7 @@ def _parse_since(value: str) -> datetime:
 
 
 def _print_summary(title: str, report: dict[str, Any]) -> None:
-    from newsmill.flows.report import COLUMNS
+    from newsmill.pipeline.report import COLUMNS
 
     totals = report["totals"]
     print(f"\n{title}")
@@ -125,23 +125,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     _quiet_prefect_defaults()
-    _batch_runner_default()
     from newsmill.flows.ingest import import_files
 
     with _progress_bars():
-        report = import_files(paths=[str(p) for p in args.paths], home=args.home)
+        report = import_files(paths=[str(p) for p in args.paths], home=args.home, runner=_batch_runner_default())
     _print_summary("newsmill import: done", report)
     return 0
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     _quiet_prefect_defaults()
-    _batch_runner_default()
     from newsmill.flows.ingest import reprocess
 
     since = args.since.isoformat() if args.since else None
     with _progress_bars():
-        report = reprocess(site=args.site, since=since, home=args.home)
+        report = reprocess(site=args.site, since=since, home=args.home, runner=_batch_runner_default())
     _print_summary("newsmill reprocess: done", report)
     return 0
 
@@ -171,11 +169,12 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_dedup_rebuild(args: argparse.Namespace) -> int:
-    from newsmill.flows.pipeline import rebuild_dedup
+    from newsmill.pipeline.storing import rebuild_dedup
 
+    settings = DedupSettings.from_env()
     store = _open_store(args)
     try:
-        counts = rebuild_dedup(store)
+        counts = rebuild_dedup(store, settings=settings)
     finally:
         store.close()
     print(f"dedup index rebuilt: {counts['articles']} articles, {counts['duplicates']} duplicates, "
@@ -185,10 +184,12 @@ def cmd_dedup_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from newsmill.core.errors import ExtractionError
+    from newsmill.core.settings import site_overrides_path
     from newsmill.extractors import ExtractSettings, extract
-    from newsmill.flows.pipeline import expand_import_paths, read_import_path, site_overrides
+    from newsmill.pipeline.extraction import site_overrides
+    from newsmill.pipeline.inputs import expand_import_paths, read_import_path
 
-    settings = ExtractSettings(overrides=site_overrides())  # so selectors can be tried on saved pages
+    settings = ExtractSettings(overrides=site_overrides(site_overrides_path()))  # try selectors on saved pages
     out = sys.stdout
     for item in expand_import_paths(args.paths):
         if isinstance(item, Failure):
@@ -299,8 +300,6 @@ def cmd_db_status(args: argparse.Namespace) -> int:
 
 
 def _parse_age(value: str) -> datetime:
-    from datetime import timedelta
-
     units = {"d": "days", "h": "hours", "w": "weeks"}
     try:
         amount = float(value[:-1]) if value[-1:] in units else float(value)
@@ -313,7 +312,7 @@ def _parse_age(value: str) -> datetime:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    from newsmill.flows.pipeline import prune
+    from newsmill.pipeline.upkeep import prune
 
     paths = Paths.resolve(args.home)
     store = _open_store(args)

@@ -1,0 +1,226 @@
+"""Acquiring documents from sources: discover a feed, sitemap or URL list,
+fetch its new articles politely, read a folder or WARC source's new files;
+every fetch is archived and logged."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from newsmill.core.errors import ConfigError
+from newsmill.core.records import (
+    Failure,
+    FetchOutcome,
+    FetchStatus,
+    RawDocument,
+    SourceRef,
+    SourceState,
+)
+from newsmill.core.settings import (
+    FetchSettings,
+    SourceConfig,
+    SourcesFile,
+    load_sources,
+    parse_sources,
+)
+from newsmill.pipeline.archiving import archive_documents
+from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
+from newsmill.storage import RawArchive, Store
+
+REMOTE_KINDS = ("feed", "sitemap", "urls")
+LOCAL_KINDS = ("folder", "warc")
+
+
+@dataclass
+class Fetched:
+    """What fetching one source produced."""
+
+    source: str
+    docs: list[RawDocument] = field(default_factory=list)
+    outcomes: list[FetchOutcome] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass
+class Discovered:
+    """What discovering one source produced."""
+
+    source: SourceConfig
+    items: list[DiscoveredItem] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    outcomes: list[FetchOutcome] = field(default_factory=list)
+    failed: bool = False
+    state: SourceState | None = None
+
+
+def failure_from_outcome(outcome: FetchOutcome, stage: str = "fetch") -> Failure:
+    return Failure(
+        url=outcome.url,
+        stage=stage,
+        status=outcome.status.value,
+        reason=outcome.reason or outcome.status.value,
+        at=outcome.at,
+        site=outcome.site,
+        source=outcome.source.name,
+    )
+
+
+def choose_sources(sources_file: str | None, config: dict[str, Any] | None, group: str | None,
+                   names: list[str] | None) -> tuple[SourcesFile, list[SourceConfig]]:
+    """The sources file (or the inline ``config``) and the sources of it to run."""
+    if config is not None:
+        plan = parse_sources(config)
+    elif sources_file:
+        plan = load_sources(sources_file)
+    else:
+        raise ConfigError("no sources: pass --sources FILE (see README, 'The sources file')")
+    chosen = plan.select(names, group)
+    if not chosen:
+        raise ConfigError(f"no source matches group={group!r} sources={names!r}")
+    return plan, chosen
+
+
+async def _discover_async(source: SourceConfig, settings: FetchSettings, state: SourceState | None) -> Discovery:
+    async with Fetcher(settings) as fetcher:
+        return await discover(source, fetcher, state)
+
+
+def discover_articles(
+    source: SourceConfig, settings: FetchSettings, store: Store, archive: RawArchive, run_id: str
+) -> Discovered:
+    """Read one source (feed, sitemap, URL list); archive what was fetched,
+    record the fetches, keep the conditional-GET state."""
+    discovery = asyncio.run(_discover_async(source, settings, store.get_source_state(source.name)))
+    result = Discovered(source=source, items=discovery.items, outcomes=[discovery.outcome])
+    status = discovery.outcome.status
+    if status not in (FetchStatus.OK, FetchStatus.NOT_MODIFIED):
+        result.failures.append(failure_from_outcome(discovery.outcome, stage="discover"))
+        result.failed = True
+    for err in discovery.errors:
+        result.failures.append(Failure(url=source.location, stage="discover", status="parse_error",
+                                       reason=err, site=source.site, source=source.name))
+    if discovery.rejected:  # recorded, but the source itself is fine
+        shown = ", ".join(repr(link[:80]) for link in discovery.rejected[:3])
+        result.failures.append(Failure(
+            url=source.location, stage="discover", status="bad_link", site=source.site, source=source.name,
+            reason=f"{len(discovery.rejected)} link(s) that are no http(s) URL skipped: {shown}"))
+    if discovery.errors and not discovery.items:
+        result.failed = True
+    archive_documents(archive, f"{run_id}-{source.name}", discovery.raw)
+    if discovery.raw:
+        result.outcomes = [replace(o, archive=discovery.raw[0].archive) for o in result.outcomes]
+    store.record_fetches(result.outcomes, run_id=run_id)
+    if not discovery.errors:
+        result.state = discovery.state
+    return result
+
+
+def assign_items(discovered: Sequence[Discovered], store: Store) -> dict[str, list[DiscoveredItem]]:
+    """Items to fetch per source: each URL once across sources (the first
+    source that lists it wins) and never a URL already stored, except the
+    source's own articles of the last ``recheck_hours``, re-checked for
+    updates even when the feed is unchanged (a changed page becomes a new
+    version, an unchanged one only updates ``last_seen``)."""
+    assigned: dict[str, list[DiscoveredItem]] = {}
+    seen: set[str] = set()
+    for d in discovered:
+        mine = []
+        for item in d.items:
+            if item.url not in seen:
+                seen.add(item.url)
+                mine.append(item)
+        assigned[d.source.name] = mine
+    known = store.known_urls(seen)
+    out = {name: [i for i in items if i.url not in known] for name, items in assigned.items()}
+    taken = {i.url for items in out.values() for i in items}
+    for d in discovered:
+        if d.source.recheck_hours > 0:
+            since = datetime.now(UTC) - timedelta(hours=d.source.recheck_hours)
+            again = [u for u in store.recent_urls(d.source.name, since) if u not in taken]
+            out[d.source.name] += [DiscoveredItem(u) for u in again[: d.source.max_articles]]
+            taken.update(again)
+    return out
+
+
+async def _fetch_async(source: SourceConfig, items: Sequence[DiscoveredItem],
+                       settings: FetchSettings) -> list[tuple[FetchOutcome, RawDocument | None]]:
+    ref = SourceRef(name=source.name, kind=source.kind, url=source.location)
+    async with Fetcher(settings) as fetcher:
+        return list(await asyncio.gather(*(
+            fetcher.fetch(item.url, source=ref, site=source.site, allow_private=source.allow_private)
+            for item in items
+        )))
+
+
+def fetch_items(
+    source: SourceConfig,
+    items: Sequence[DiscoveredItem],
+    settings: FetchSettings,
+    store: Store,
+    archive: RawArchive,
+    run_id: str,
+) -> Fetched:
+    """Fetch one source's new articles politely, archive every response
+    and record every fetch in the store's fetch log."""
+    result = Fetched(source=source.name)
+    fetched = asyncio.run(_fetch_async(source, items, settings)) if items else []
+    docs: list[RawDocument] = []
+    ok: set[int] = set()
+    for item, (outcome, doc) in zip(items, fetched, strict=True):
+        result.outcomes.append(outcome)
+        if doc is not None:
+            doc.hints = {**item.hints, **doc.hints}
+            if source.language:
+                doc.hints.setdefault("language", source.language)
+            if outcome.status is FetchStatus.OK:
+                ok.add(id(doc))
+            docs.append(doc)
+        if outcome.status is not FetchStatus.OK:
+            result.failures.append(failure_from_outcome(outcome))
+    archive_documents(archive, f"{run_id}-{source.name}", docs)
+    archived = {d.url: d.archive for d in docs}
+    result.outcomes = [replace(o, archive=archived.get(o.url)) for o in result.outcomes]
+    result.docs = [d for d in docs if id(d) in ok]
+    store.record_fetches(result.outcomes, run_id=run_id)
+    return result
+
+
+def read_new_files(source: SourceConfig, store: Store) -> Fetched:
+    """A ``folder`` or ``warc`` source: its files not stored yet, read as
+    raw documents, not archived yet (:class:`~newsmill.pipeline.archiving.Archiver`
+    archives them batch by batch as they go to extraction)."""
+    ref = SourceRef(name=source.name, kind=source.kind, url=source.location)
+    result = Fetched(source=source.name)
+    path = Path(source.location)
+    reader = iter_warc(path, ref, source.site) if source.kind == "warc" else iter_folder(path, ref, source.site)
+    docs: list[RawDocument] = []
+    for got in reader:
+        if isinstance(got, Failure):
+            result.failures.append(got)
+        elif source.wants(got.url):
+            docs.append(got)
+        if len(docs) >= source.max_articles:
+            break
+    known = store.known_urls(d.url for d in docs)
+    result.docs = [d for d in docs if d.url not in known]
+    for doc in result.docs:
+        if source.language:
+            doc.hints.setdefault("language", source.language)
+    return result
+
+
+def commit_source_states(discovered: Sequence[Discovered], store: Store) -> None:
+    """Remember each source's ETag/Last-Modified, only once its articles are
+    stored: a run that dies earlier must not make the next one see a 304 and
+    skip articles it never stored."""
+    for d in discovered:
+        if d.state is not None:
+            store.set_source_state(d.source.name, d.state.etag, d.state.last_modified)
+
+
+__all__ = ["LOCAL_KINDS", "REMOTE_KINDS", "Discovered", "Fetched", "assign_items", "choose_sources", "commit_source_states",
+           "discover_articles", "failure_from_outcome", "fetch_items", "read_new_files"]

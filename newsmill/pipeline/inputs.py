@@ -1,0 +1,88 @@
+"""Reading documents from disk: the files and folders given to ``newsmill
+import`` (and ``extract``), and the raw archive read back by a reprocess."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from newsmill.core.errors import ArchiveError
+from newsmill.core.records import ArchiveLocation, Failure, RawDocument, SourceRef
+from newsmill.pipeline import progress
+from newsmill.pipeline.report import RunReport
+from newsmill.sources import iter_folder, iter_warc
+from newsmill.storage import RawArchive
+
+IMPORT_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".txt", ".warc", ".warc.gz")
+
+
+def expand_import_paths(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
+    """Files to import from the given files and folders (folders recursively)."""
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            yield Failure(url=p.as_uri() if p.is_absolute() else str(p), stage="import",
+                          status="not_found", reason=f"no such file or folder: {p}")
+        elif p.is_dir() or p.name.endswith(IMPORT_SUFFIXES):
+            yield p
+        else:
+            yield Failure(url=p.resolve().as_uri(), stage="import", status="unsupported",
+                          reason=f"not an importable file type (want {', '.join(IMPORT_SUFFIXES)}): {p}")
+
+
+def read_import_path(path: Path) -> Iterator[RawDocument | Failure]:
+    """Raw documents from one file or folder given to ``newsmill import``."""
+    ref = SourceRef(name="import", kind="warc" if ".warc" in path.name else "folder",
+                    url=path.resolve().as_uri())
+    if path.is_file() and path.name.endswith((".warc", ".warc.gz")):
+        yield from iter_warc(path, ref, site="")
+    else:
+        yield from iter_folder(path, ref, site="")
+
+
+def read_imports(paths: Iterable[str | Path], report: RunReport,
+                 window: int) -> Iterator[tuple[list[RawDocument], bool]]:
+    """The documents of the files and folders given to ``newsmill import``,
+    ``window`` at a time, each window with whether more follow; what cannot
+    be read goes to the report's failures."""
+    docs: list[RawDocument] = []
+    read = 0
+    for item in expand_import_paths(paths):
+        if isinstance(item, Failure):
+            report.add_failures([item])
+            continue
+        for got in read_import_path(item):
+            if isinstance(got, Failure):
+                report.add_failures([got])
+                continue
+            if len(docs) >= window:
+                yield docs, True
+                docs = []
+            docs.append(got)
+            read += 1
+            progress.report("read files", read, 0)
+    if docs:
+        yield docs, False
+
+
+def read_archived(archive: RawArchive, uris: Sequence[str], *, site: str | None = None,
+                  done: int = 0, total: int | None = None) -> tuple[list[RawDocument], list[Failure]]:
+    """The raw documents at these archive locations (of stored articles:
+    :meth:`Store.raw_locations`), read back without network: the input of
+    a reprocess after a rule change, one window of locations at a time. A
+    location that cannot be read is an ``archive_error`` failure. ``done``
+    and ``total``: where this window is in the whole run (progress)."""
+    docs: list[RawDocument] = []
+    failures: list[Failure] = []
+    total = len(uris) if total is None else total
+    for i, uri in enumerate(uris, done + 1):
+        progress.report("read archive", i, total)
+        try:
+            docs.append(archive.read(ArchiveLocation.from_uri(uri)))
+        except ArchiveError as exc:
+            failures.append(Failure(url=uri, stage="reprocess", status="archive_error", reason=str(exc),
+                                    site=site or ""))
+    return docs, failures
+
+
+__all__ = ["IMPORT_SUFFIXES", "expand_import_paths", "read_archived", "read_import_path", "read_imports"]

@@ -1,0 +1,165 @@
+"""Storing a batch: skip what is unchanged, remove the templates the batch
+completes, link duplicates against the store and the batch, and save it,
+all in one transaction under the store's writer lock. Also the sketch
+parameters' check and the rebuild of every link."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from newsmill.core.errors import DedupError
+from newsmill.core.records import Article, Removal
+from newsmill.core.settings import DedupSettings
+from newsmill.dedup import ArticleSketches, Deduplicator, SketchParams
+from newsmill.extractors import Cleaner
+from newsmill.pipeline.extraction import DEFAULT_SKETCH
+from newsmill.pipeline.report import RunReport
+from newsmill.storage import Store
+from newsmill.storage.templates import SharedLines, template_key
+
+
+def check_sketch_params(store: Store, params: SketchParams | None = None) -> SketchParams:
+    """The sketch parameters to use; refuses to mix them with an index built
+    with others (signatures of different parameters cannot be compared)."""
+    params = params or DEFAULT_SKETCH
+    built = store.get_info("sketch_params")
+    if built is None:
+        store.set_info("sketch_params", params.id)
+    elif built != params.id:
+        raise DedupError(
+            f"the dedup index was built with sketch parameters {built}, not {params.id}: "
+            "run `newsmill dedup rebuild`"
+        )
+    return params
+
+
+def rebuild_dedup(store: Store, params: SketchParams | None = None,
+                  settings: DedupSettings | None = None) -> dict[str, int]:
+    """Recompute every sketch and duplicate link from the stored articles,
+    oldest first (after a parameter change or an upgrade). Re-run it if it
+    is interrupted: it starts from an empty index each time."""
+    params = params or SketchParams()
+    window = (settings or DedupSettings()).window
+    counts = {"articles": 0, "duplicates": 0, "duplicate_passages": 0}
+    with store.exclusive():
+        store.clear_dedup()
+        for batch in store.stored_articles():
+            result = Deduplicator(store, params, window=window).run(batch)
+            store.save_dedup(result.articles, result.sketches, result.novelty)
+            counts["articles"] += len(batch)
+            counts["duplicates"] += sum(1 for a in batch if a.duplicate_of)
+            counts["duplicate_passages"] += sum(len(a.duplicate_passages) for a in batch)
+        store.set_info("sketch_params", params.id)
+    return counts
+
+
+def remove_batch_templates(articles: Sequence[Article], store: Store, min_articles: int) -> int:
+    """Remove paragraphs that reach ``min_articles`` distinct original
+    articles of a site only with this batch counted (the extract stage
+    already removed those the store had learned): a template is cleaned
+    away, not linked as a duplicate passage. Likewise the templates of the
+    site's publisher group and the lines shared across sites
+    (:mod:`newsmill.storage.templates`), counted with the batch, as the
+    extract stage will count them once the batch is stored. Copies
+    (``duplicate_of`` set by a first dedup pass) are cleaned too but not
+    counted, so a story republished under many URLs never becomes a
+    template of its site. Returns the number of lines removed."""
+    removed = 0
+    by_site: dict[str, list[Article]] = {}
+    for a in articles:
+        if a.site:
+            by_site.setdefault(a.site, []).append(a)
+    if not by_site:
+        return 0
+    batch_ids = {a.id for a in articles}
+    # Group and shared templates: the store's counts of lines on several
+    # sites and of this batch's lines, plus the batch's originals, in one
+    # query for all sites.
+    lines = {a.id: [*a.paragraphs, *(r.text for r in a.boilerplate_removed if r.rule == "site.template")]
+             for group in by_site.values() for a in group if not a.duplicate_of}
+    shared = SharedLines.load(store, exclude=batch_ids, wanted=(p for mine in lines.values() for p in mine))
+    for a in articles:
+        if a.id in lines:
+            shared.add(a.site, lines[a.id])
+    learned = shared.templates(min_articles)
+    for site, group in by_site.items():
+        batch: dict[str, int] = {}
+        for a in group:
+            if not a.duplicate_of:
+                for key in {template_key(p) for p in a.paragraphs}:
+                    batch[key] = batch.get(key, 0) + 1
+        present = {template_key(p) for a in group for p in a.paragraphs}
+        templates = set(learned.get(site, {})) & present
+        if batch:
+            stored, _ = store.paragraph_counts(site, exclude=batch_ids)
+            templates |= {k for k, n in batch.items() if k and n + stored.get(k, 0) >= min_articles}
+        if not templates:
+            continue
+        # Near variants too (a name or number changed), as the extract
+        # stage's cleaner does with learned templates: an article cleaned
+        # here and one cleaned there must come out the same.
+        near = Cleaner(templates)
+        for a in group:
+            drop = [p for p in a.paragraphs if template_key(p) in templates or near.is_template(p)]
+            if not drop:
+                continue
+            a.paragraphs = [p for p in a.paragraphs if p not in drop]
+            a.text = "\n\n".join(a.paragraphs)
+            a.boilerplate_removed = [*a.boilerplate_removed, *(Removal(p, "site.template") for p in drop)]
+            removed += len(drop)
+    return removed
+
+
+def store_articles(articles: list[Article], store: Store, report: RunReport,
+                   settings: DedupSettings | None = None,
+                   sketches: Mapping[str, ArticleSketches] | None = None) -> None:
+    """Skip unchanged articles, link duplicates against the whole store (or
+    the configured window) and the batch, and save articles with their
+    sketches in one transaction. ``sketches``: those computed at extraction
+    (:attr:`Extracted.sketches`); the others are computed here.
+
+    It all happens under the store's writer lock, so concurrent ingest
+    processes neither miss each other's duplicates nor store a URL twice."""
+    with store.exclusive():
+        _store_locked(articles, store, report, settings or DedupSettings(), sketches)
+
+
+def _store_locked(articles: list[Article], store: Store, report: RunReport, settings: DedupSettings,
+                  sketches: Mapping[str, ArticleSketches] | None) -> None:
+    by_url: dict[str, Article] = {}
+    for article in articles:  # the same canonical URL twice in one batch: keep the first
+        by_url.setdefault(article.canonical_url, article)
+    params = check_sketch_params(store)
+    stored = store.existing(by_url)
+    unchanged = [a for url, a in by_url.items() if stored.get(url) == a.content_hash]
+    fresh = [a for url, a in by_url.items() if stored.get(url) != a.content_hash]
+    for article in unchanged:
+        report.count(article.site, "unchanged")
+    if unchanged:
+        store.touch(a.canonical_url for a in unchanged)
+    if not fresh:
+        return
+    dedup = Deduplicator(store, params, window=settings.window)
+    result = dedup.run(fresh, sketches)
+    if remove_batch_templates(fresh, store, settings.template_min_articles):
+        result = dedup.run(fresh, sketches)  # the texts changed (and are sketched again): link them again
+    saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty, relinks=result.relinks)
+    report.relinked += saved.relinked
+    for article in result.articles:
+        site = article.site
+        report.count(site, "new" if stored.get(article.canonical_url) is None else "updated")
+        report.count(site, "boilerplate_removed", len(article.boilerplate_removed))
+        report.count(site, "duplicate_passages", len(article.duplicate_passages))
+        if article.duplicate_of:
+            report.count(site, "duplicates")
+            report.duplicate_links.append(
+                {
+                    "article": article.id,
+                    "url": article.url,
+                    "duplicate_of": article.duplicate_of,
+                    "similarity": round(article.similarity or 0.0, 4),
+                }
+            )
+
+
+__all__ = ["check_sketch_params", "rebuild_dedup", "remove_batch_templates", "store_articles"]
