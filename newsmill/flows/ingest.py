@@ -19,12 +19,12 @@ from newsmill.core.settings import RunSettings, SourceConfig, SourcesFile
 from newsmill.flows.scale import scale_out
 from newsmill.flows.tasks import (
     ExtractionProgress,
-    discover,
     extract_and_store,
-    fetch,
+    fetch_pages,
     publish_report,
     read_local,
     record_in_task,
+    scan_source,
 )
 from newsmill.pipeline import acquire, inputs
 from newsmill.pipeline.archiving import Archiver
@@ -58,14 +58,14 @@ def run_ingest(plan: SourcesFile, chosen: list[SourceConfig], settings: RunSetti
         store, archive, run_id = run.store, run.archive, run.run_id
         remote = [s for s in chosen if s.kind in acquire.REMOTE_KINDS]
         local = [s for s in chosen if s.kind in acquire.LOCAL_KINDS]
-        found = [f.result() for f in [discover.submit(s, plan.fetch, store, archive, run_id) for s in remote]]
+        found = [f.result() for f in [scan_source.submit(s, plan.fetch, store, archive, run_id) for s in remote]]
         report.sources_total = len(chosen)
         report.sources_failed = sum(1 for d in found if d.failed)
         for d in found:
             report.add_fetches(d.outcomes)
             report.add_failures(d.failures)
         todo = acquire.assign_items(found, store)
-        fetched = [f.result() for f in [fetch.submit(s, todo[s.name], plan.fetch, store, archive, run_id)
+        fetched = [f.result() for f in [fetch_pages.submit(s, todo[s.name], plan.fetch, store, archive, run_id)
                                          for s in remote if todo[s.name]]]
         local_read = [read_local(s, store) for s in local]
         report.sources_failed += sum(1 for f in local_read if f.failures and not f.docs)

@@ -46,7 +46,7 @@ def as_is(value: T) -> T:
 
 
 @task(name="discover-source", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
-def discover(source: SourceConfig, settings: FetchSettings, store: Store, archive: RawArchive,
+def scan_source(source: SourceConfig, settings: FetchSettings, store: Store, archive: RawArchive,
              run_id: str) -> acquire.Discovered:
     """Read one source's feed, sitemap or URL list."""
     found = acquire.discover_articles(source, settings, store, archive, run_id)
@@ -55,7 +55,7 @@ def discover(source: SourceConfig, settings: FetchSettings, store: Store, archiv
 
 
 @task(name="fetch-articles", retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
-def fetch(source: SourceConfig, items: list[DiscoveredItem], settings: FetchSettings, store: Store,
+def fetch_pages(source: SourceConfig, items: list[DiscoveredItem], settings: FetchSettings, store: Store,
           archive: RawArchive, run_id: str) -> acquire.Fetched:
     """Fetch and archive one source's new article pages."""
     fetched = acquire.fetch_items(source, items, settings, store, archive, run_id)
@@ -225,5 +225,6 @@ def extract_and_store(docs: list[RawDocument], run: Run, scale: ScaleOut | None,
         store_all([extracted], run, seen)
 
 
-__all__ = ["ExtractionProgress", "as_is", "discover", "extract_and_clean", "extract_and_store", "extract_batches",
-           "fetch", "publish_report", "read_local", "record_in_task", "save_failures", "store_all", "store_batch"]
+__all__ = ["ExtractionProgress", "as_is", "extract_and_clean", "extract_and_store", "extract_batches",
+           "fetch_pages", "publish_report", "read_local", "record_in_task", "save_failures", "scan_source", "store_all",
+           "store_batch"]
