@@ -20,13 +20,17 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
          "Abonnieren Sie unseren Newsletter", "Abonnez-vous à notre newsletter", "Síguenos en Telegram",
          "Subscribe to our newsletter", "关注我们的微信公众号", "Thanks for signing up!",
          "Keep an eye on your inbox for the latest sports news.", "There was an error processing your subscription.",
+         "Expert advice and our favorite products dropped right in your inbox.",
+         "Receive the latest technical articles and release notes in your inbox.",
          "There's plenty more where that came from. Sign up for The Morning Wire today to get the free daily "
          "newsletter delivered to your inbox.",
          "Mike Wall's book about the search for alien life is out now. Follow him on Twitter @michaeldwall.",
          "If you enjoyed this article, we have a proposition for you: join our members, who get all of our "
          "content, no paywall."],
         ["The ministry launched a Telegram channel last year where it publishes daily updates on the "
-         "wildfire situation, officials told reporters on Monday."],
+         "wildfire situation, officials told reporters on Monday.",
+         "Phishing e-mails sent to your inbox from a bank's address can look genuine, the police warned on Monday, "
+         "and customers should call the bank before they click."],
     ),
     "footer.copyright": (
         ["© 2025 The Steppe Herald. All rights reserved.", "© © 2025 S-B-E Ltd", "Все права защищены",
@@ -63,9 +67,11 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
                         "China furious at Macron for Hong Kong protest jibe [INSIGHT]",
                         "Charging stations: what a road trip across the steppe costs [Video]",
                         "Milan Design Week 2018 | Michael Anastassiades’ light installation",
-                        "(Leggi anche su: Il nuovo ponte di Astana)", "[Related: Tenge hits a two-year high]"],
+                        "(Leggi anche su: Il nuovo ponte di Astana)", "[Related: Tenge hits a two-year high]",
+                        "You might also like: The best budget laptops of 2025"],
                        ["She urged parents to read also the small print of the contracts they sign, as she put it.",
-                        "Results: Kairat Almaty 2 | Ordabasy 1",
+                        "Results: Kairat Almaty 2 | Ordabasy 1", "Recommended dose: 5 mg a day for adults",
+                        "You might also like the museum's night tours, which start at 9 p.m. in summer.",
                         "The vote [in the Mazhilis] passed by a wide margin, with only three deputies against."]),
     "byline.dateline": (["2025-06-10 | Silk Road Wire", "By Dana Serikova · 2025-06-09", "12 June 2025, 14:30",
                          "Updated at 1:23 p.m.", "Обновлено 12:30"],
@@ -73,7 +79,9 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
                          "Updated figures published at 14:30 showed the river rising by a metre overnight.",
                          # schedules and a sentence's opening are content
                          "1/27/2026 - 3/24/2026", "6:15 PM - 8:15 PM", "29 November 2018 | 20 January 2019",
-                         "As of July 31, 2025, the agency has received:"]),
+                         "As of July 31, 2025, the agency has received:",
+                         # a table row of dated figures is data
+                         "| 1/1/2013 | +13.1% |", "| 2025-06-10 | Astana | 12 |"]),
     "widget.exchange_rate": (
         ["504.61  course up  587.93  course up  6.63  course up", "USD 504.61 ▲ EUR 587.93 ▲ RUB 6.63 ▼",
          "USD 504.61 ↑ EUR 587.93 ↑ RUB 6.63 ↓", "Brent 71.20 ▲ Gold 2,315.40 ▼ USD/KZT 504.61 ▲"],
@@ -123,8 +131,17 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
                           ["Reading time for pupils has been increased to 30 minutes a day, the ministry said."]),
     "ads.affiliate": (
         ["If you buy something through this post, The Steppe Herald may get a share of the sale.",
-         "We may earn a commission from links on this page.", "Prices are subject to change without notice."],
-        ["The agent was accused of taking a commission on every contract he signed for the ministry."],
+         "We may earn a commission from links on this page.", "Prices are subject to change without notice.",
+         "Products are chosen independently by our editors. Purchases made through our links may earn us a commission."],
+        ["The agent was accused of taking a commission on every contract he signed for the ministry.",
+         "The ministry said the deal could earn us a share of the regional market by 2030, the minister added."],
+    ),
+    "promo.app": (
+        ["Get the Steppe Herald app!", "Download the free Steppe Herald app", "Click here to read the Steppe Herald ePaper",
+         "Tap here to read today's e-paper"],
+        ["Get the app store's refund form before the end of the month, the regulator advised customers.",
+         "Download the app, the minister said, and register before Friday to receive the payment.",
+         "The paper's new app"],
     ),
     "promo.link": (
         ["Follow our full coverage of the elections at https://steppeherald.kz/elections",

@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 
 from newsmill.core.records import RawDocument, SourceRef
 from newsmill.extractors import body as body_module
+from newsmill.extractors import dom as dom_module
 from newsmill.extractors import extract
 from newsmill.extractors.body import BodyOptions, find_body, jsonld_body
 from newsmill.extractors.clean import Cleaner
@@ -107,6 +108,33 @@ def test_the_guard_runs_the_cascade_when_fast_mode_returns_a_stub(monkeypatch: p
     # The guard off: fast mode's answer whatever it is.
     monkeypatch.setattr(body_module, "_trafilatura", fake)
     assert find_body(tree, tree, URL, BodyOptions(guard=False)).path == "trafilatura.fast"
+
+
+def test_prose_in_divs_counts_as_page_text_for_the_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Posts written straight into ``<div>``s with ``<br>`` (forums, old
+    CMSs) are page text the guard weighs fast mode's answer against: one
+    post of a long thread sends it to the cascade."""
+    posts = "".join(f"<div class='post'>{LEAD}<br>{CLOSE}<br>{LEAD} ({n})</div>" for n in range(8))
+    tree = lxml_html.document_fromstring(page(f"<h1>Thread</h1>{posts}"))
+    assert sum(len(b.text) for b in page_blocks(tree)) < 100  # no block element holds the posts
+    assert dom_module.loose_chars(tree) > 8 * len(LEAD + CLOSE)
+    one_post = [LEAD, CLOSE, f"{LEAD} (0)"]  # one post: over GUARD_MIN_CHARS, under a fifth of the thread
+    thread = [line for n in range(8) for line in (LEAD, CLOSE, f"{LEAD} ({n})")]
+    monkeypatch.setattr(body_module, "_trafilatura", lambda p, u, o, *, fast: one_post if fast else thread)
+    assert find_body(tree, tree, URL, BodyOptions()).path == "trafilatura.cascade"
+    # Text inside blocks, skipped elements and short labels is not loose text.
+    other = lxml_html.document_fromstring(page(f"<div><p>{LEAD}</p><nav>{LEAD}</nav><script>var a = '{LEAD}';</script>"
+                                               "<div>Share this page</div></div>"))
+    assert dom_module.loose_chars(other) == 0
+
+
+def test_a_cascade_longer_only_by_repeating_itself_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page's hidden copies of its teasers make the cascade's text three
+    times longer with nothing new: fast mode's text stays."""
+    tree = lxml_html.document_fromstring(page("".join(f"<p>{LEAD} ({n})</p>" for n in range(12))))
+    fast_lines = [LEAD, CLOSE]
+    monkeypatch.setattr(body_module, "_trafilatura", lambda p, u, o, *, fast: fast_lines if fast else fast_lines * 3)
+    assert find_body(tree, tree, URL, BodyOptions()).path.startswith("trafilatura.fast")
 
 
 def test_fill_puts_back_skipped_blocks_inside_the_article_only() -> None:

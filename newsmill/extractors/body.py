@@ -8,9 +8,11 @@ the page itself says, and tries the next path:
 1. ``trafilatura.fast``: fast mode.
 2. ``trafilatura.cascade``: the full cascade (readability and jusText
    compared), when fast mode's text is under ``GUARD_MIN_CHARS`` or under
-   ``GUARD_PAGE_SHARE`` of the page's block text; kept when over
-   ``CASCADE_FACTOR`` times longer (a cascade only a little longer is
-   mostly the same text with an edge more of the page).
+   ``GUARD_PAGE_SHARE`` of the page's text (its blocks, and prose written
+   straight into ``<div>``s: :func:`newsmill.extractors.dom.loose_chars`);
+   kept when its distinct lines are over ``CASCADE_FACTOR`` times longer (a
+   cascade only a little longer is mostly the same text with an edge more
+   of the page; one longer by repeating lines found nothing more).
 3. ``jsonld``: the page's JSON-LD ``articleBody``, when it is over
    ``JSONLD_FACTOR`` times longer than what trafilatura found (pages that
    render the article with JavaScript).
@@ -37,10 +39,10 @@ from lxml import html as lxml_html
 from trafilatura import bare_extraction
 
 from newsmill.core.errors import ExtractionError
-from newsmill.extractors.dom import Block, Line, complete, page_blocks
+from newsmill.extractors.dom import Block, Line, complete, loose_chars, page_blocks
 
-GUARD_MIN_CHARS = 1000
-GUARD_PAGE_SHARE = 0.3
+GUARD_MIN_CHARS = 250
+GUARD_PAGE_SHARE = 0.2
 CASCADE_FACTOR = 2.0
 JSONLD_FACTOR = 2.0
 JSONLD_MIN_CHARS = 500
@@ -151,10 +153,12 @@ def find_body(tree: lxml_html.HtmlElement, page: lxml_html.HtmlElement, url: str
         chars = _chars(lines)
         if o.fast:
             blocks = page_blocks(page)
-            page_chars = sum(len(b.text) for b in blocks)
+            page_chars = sum(len(b.text) for b in blocks) + loose_chars(page)
             if chars < GUARD_MIN_CHARS or chars < GUARD_PAGE_SHARE * page_chars:
                 alt = _trafilatura(page, url, o, fast=False)
-                if _chars(alt) > CASCADE_FACTOR * chars:
+                # Distinct lines: a cascade longer only by repeating itself
+                # (a page's hidden copies of its teasers) has found nothing more.
+                if _chars(list(dict.fromkeys(alt))) > CASCADE_FACTOR * chars:
                     lines, path, chars = alt, "trafilatura.cascade", _chars(alt)
         body = jsonld_body(tree)
         # Much longer than what trafilatura found, or what trafilatura found

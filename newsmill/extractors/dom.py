@@ -161,6 +161,26 @@ def page_blocks(tree: lxml_html.HtmlElement) -> list[Block]:
     return _PageBlocks(out, tree, containers)
 
 
+LOOSE_TAGS = ("div", "td", "section", "article", "main", "center", "font", "span", "body")
+LOOSE_MIN_CHARS = 100
+
+
+def loose_chars(tree: lxml_html.HtmlElement) -> int:
+    """Characters of text that sit directly in a non-block element (prose
+    in a ``<div>`` broken by ``<br>``), outside any block and skipped
+    element: page text :func:`page_blocks` does not see. Only runs of
+    ``LOOSE_MIN_CHARS`` or more in one element count (a label or a button's
+    word does not)."""
+    total = 0
+    for element in tree.iter(*LOOSE_TAGS):
+        n = len((element.text or "").strip()) + sum(len((c.tail or "").strip()) for c in element)
+        if n < LOOSE_MIN_CHARS:
+            continue
+        if not any(isinstance(a.tag, str) and (a.tag in _BLOCK_SET or a.tag in _SKIP) for a in element.iterancestors()):
+            total += n
+    return total
+
+
 def _link_share(element: lxml_html.HtmlElement, text: str) -> float:
     if not text:
         return 0.0

@@ -82,6 +82,8 @@ MESSENGER = _rx(
     r"^(join telegram|join us on telegram|telegram channel|our telegram)$",
     # A newsletter sign-up box's messages.
     r"^(thanks|thank you) for (signing up|subscribing)\b", r"keep an eye on your inbox",
+    r"\b(dropped|sent|delivered) (right |straight |directly )?(in|into|to) your inbox\b",
+    r"^(get|receive) (the latest|our|the best|the top|expert|exclusive)\b.{0,80}\b(in|into|to) your inbox\b",
     r"error processing your (subscription|sign.?up)",
 )
 # Longer promos that are still unmistakable: a newsletter pitch, an
@@ -182,7 +184,7 @@ READING_TIME = _rx(
 )
 AFFILIATE = _rx(
     r"\b(may|might|could|will) (get|earn|receive) (a share|a commission|commission|compensation|a small commission)\b",
-    r"\bwe (may )?(earn|receive) (a )?(commission|affiliate)", r"\baffiliate (link|links|commission)s?\b",
+    r"\bwe (may )?(earn|receive) (a )?(commission|affiliate)", r"\b(may|might|could|will) earn (us|me) (a )?(small )?commission\b", r"\baffiliate (link|links|commission)s?\b",
     r"\bprices are subject to change\b",
 )
 LINK_PROMPT = re.compile(
@@ -222,7 +224,7 @@ RELATED_INLINE = _rx(
     r"^[(\[]?(read also|also read|read more|see also|see more|related|related (post|story|article|link)s?|"
     r"leggi anche( su)?|leia também|veja também|читайте также|читайте по теме|смотрите также|"
     r"тағы оқыңыз|ilginizi çekebilir|ayrıca okuyun|相关阅读|延伸阅读|shuningdek o'?qing|lesen sie auch|"
-    r"lire aussi|à lire aussi|lee también)\s*[:>»—-]\s*\S",
+    r"lire aussi|à lire aussi|lee también|you (may|might) also like)\s*[:>»—-]\s*\S",
     r"^also on [\w.-]+\.[a-z]{2,}\s+\S",  # "Also on rt.com <headline>"
     r"^also\s*:\s*(see|read|watch|listen)\b",
 )
@@ -230,6 +232,12 @@ RELATED_INLINE = _rx(
 TAGGED_LINK = re.compile(
     r"\S.*(\[[A-Z][A-Z ]{2,14}\]|\[(?i:video|videos|photos?|pics|gallery|watch|podcast|audio|live)\])\s*\|?$")
 # WordPress-style shortcodes that leaked into the text: "[button link=...]Send us[/button]".
+# "Get the <outlet> app!", "Click here to read the <outlet> ePaper": a
+# prompt to the outlet's app or print edition, the whole line.
+APP_PROMO = _rx(
+    r"^(get|download|install) (the|our) (free |official |new )?[\w'’ .&-]{0,40}\bapps?\s*[!.]?$",
+    r"^(click|tap) here to (read|download|get) (the|our|today'?s) [\w'’ .&-]{0,40}\be-?paper\s*[!.]?$",
+)
 SHORTCODE = re.compile(r"\[/[a-z_]+\]|^\[[a-z_]+(\s+[a-z_]+\s*=\s*\S+)+\s*\]", re.IGNORECASE)
 EXCHANGE_HEAD = _rx(
     r"^(exchange rates?|currency rates?|currency|курсы? валют|курс валют|валюта бағамы|валюта бағамдары|"
@@ -545,9 +553,9 @@ def _first_literals(rx: re.Pattern[str]) -> frozenset[str] | None:
 # the start of the line.
 _FIRST_GATED = {bit: rx for bit, rx in zip((1 << i for i in range(12, 100)), (
     SHARE, ADS, SOURCE_LINE, TAGS_INLINE, WIDGET_MESSAGE, RELATED_INLINE, _PHOTO_HEAD_RX, BYLINE, STAMP, TAGS_HEAD,
-    RELATED, EXCHANGE_HEAD, WEATHER_HEAD, CSS_TOKEN), strict=False)}
+    RELATED, EXCHANGE_HEAD, WEATHER_HEAD, CSS_TOKEN, APP_PROMO), strict=False)}
 (_G_SHARE, _G_ADS, _G_SOURCE, _G_TAGS_INLINE, _G_WIDGET, _G_RELATED_INLINE, _G_PHOTO_HEAD, _G_BYLINE, _G_STAMP,
- _G_TAGS_HEAD, _G_RELATED, _G_EXCHANGE_HEAD, _G_WEATHER_HEAD, _G_CSS) = _FIRST_GATED
+ _G_TAGS_HEAD, _G_RELATED, _G_EXCHANGE_HEAD, _G_WEATHER_HEAD, _G_CSS, _G_APP) = _FIRST_GATED
 _FIRST_BITS: dict[str, int] = {}
 _UNGATED = 0  # the bits of regexes _first_chars cannot read: always set
 for _bit, _rx_ in _FIRST_GATED.items():
@@ -626,8 +634,8 @@ def is_dateline(line: str) -> bool:
     dated = bool(gates & _G_DIGIT)  # DATE and STAMP need a digit
     if dated and gates & _G_STAMP and n_words(t) <= 8 and STAMP.match(t) and DATE.search(t):
         return True  # "Updated at 1:23 p.m.", "Обновлено 12:30"
-    if not t or n_words(t) > 10 or t.endswith((".", "!", "?", "。")) or t.startswith(("—", "–", "-")) or "(@" in t:
-        return False  # an attribution line of a quoted post is content
+    if not t or n_words(t) > 10 or t.endswith((".", "!", "?", "。")) or t.startswith(("—", "–", "-", "|")) or "(@" in t:
+        return False  # an attribution line of a quoted post, a table row ("| 1/1/2013 | +13.1% |"): content
     if not (dated and DATE.search(t)):
         return bool(gates & _G_BYLINE and BYLINE.match(t)) and n_words(t) <= 6
     if t.endswith(":") or _date_range(t):
@@ -681,6 +689,11 @@ def is_affiliate(line: str) -> bool:
     t, words, gates = _facts(line)
     return (bool(gates & _G_AFFILIATE) and words <= 60 and _has_stem(t, AFFILIATE_STEMS)
             and bool(AFFILIATE.search(t)))
+
+
+def is_app_promo(line: str) -> bool:
+    t, words, gates = _facts(line)
+    return bool(gates & _G_APP) and words <= 12 and bool(APP_PROMO.match(t))
 
 
 def is_link_prompt(line: str) -> bool:
@@ -851,6 +864,8 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule("meta.reading_time", "reading-time labels ('5 min read')", is_reading_time, 6),
     Rule("ads.affiliate", "affiliate and commission disclosures", is_affiliate, 60),
     Rule("promo.link", "prompts to follow, listen or read elsewhere, with the web address", is_link_prompt, 25),
+    Rule("promo.app", "prompts to get the outlet's app or read its e-paper ('Get the <outlet> app!')",
+         is_app_promo, 12),
     Rule("markup.shortcode", "CMS shortcodes leaked into the text ('[button link=...]...[/button]')",
          is_shortcode, 40),
     Rule("footer.address", "a footer address line: phone number with street, postcode or tax id", is_address, 40),
