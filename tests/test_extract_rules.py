@@ -81,7 +81,10 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
                          "1/27/2026 - 3/24/2026", "6:15 PM - 8:15 PM", "29 November 2018 | 20 January 2019",
                          "As of July 31, 2025, the agency has received:",
                          # a table row of dated figures is data
-                         "| 1/1/2013 | +13.1% |", "| 2025-06-10 | Astana | 12 |"]),
+                         "| 1/1/2013 | +13.1% |", "| 2025-06-10 | Astana | 12 |",
+                         # code, configuration and log lines that hold a date or an address
+                         "WHERE created_at > '2024-01-01'", "forward . 10.0.1.128",
+                         "$ export HTTP_PROXY=\"http://10.10.1.10:3128\""]),
     "widget.exchange_rate": (
         ["504.61  course up  587.93  course up  6.63  course up", "USD 504.61 ▲ EUR 587.93 ▲ RUB 6.63 ▼",
          "USD 504.61 ↑ EUR 587.93 ↑ RUB 6.63 ↓", "Brent 71.20 ▲ Gold 2,315.40 ▼ USD/KZT 504.61 ▲"],

@@ -182,6 +182,10 @@ def _date_range(t: str) -> bool:
     return any(_RANGE_GAP.match(t[a.end():b.start()]) for a, b in itertools.pairwise(found))
 
 
+_CODE_CHARS = frozenset("={}<>`$│├└")
+_IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+
+
 def is_dateline(line: str) -> bool:
     """A short byline/dateline: a date with a name or outlet, no sentence."""
     t, _, gates = _facts(line)
@@ -190,6 +194,8 @@ def is_dateline(line: str) -> bool:
         return True  # "Updated at 1:23 p.m.", "Обновлено 12:30"
     if not t or n_words(t) > 10 or t.endswith((".", "!", "?", "。")) or t.startswith(("—", "–", "-", "|")) or "(@" in t:
         return False  # an attribution line of a quoted post, a table row ("| 1/1/2013 | +13.1% |"): content
+    if any(c in t for c in _CODE_CHARS) or (dated and _IPV4.search(t)):
+        return False  # code, a config or log line, markup: "WHERE created_at > '2024-01-01'", "forward . 10.0.1.128"
     if not (dated and DATE.search(t)):
         return bool(gates & _G_BYLINE and BYLINE.match(t)) and n_words(t) <= 6
     if t.endswith(":") or _date_range(t):
