@@ -83,19 +83,19 @@ def extract_and_clean(docs: list[RawDocument], settings: ExtractSettings | None 
 
 @task(name="dedup-and-store", retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def store_batch(extracted: list[Extracted], store: Store, report: RunReport, settings: DedupSettings,
-                seen: set[str] | None = None) -> RunReport:
+                seen: set[str] | None = None, archiver: Archiver | None = None) -> RunReport:
     """Link duplicates against the store and save the batch in one transaction.
 
     ``seen``: canonical URLs stored by earlier batches of this run; a page
     reached again under another address in the same run keeps its first
-    copy, as within one batch (no new version within a run)."""
+    copy, as within one batch (no new version within a run). ``archiver``:
+    archives the documents of new or changed articles first (imports)."""
     batch = Extracted.join(extracted)
-    articles = batch.articles
-    if seen is not None:
-        articles = [a for a in articles if a.canonical_url not in seen]
-    storing.store_articles(articles, store, report, settings, sketches=batch.sketches)
+    before_save = archiver.before_store if archiver is not None else None
+    storing.store_articles(batch.articles, store, report, settings, sketches=batch.sketches, seen=seen,
+                           before_save=before_save)
     if seen is not None:  # only once stored: a retry of this task must store them
-        seen.update(a.canonical_url for a in articles)
+        seen.update(a.canonical_url for a in batch.articles)
     return report
 
 
@@ -206,9 +206,10 @@ def extract_batches(docs: list[RawDocument], run: Run, scale: ScaleOut | None, a
             yield finished(extract_and_clean(as_is(batch), settings), batch)
 
 
-def store_all(extracted: list[Extracted], run: Run, seen: set[str] | None = None) -> None:
+def store_all(extracted: list[Extracted], run: Run, seen: set[str] | None = None,
+              archiver: Archiver | None = None) -> None:
     """Dedup and store extracted articles (one task), telling the CLI."""
-    store_batch(as_is(extracted), run.store, as_is(run.report), run.settings.dedup, as_is(seen))
+    store_batch(as_is(extracted), run.store, as_is(run.report), run.settings.dedup, as_is(seen), as_is(archiver))
     run.report.stored_batches += 1
     progress.report("dedup and store", run.report.stored_batches, 0)
 
@@ -221,8 +222,7 @@ def extract_and_store(docs: list[RawDocument], run: Run, scale: ScaleOut | None,
     seen = set() if seen is None else seen
     archiver.reading(docs)
     for extracted in extract_batches(docs, run, scale, archiver, tracker):
-        archiver.before_store(extracted.articles, run.store)
-        store_all([extracted], run, seen)
+        store_all([extracted], run, seen, archiver)
 
 
 __all__ = ["ExtractionProgress", "as_is", "extract_and_clean", "extract_and_store", "extract_batches",

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from newsmill.core.records import Article, RawDocument
-from newsmill.storage import RawArchive, Store
+from newsmill.storage import RawArchive
+from newsmill.storage.articles import StoredState
 
 Mode = Literal["archived", "before_extract", "changed_only"]
 
@@ -57,15 +58,17 @@ class Archiver:
         for name, group in by_source.items():
             archive_documents(self.archive, f"{self.run_id}-{name}", group)
 
-    def before_store(self, batch: Sequence[Article], store: Store) -> None:
+    def before_store(self, batch: Sequence[Article], stored: StoredState) -> None:
         """``changed_only``: archive the documents of the new or changed
-        articles of a batch about to be stored."""
+        articles of a batch about to be stored (``stored``: what the store
+        holds of its URLs, read under the writer lock that is held until it
+        is saved). A document archived already (the store step was retried)
+        is not written again."""
         if self.mode != "changed_only":
             return
-        stored = store.existing(a.canonical_url for a in batch)
-        changed = [a for a in batch if stored.get(a.canonical_url) != a.content_hash]
+        changed = [a for a in batch if stored.changed(a)]
         todo = [self._window[a.url] for a in changed if a.url in self._window]
-        archive_documents(self.archive, self.run_id, todo)
+        archive_documents(self.archive, self.run_id, [doc for doc in todo if doc.archive is None])
         for a in changed:
             if a.url in self._window:
                 a.raw = self._window[a.url].archive

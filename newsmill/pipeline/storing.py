@@ -1,11 +1,12 @@
-"""Storing a batch: skip what is unchanged, remove the templates the batch
-completes, link duplicates against the store and the batch, and save it,
+"""Storing a batch: read what is stored of its URLs once, skip what is
+unchanged, remove the templates the batch completes (the store's counts
+read once), link duplicates against the store and the batch, and save it,
 all in one transaction under the store's writer lock. Also the sketch
 parameters' check and the rebuild of every link."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from newsmill.core.errors import DedupError
 from newsmill.core.records import Article, Removal
@@ -15,7 +16,8 @@ from newsmill.extractors import Cleaner
 from newsmill.pipeline.extraction import DEFAULT_SKETCH
 from newsmill.pipeline.report import RunReport
 from newsmill.storage import Store
-from newsmill.storage.templates import SharedLines, template_key
+from newsmill.storage.articles import StoredState
+from newsmill.storage.templates import BatchLines, template_key
 
 
 def check_sketch_params(store: Store, params: SketchParams | None = None) -> SketchParams:
@@ -53,7 +55,7 @@ def rebuild_dedup(store: Store, params: SketchParams | None = None,
     return counts
 
 
-def remove_batch_templates(articles: Sequence[Article], store: Store, min_articles: int) -> int:
+def remove_batch_templates(articles: Sequence[Article], found: BatchLines, min_articles: int) -> int:
     """Remove paragraphs that reach ``min_articles`` distinct original
     articles of a site only with this batch counted (the extract stage
     already removed those the store had learned): a template is cleaned
@@ -63,21 +65,15 @@ def remove_batch_templates(articles: Sequence[Article], store: Store, min_articl
     extract stage will count them once the batch is stored. Copies
     (``duplicate_of`` set by a first dedup pass) are cleaned too but not
     counted, so a story republished under many URLs never becomes a
-    template of its site. Returns the number of lines removed."""
+    template of its site. ``found``: the store's counts, read once for the
+    batch (:func:`batch_lines`); the batch's originals are counted into it.
+    Returns the number of lines removed."""
     removed = 0
-    by_site: dict[str, list[Article]] = {}
-    for a in articles:
-        if a.site:
-            by_site.setdefault(a.site, []).append(a)
+    by_site = _by_site(articles)
     if not by_site:
         return 0
-    batch_ids = {a.id for a in articles}
-    # Group and shared templates: the store's counts of lines on several
-    # sites and of this batch's lines, plus the batch's originals, in one
-    # query for all sites.
-    lines = {a.id: [*a.paragraphs, *(r.text for r in a.boilerplate_removed if r.rule == "site.template")]
-             for group in by_site.values() for a in group if not a.duplicate_of}
-    shared = SharedLines.load(store, exclude=batch_ids, wanted=(p for mine in lines.values() for p in mine))
+    lines = _original_lines(articles)
+    shared = found.shared
     for a in articles:
         if a.id in lines:
             shared.add(a.site, lines[a.id])
@@ -91,7 +87,7 @@ def remove_batch_templates(articles: Sequence[Article], store: Store, min_articl
         present = {template_key(p) for a in group for p in a.paragraphs}
         templates = set(learned.get(site, {})) & present
         if batch:
-            stored, _ = store.paragraph_counts(site, exclude=batch_ids)
+            stored = found.sites.get(site, {})
             templates |= {k for k, n in batch.items() if k and n + stored.get(k, 0) >= min_articles}
         if not templates:
             continue
@@ -110,29 +106,71 @@ def remove_batch_templates(articles: Sequence[Article], store: Store, min_articl
     return removed
 
 
+def _by_site(articles: Sequence[Article]) -> dict[str, list[Article]]:
+    by_site: dict[str, list[Article]] = {}
+    for a in articles:
+        if a.site:
+            by_site.setdefault(a.site, []).append(a)
+    return by_site
+
+
+def _original_lines(articles: Sequence[Article]) -> dict[str, list[str]]:
+    """The lines each original (not a copy) of a site counts for templates:
+    its paragraphs and the lines the extract stage removed as templates."""
+    return {a.id: [*a.paragraphs, *(r.text for r in a.boilerplate_removed if r.rule == "site.template")]
+            for a in articles if a.site and not a.duplicate_of}
+
+
+def batch_lines(articles: Sequence[Article], store: Store) -> BatchLines:
+    """The store's template counts a batch is weighed against, in one read:
+    the paragraphs of the sites with an original in the batch, the lines on
+    several sites and the batch's originals' lines, not counting the
+    batch's own stored versions (after a first dedup pass, which tells the
+    originals from the copies)."""
+    lines = _original_lines(articles)
+    if not _by_site(articles):
+        return BatchLines()
+    sites = {a.site for a in articles if a.id in lines and a.paragraphs}
+    return BatchLines.load(store, sites, exclude={a.id for a in articles},
+                           wanted=(p for mine in lines.values() for p in mine))
+
+
+BeforeSave = Callable[[Sequence[Article], StoredState], None]
+
+
 def store_articles(articles: list[Article], store: Store, report: RunReport,
                    settings: DedupSettings | None = None,
-                   sketches: Mapping[str, ArticleSketches] | None = None) -> None:
+                   sketches: Mapping[str, ArticleSketches] | None = None, *,
+                   seen: set[str] | None = None, before_save: BeforeSave | None = None) -> None:
     """Skip unchanged articles, link duplicates against the whole store (or
     the configured window) and the batch, and save articles with their
     sketches in one transaction. ``sketches``: those computed at extraction
     (:attr:`Extracted.sketches`); the others are computed here.
 
     It all happens under the store's writer lock, so concurrent ingest
-    processes neither miss each other's duplicates nor store a URL twice."""
+    processes neither miss each other's duplicates nor store a URL twice.
+    What is stored of the batch's URLs is read once there
+    (:class:`~newsmill.storage.articles.StoredState`) and handed to
+    ``before_save`` (with every article given: the archiving of imports),
+    then the articles whose canonical URL is in ``seen`` (stored by an
+    earlier batch of the run) are left out and the others stored."""
     with store.exclusive():
-        _store_locked(articles, store, report, settings or DedupSettings(), sketches)
+        stored = store.stored_state(a.canonical_url for a in articles)
+        if before_save is not None:
+            before_save(articles, stored)
+        if seen is not None:
+            articles = [a for a in articles if a.canonical_url not in seen]
+        _store_locked(articles, store, report, settings or DedupSettings(), sketches, stored)
 
 
 def _store_locked(articles: list[Article], store: Store, report: RunReport, settings: DedupSettings,
-                  sketches: Mapping[str, ArticleSketches] | None) -> None:
+                  sketches: Mapping[str, ArticleSketches] | None, stored: StoredState) -> None:
     by_url: dict[str, Article] = {}
     for article in articles:  # the same canonical URL twice in one batch: keep the first
         by_url.setdefault(article.canonical_url, article)
     params = check_sketch_params(store)
-    stored = store.existing(by_url)
-    unchanged = [a for url, a in by_url.items() if stored.get(url) == a.content_hash]
-    fresh = [a for url, a in by_url.items() if stored.get(url) != a.content_hash]
+    unchanged = [a for a in by_url.values() if not stored.changed(a)]
+    fresh = [a for a in by_url.values() if stored.changed(a)]
     for article in unchanged:
         report.count(article.site, "unchanged")
     if unchanged:
@@ -141,13 +179,14 @@ def _store_locked(articles: list[Article], store: Store, report: RunReport, sett
         return
     dedup = Deduplicator(store, params, window=settings.window)
     result = dedup.run(fresh, sketches)
-    if remove_batch_templates(fresh, store, settings.template_min_articles):
+    if remove_batch_templates(fresh, batch_lines(fresh, store), settings.template_min_articles):
         result = dedup.run(fresh, sketches)  # the texts changed (and are sketched again): link them again
-    saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty, relinks=result.relinks)
+    saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty, relinks=result.relinks,
+                             stored=stored)
     report.relinked += saved.relinked
     for article in result.articles:
         site = article.site
-        report.count(site, "new" if stored.get(article.canonical_url) is None else "updated")
+        report.count(site, "new" if stored.hash(article.canonical_url) is None else "updated")
         report.count(site, "boilerplate_removed", len(article.boilerplate_removed))
         report.count(site, "duplicate_passages", len(article.duplicate_passages))
         if article.duplicate_of:
@@ -162,4 +201,5 @@ def _store_locked(articles: list[Article], store: Store, report: RunReport, sett
             )
 
 
-__all__ = ["check_sketch_params", "rebuild_dedup", "remove_batch_templates", "store_articles"]
+__all__ = ["BeforeSave", "batch_lines", "check_sketch_params", "rebuild_dedup", "remove_batch_templates",
+           "store_articles"]

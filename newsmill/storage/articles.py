@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,33 @@ class SaveResult:
     updated: int = 0
     unchanged: int = 0
     relinked: int = 0
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """The stored version of one canonical URL."""
+
+    content_hash: str
+    version: int
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What the store holds of a batch's canonical URLs: the content hash
+    and version of each one stored. Read once per batch under the writer
+    lock (:meth:`Articles.stored_state`) and passed down to what decides on
+    it: archiving, the unchanged check, the write."""
+
+    versions: Mapping[str, StoredVersion] = field(default_factory=dict)
+
+    def hash(self, canonical_url: str) -> str | None:
+        """The stored content hash of a canonical URL (None: not stored)."""
+        found = self.versions.get(canonical_url)
+        return None if found is None else found.content_hash
+
+    def changed(self, article: Article) -> bool:
+        """Whether the article is new or its content differs from the stored one."""
+        return self.hash(article.canonical_url) != article.content_hash
 
 
 def article_row(a: Article, novelty: float | None) -> dict[str, Any]:
@@ -77,13 +104,22 @@ class Articles:
 
     # -- lookups --------------------------------------------------------------
 
-    def existing(self, canonical_urls: Iterable[str]) -> dict[str, str]:
-        """canonical URL -> content hash, for the given URLs that are stored."""
+    def stored_state(self, canonical_urls: Iterable[str], conn: Connection | None = None) -> StoredState:
+        """The stored version of each of these canonical URLs that is stored
+        (one statement per CHUNK URLs), on ``conn`` or a connection of its own."""
         a = t.articles
         urls = list(dict.fromkeys(canonical_urls))
-        with self.db.connect() as conn:
-            return {r[0]: r[1] for r in rows_in(conn, select(a.c.canonical_url, a.c.content_hash),
-                                                a.c.canonical_url, urls)}
+        query = select(a.c.canonical_url, a.c.content_hash, a.c.version)
+        if conn is not None:
+            rows = list(rows_in(conn, query, a.c.canonical_url, urls))
+        else:
+            with self.db.connect() as own:
+                rows = list(rows_in(own, query, a.c.canonical_url, urls))
+        return StoredState({r[0]: StoredVersion(r[1], int(r[2])) for r in rows})
+
+    def existing(self, canonical_urls: Iterable[str]) -> dict[str, str]:
+        """canonical URL -> content hash, for the given URLs that are stored."""
+        return {url: v.content_hash for url, v in self.stored_state(canonical_urls).versions.items()}
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
         """The given URLs that are stored as an article's URL or canonical URL."""
@@ -163,19 +199,19 @@ class Articles:
                              .values(last_seen=now()))
 
     def write(self, conn: Connection, articles: Sequence[Article], clusters: Mapping[str, str],
-              novelty: Mapping[str, float]) -> tuple[SaveResult, set[str]]:
+              novelty: Mapping[str, float], stored: StoredState | None = None) -> tuple[SaveResult, set[str]]:
         """Insert new articles, replace changed ones (keeping the old version
         as a revision) with their boilerplate removals, and mark unchanged
-        ones seen. Returns the counts and the ids of the articles written
-        (new or changed), whose dedup rows are to be replaced."""
+        ones seen. ``stored``: the stored versions of (at least) these URLs,
+        read under the writer lock held since (else read here). Returns the
+        counts and the ids of the articles written (new or changed), whose
+        dedup rows are to be replaced."""
         stamp = now()
         inserted = updated = unchanged = 0
         a = t.articles
-        urls = [art.canonical_url for art in articles]
-        current: dict[str, tuple[str, int]] = {
-            r[0]: (r[1], r[2])
-            for r in rows_in(conn, select(a.c.canonical_url, a.c.content_hash, a.c.version), a.c.canonical_url,
-                             urls)}
+        if stored is None:
+            stored = self.stored_state((art.canonical_url for art in articles), conn)
+        current = {url: (v.content_hash, v.version) for url, v in stored.versions.items()}
         written: list[str] = []
         new_rows: list[dict[str, Any]] = []
         touched: list[str] = []
@@ -254,4 +290,4 @@ class Articles:
         self.update(conn, [{"b_id": article_id} for article_id in article_ids], new_seq=True)
 
 
-__all__ = ["Articles", "SaveResult", "article_from_row", "article_row"]
+__all__ = ["Articles", "SaveResult", "StoredState", "StoredVersion", "article_from_row", "article_row"]

@@ -33,7 +33,7 @@ from newsmill.core.records import (
     SketchRef,
     SourceState,
 )
-from newsmill.storage.articles import Articles, SaveResult, article_row
+from newsmill.storage.articles import Articles, SaveResult, StoredState, article_row
 from newsmill.storage.db import (
     CHUNK,
     WRITER_LOCK_KEY,
@@ -89,24 +89,28 @@ class Store:
         *,
         novelty: Mapping[str, float] | None = None,
         relinks: Sequence[Relink] = (),
+        stored: StoredState | None = None,
     ) -> SaveResult:
         """Save articles with their links, removals and sketches atomically.
 
         Unchanged content only updates ``last_seen``; changed content
         replaces the article and bumps ``version``. ``relinks`` (stored later
         copies of articles in this batch) are applied in the same
-        transaction. Saving the same batch twice stores nothing twice.
+        transaction. ``stored``: what :meth:`stored_state` gave for these
+        URLs under the writer lock the caller still holds (else it is read
+        here). Saving the same batch twice stores nothing twice.
         """
         for attempt in range(3):
             try:
                 with self.exclusive(), self.db.begin() as conn:
                     clusters = self._links.clusters(conn, articles)
-                    result, written = self._articles.write(conn, articles, clusters, novelty or {})
+                    result, written = self._articles.write(conn, articles, clusters, novelty or {}, stored)
                     self._write_dedup(conn, [a for a in articles if a.id in written], sketches)
                     result = replace(result, relinked=self._links.relink(conn, relinks))
                 self._sketches.refresh_stats()
                 return result
             except IntegrityError as exc:  # a writer without the lock inserted the same URL
+                stored = None  # what is stored changed under us: read it again
                 if attempt == 2:
                     raise StorageError(f"cannot save batch: {exc.orig}") from exc
         raise AssertionError("unreachable")
@@ -132,6 +136,11 @@ class Store:
         self._sketches.replace(conn, {a.id for a in articles}, sketches)
 
     # -- articles ----------------------------------------------------------------
+
+    def stored_state(self, canonical_urls: Iterable[str]) -> StoredState:
+        """The stored content hash and version of each of these canonical
+        URLs that is stored (read it under :meth:`exclusive` to act on it)."""
+        return self._articles.stored_state(canonical_urls)
 
     def existing(self, canonical_urls: Iterable[str]) -> dict[str, str]:
         """canonical URL -> content hash, for the given URLs that are stored."""
@@ -287,5 +296,5 @@ def open_engine(url: str) -> Store:
     return Store(*connect_engine(url))
 
 
-__all__ = ["CHUNK", "WRITER_LOCK_KEY", "SaveResult", "Store", "normalize_url", "open_engine", "open_store",
+__all__ = ["CHUNK", "WRITER_LOCK_KEY", "SaveResult", "Store", "StoredState", "normalize_url", "open_engine", "open_store",
            "sanitize", "template_key"]

@@ -58,10 +58,12 @@ exact line text on two sites or more (or asked for by a batch), the sites
 of the articles that carry it. Lines are grouped by their exact text there
 (the databases' case folding is not Python's): a line printed in different
 case on two sites is not found to be shared. The query reads the
-paragraphs of every original article in the database, once per call (two
-per batch); that grows with the store, as :meth:`Store.paragraph_counts`
-grows with a site. A table of short lines kept with the articles would
-make it grow with the batch instead (a schema change, not made).
+paragraphs of every original article in the database, once per call: once
+when a run's extraction settings are built, and once per batch stored,
+where the same statement also brings the paragraphs of the batch's sites
+(:meth:`BatchLines.load`). That grows with the store, as the per-site
+counts grow with a site. A table of short lines kept with the articles
+would make it grow with the batch instead (a schema change, not made).
 """
 
 from __future__ import annotations
@@ -119,11 +121,42 @@ _LINES = {
 # them by line and site first, then by line, cost three times as much.
 _COUNTS = {
     "sqlite": """
-        SELECT line, group_concat(site, char(31)) FROM ({lines}) AS l GROUP BY line
+        SELECT line, group_concat(site, char(31)) AS sites FROM ({lines}) AS l GROUP BY line
         HAVING MIN(site) < MAX(site) OR line IN (SELECT value FROM json_each(:wanted))""",
     "postgresql": """
-        SELECT line, string_agg(site, chr(31)) FROM ({lines}) AS l GROUP BY line
+        SELECT line, string_agg(site, chr(31)) AS sites FROM ({lines}) AS l GROUP BY line
         HAVING MIN(site) < MAX(site) OR line = ANY(CAST(:wanted AS text[]))""",
+}
+# One batch's template evidence in one statement (BatchLines.load): part 0,
+# the paragraphs of the original articles of the batch's :sites (but those
+# :exclude), part 1 the lines removed from them as templates, part 2 the
+# rows of _COUNTS. Columns: part, article id, site (part 2: the sites),
+# paragraphs as stored (part 1: the line; part 2: the line).
+_BATCH = {
+    "sqlite": """
+        SELECT 0 AS part, a.id AS article, a.site AS site, a.paragraphs AS value
+        FROM articles a
+        WHERE a.site IN (SELECT value FROM json_each(:sites)) AND a.duplicate_of IS NULL
+          AND a.id NOT IN (SELECT value FROM json_each(:exclude))
+        UNION ALL
+        SELECT 1, b.article_id, a.site, b.text
+        FROM boilerplate_removals b JOIN articles a ON a.id = b.article_id
+        WHERE a.site IN (SELECT value FROM json_each(:sites)) AND a.duplicate_of IS NULL
+          AND b.rule = 'site.template' AND a.id NOT IN (SELECT value FROM json_each(:exclude))
+        UNION ALL
+        SELECT 2, NULL, sites, line FROM ({counts}) AS s""",
+    "postgresql": """
+        SELECT 0 AS part, a.id AS article, a.site AS site, a.paragraphs AS value
+        FROM articles a
+        WHERE a.site = ANY(CAST(:sites AS text[])) AND a.duplicate_of IS NULL
+          AND NOT (a.id = ANY(CAST(:exclude AS text[])))
+        UNION ALL
+        SELECT 1, b.article_id, a.site, b.text
+        FROM boilerplate_removals b JOIN articles a ON a.id = b.article_id
+        WHERE a.site = ANY(CAST(:sites AS text[])) AND a.duplicate_of IS NULL
+          AND b.rule = 'site.template' AND NOT (a.id = ANY(CAST(:exclude AS text[])))
+        UNION ALL
+        SELECT 2, NULL, sites, line FROM ({counts}) AS s""",
 }
 
 
@@ -141,6 +174,40 @@ def shared_min(min_articles: int) -> int:
 
 def _words(key: str) -> int:
     return len(key.split())
+
+
+def _params(store: Store, *, exclude: Iterable[str] = (), wanted: Iterable[str] = (),
+            sites: Iterable[str] = ()) -> tuple[str, dict[str, Any]]:
+    """The dialect of the queries above and their parameters: the articles
+    not counted, the lines asked for (those that can be templates), the sites."""
+    dialect = store.dialect if store.dialect in _LINES else "sqlite"
+    asked = sorted({p for p in wanted if p and len(p) <= MAX_CHARS and _words(p) <= MAX_WORDS})
+    skip, mine = sorted(set(exclude)), sorted(set(sites))
+    params: dict[str, Any] = {"chars": MAX_CHARS}
+    if dialect == "postgresql":
+        params.update(exclude=skip, wanted=asked, sites=mine)
+    else:
+        params.update(exclude=json.dumps(skip), wanted=json.dumps(asked, ensure_ascii=False),
+                      sites=json.dumps(mine, ensure_ascii=False))
+    return dialect, params
+
+
+class _LineCounts:
+    """Per paragraph key (:func:`template_key`): in how many distinct
+    articles it occurs, and its first text; an article counts once per key."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, str] = {}
+        self._seen: dict[str, set[str]] = {}
+
+    def add(self, article_id: str, line: str) -> None:
+        key = template_key(line)
+        seen = self._seen.setdefault(article_id, set())
+        if key not in seen:
+            seen.add(key)
+            self.counts[key] = self.counts.get(key, 0) + 1
+            self.first.setdefault(key, line)
 
 
 @dataclass(frozen=True)
@@ -166,22 +233,19 @@ class SharedLines:
         """The stored counts of the lines that are on two sites or more,
         and of the ``wanted`` lines (exact texts; those of a batch), not
         counting the articles ``exclude`` (a batch's stored versions)."""
-        dialect = store.dialect if store.dialect in _LINES else "sqlite"
-        asked = sorted({p for p in wanted if p and len(p) <= MAX_CHARS and _words(p) <= MAX_WORDS})
-        skip = sorted(set(exclude))
-        params: dict[str, Any] = {"chars": MAX_CHARS}
-        if dialect == "postgresql":
-            params.update(exclude=skip, wanted=asked)
-        else:
-            params.update(exclude=json.dumps(skip), wanted=json.dumps(asked, ensure_ascii=False))
-        sql = _COUNTS[dialect].format(lines=_LINES[dialect])
+        dialect, params = _params(store, exclude=exclude, wanted=wanted)
         with store.db.connect() as conn:
-            rows = conn.execute(text(sql), params).all()
+            rows = conn.execute(text(_COUNTS[dialect].format(lines=_LINES[dialect])), params).all()
         out = cls()
         for line, sites in rows:
-            for site, n in Counter(str(sites).split("\x1f")).items():
-                out._count(str(line), site, n)
+            out.add_row(line, sites)
         return out
+
+    def add_row(self, line: object, sites: object) -> None:
+        """Count a row of the grouped query: a line and the sites of the
+        articles that carry it."""
+        for site, n in Counter(str(sites).split("\x1f")).items():
+            self._count(str(line), site, n)
 
     def _count(self, line: str, site: str, n: int) -> None:
         key = template_key(line)
@@ -255,6 +319,40 @@ class SharedLines:
         return out
 
 
+@dataclass
+class BatchLines:
+    """What storing one batch knows of its sites' templates, read in one
+    statement (:meth:`load`): per site of the batch, in how many stored
+    original articles (but the batch's own stored versions) each paragraph
+    key occurs (as :meth:`SiteTemplates.paragraph_counts` counts), and the
+    stored counts of the lines on several sites and of the batch's lines
+    (as :meth:`SharedLines.load` reads them)."""
+
+    sites: dict[str, dict[str, int]] = field(default_factory=dict)
+    shared: SharedLines = field(default_factory=SharedLines)
+
+    @classmethod
+    def load(cls, store: Store, sites: Iterable[str], *, exclude: Iterable[str] = (),
+             wanted: Iterable[str] = ()) -> BatchLines:
+        """The counts of ``sites`` and of the lines on several sites and the
+        ``wanted`` lines (exact texts), not counting the articles ``exclude``."""
+        dialect, params = _params(store, exclude=exclude, wanted=wanted, sites=sites)
+        sql = _BATCH[dialect].format(counts=_COUNTS[dialect].format(lines=_LINES[dialect]))
+        per_site: dict[str, _LineCounts] = {site: _LineCounts() for site in sorted(set(sites))}
+        out = cls()
+        with store.db.connect() as conn:
+            for part, article_id, site, value in conn.execute(text(sql), params):
+                if part == 2:
+                    out.shared.add_row(value, site)
+                elif part == 0:
+                    for p in json.loads(value):
+                        per_site[site].add(article_id, p)
+                else:
+                    per_site[site].add(article_id, value)
+        out.sites = {site: lines.counts for site, lines in per_site.items()}
+        return out
+
+
 class SiteTemplates:
     """The templates of one site, counted from its stored original articles."""
 
@@ -267,35 +365,21 @@ class SiteTemplates:
         occurs, either still in the text or already removed as a
         ``site.template``; and its first text."""
         skip = set(exclude)
-        counts: dict[str, int] = {}
-        first: dict[str, str] = {}
-        seen: dict[str, set[str]] = {}
-
-        def count(article_id: str, line: str) -> None:
-            key = template_key(line)
-            if key not in seen[article_id]:
-                seen[article_id].add(key)
-                counts[key] = counts.get(key, 0) + 1
-                first.setdefault(key, line)
-
+        lines = _LineCounts()
         a, br = t.articles, t.boilerplate_removals
         with self.db.connect() as conn:
             rows = conn.execute(select(a.c.id, a.c.paragraphs).where(a.c.site == site, a.c.duplicate_of.is_(None)))
             for article_id, paragraphs in rows:
-                if article_id in skip:
-                    continue
-                seen[article_id] = set()
-                for p in json.loads(paragraphs):
-                    count(article_id, p)
+                if article_id not in skip:
+                    for p in json.loads(paragraphs):
+                        lines.add(article_id, p)
             removed = conn.execute(
                 select(br.c.article_id, br.c.text).join(a, a.c.id == br.c.article_id)
                 .where(a.c.site == site, a.c.duplicate_of.is_(None), br.c.rule == "site.template"))
             for article_id, line in removed:
-                if article_id in skip:
-                    continue
-                seen.setdefault(article_id, set())
-                count(article_id, line)
-        return counts, first
+                if article_id not in skip:
+                    lines.add(article_id, line)
+        return lines.counts, lines.first
 
     def site_templates(self, site: str, min_articles: int = 5) -> list[tuple[str, int]]:
         """Paragraphs that recur word for word (case and spacing aside) in at
@@ -338,5 +422,5 @@ class SiteTemplates:
         return out
 
 
-__all__ = ["GROUP", "LINK_MIN_WORDS", "MAX_WORDS", "SHARED", "SharedLines", "SharedTemplate", "SiteTemplates",
+__all__ = ["GROUP", "LINK_MIN_WORDS", "MAX_WORDS", "SHARED", "BatchLines", "SharedLines", "SharedTemplate", "SiteTemplates",
            "shared_min", "template_key"]

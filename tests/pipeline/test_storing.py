@@ -1,0 +1,110 @@
+"""Storing a batch (newsmill/pipeline/storing.py): what one batch of an
+import reads from the store, counted statement by statement on SQLite."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from newsmill.core.records import Article, RawDocument, SourceRef
+from newsmill.core.settings import DedupSettings
+from newsmill.pipeline.archiving import Archiver
+from newsmill.pipeline.report import RunReport
+from newsmill.pipeline.storing import store_articles
+from newsmill.storage import RawArchive, Store, open_store
+
+REF = SourceRef("files", "folder", "file:///in")
+T0 = datetime(2025, 6, 1, 12, tzinfo=UTC)
+SETTINGS = DedupSettings(template_min_articles=5)
+SIGNATURE = "Earlier, The Example Herald reported on the latest developments in the region and beyond."
+WORDS = ["harbour", "weather", "mayor", "budget", "school", "river", "museum", "station", "orchard", "tariff",
+         "border", "hotel", "ferry", "council", "market", "bridge", "festival", "airport", "library", "factory"]
+
+
+def article(n: int, site: str, *extra: str) -> Article:
+    opening = " ".join(WORDS[(n * 7 + i * 3) % len(WORDS)] + str(n) for i in range(16))
+    paragraphs = [f"Story {n}: {opening}.", *extra]
+    url = f"https://{site}/story/{n}"
+    return Article(url=url, canonical_url=url, site=site, text="\n\n".join(paragraphs), paragraphs=paragraphs,
+                   source=REF, fetched_at=T0, title=f"Story {n}", published_at=T0 + timedelta(hours=n),
+                   language="en")
+
+
+def document(a: Article) -> RawDocument:
+    return RawDocument(url=a.url, body=a.text.encode(), source=REF, site=a.site, fetched_at=T0,
+                       content_type="text/plain")
+
+
+def import_batch(store: Store, archiver: Archiver, batch: list[Article], report: RunReport) -> None:
+    """The store step of one import batch, as the import flow runs it."""
+    archiver.reading([document(a) for a in batch])
+    store_articles(batch, store, report, SETTINGS, seen=set(), before_save=archiver.before_store)
+
+
+@contextmanager
+def statements(store: Store) -> Iterator[list[tuple[str, Any]]]:
+    seen: list[tuple[str, Any]] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((" ".join(statement.split()), parameters))
+
+    event.listen(store.engine, "before_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", executed)
+
+
+def kind(statement: str, parameters: Any) -> str:
+    """What a statement of the store step is for."""
+    if not statement.startswith("SELECT"):
+        return "write"
+    if "articles.content_hash" in statement and "articles.canonical_url IN" in statement:
+        return "stored state"  # is this URL stored, with what hash (and version)?
+    where = statement.partition(" WHERE ")[2]
+    if "site.template" in statement or "site.template" in str(parameters) or (
+            "paragraphs" in statement and ".site" in where):
+        return "templates"  # the sites' paragraphs and the lines removed as templates
+    return "other"
+
+
+def test_one_import_batch_reads_what_is_stored_once_and_the_templates_once(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'newsmill.db'}")
+    archive = RawArchive(tmp_path / "raw")
+    first = [*(article(i, "x.example", SIGNATURE) for i in range(4)),
+             *(article(10 + i, "y.example") for i in range(2)), article(20, "z.example"), article(21, "z.example")]
+    import_batch(store, Archiver(archive, "run-1", "changed_only"), first, RunReport("import-files"))
+
+    changed = article(21, "z.example")
+    changed.paragraphs = [*changed.paragraphs, "A correction was added to the story after it was published."]
+    changed.text = "\n\n".join(changed.paragraphs)
+    batch = [article(4, "x.example", SIGNATURE), article(5, "x.example", SIGNATURE),  # the signature's 5th and 6th
+             article(12, "y.example"), article(20, "z.example"), changed]
+    report = RunReport("import-files")
+    archiver = Archiver(archive, "run-2", "changed_only")
+    with statements(store) as seen:
+        import_batch(store, archiver, batch, report)
+    kinds = Counter(kind(s, p) for s, p in seen)
+    assert kinds["stored state"] == 1, [s for s, p in seen if kind(s, p) == "stored state"]
+    assert kinds["templates"] == 1, [s for s, p in seen if kind(s, p) == "templates"]
+
+    # and the batch was stored as before: the signature the batch completes
+    # is cleaned away, the unchanged article is only touched, the new and
+    # changed ones are archived
+    totals = report.totals()
+    assert (totals["new"], totals["updated"], totals["unchanged"]) == (3, 1, 1)
+    rows = {r["id"]: r for r in store.articles(include_duplicates=True)}
+    for a in batch[:2]:
+        assert SIGNATURE not in rows[a.id]["text"]
+        assert {"text": SIGNATURE, "rule": "site.template"} in rows[a.id]["boilerplate_removed"]
+    assert rows[changed.id]["version"] == 2 and rows[batch[3].id]["version"] == 1
+    archived = [r["raw"] for r in rows.values() if r["raw"] and "run-2" in r["raw"]]
+    assert len(archived) == 4
+    assert len(list(archive.iter_documents(archived[0].split("#")[0]))) == 4
+    store.close()
