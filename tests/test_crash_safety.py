@@ -7,7 +7,7 @@ links, clusters, no duplicated or missing rows, a readable raw archive.
 Two phases: a new site (an empty store ingests 200 pages) and an update
 (a stored site re-checked after 20 pages changed and 20 were added, which
 makes revisions). The harness (a synthetic site on loopback and the ingest
-story over the pipeline functions) is :mod:`tests.crash_runner`.
+story over the pipeline functions) is :mod:`tests.helpers.crash_runner`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text
 
 from newsmill.storage.store import normalize_url
 from tests.conftest import REPO
-from tests.crash_runner import Corpus, CrashSite, check_archive, snapshot
+from tests.helpers.crash_runner import Corpus, CrashSite, check_archive, snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +96,7 @@ def _backends() -> list[Any]:
 
 def run(home: Path, site: CrashSite, backend: Backend, *, recheck: bool, kill: str | None = None,
         kill_after: float | None = None, env: dict[str, str] | None = None) -> Outcome:
-    args = [sys.executable, "-m", "tests.crash_runner", str(home), site.base]
+    args = [sys.executable, "-m", "tests.helpers.crash_runner", str(home), site.base]
     if recheck:
         args.append("--recheck")
     if kill:

@@ -26,8 +26,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser import Browser, chromium_path
 from tests.conftest import REPO
+from tests.helpers.browser import Browser, chromium_path
 
 pytestmark = pytest.mark.slow
 

@@ -168,7 +168,7 @@ def test_the_fork_server_imports_the_main_module_once() -> None:
     """A program run as a module (``python -m prefect.engine`` in a
     deployed run) has its main module imported by the fork server, so a
     worker does not import it again (and what it imports) on its own."""
-    out = subprocess.run([sys.executable, "-m", "tests.fork_main"], cwd=REPO, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "tests.helpers.fork_main"], cwd=REPO, capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.split() == ["True"], out.stderr[-2000:]
     assert "RuntimeWarning" not in out.stderr

@@ -12,7 +12,7 @@ from newsmill.core.records import FetchStatus, SourceRef, SourceState
 from newsmill.core.settings import FetchSettings, SourceConfig
 from newsmill.extractors import extract
 from newsmill.sources import Fetcher, discover
-from tests.fetch_server import RUSSIAN, FetchServer
+from tests.helpers.fetch_server import RUSSIAN, FetchServer
 
 REF = SourceRef("test", "urls", "test")
 SETTINGS = FetchSettings(per_host_delay=0.0, per_host_concurrency=4, timeout=1.0, connect_timeout=1.0,

@@ -21,8 +21,8 @@ from sqlalchemy import create_engine, make_url, text
 from newsmill.core.errors import StorageError
 from newsmill.storage.store import normalize_url
 from tests.conftest import REPO
-from tests.crash_runner import Corpus, CrashSite, check_archive, snapshot, sources_config
-from tests.tcp_proxy import TcpProxy
+from tests.helpers.crash_runner import Corpus, CrashSite, check_archive, snapshot, sources_config
+from tests.helpers.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow
 PG_URL = os.environ.get("NEWSMILL_TEST_POSTGRES_URL", "")
@@ -139,7 +139,7 @@ def test_disk_full_while_archiving_is_a_clear_error_and_loses_nothing(site: Cras
     record is missing, and with space again a re-run completes."""
     expected_home = tmp_path / "expected"
     env = {**os.environ, "NEWSMILL_DATABASE_URL": ""}
-    done = subprocess.run([sys.executable, "-m", "tests.crash_runner", str(expected_home), site.base],
+    done = subprocess.run([sys.executable, "-m", "tests.helpers.crash_runner", str(expected_home), site.base],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     expected = snapshot(f"sqlite:///{expected_home / 'data' / 'newsmill.db'}")
@@ -148,7 +148,7 @@ def test_disk_full_while_archiving_is_a_clear_error_and_loses_nothing(site: Cras
     (home / "raw").mkdir(parents=True)
     saved.mkdir()
     script = ('mount -t tmpfs -o size=160k tmpfs "$1/raw" || exit 97; '
-              f'"{sys.executable}" -m tests.crash_runner "$1" "$2"; rc=$?; cp -a "$1/raw/." "$3/"; exit $rc')
+              f'"{sys.executable}" -m tests.helpers.crash_runner "$1" "$2"; rc=$?; cp -a "$1/raw/." "$3/"; exit $rc')
     full = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh",
                            str(home), site.base, str(saved)], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=300)
@@ -159,7 +159,7 @@ def test_disk_full_while_archiving_is_a_clear_error_and_loses_nothing(site: Cras
     db = f"sqlite:///{home / 'data' / 'newsmill.db'}"
     check_archive_or_empty(home, db)
 
-    again = subprocess.run([sys.executable, "-m", "tests.crash_runner", str(home), site.base],
+    again = subprocess.run([sys.executable, "-m", "tests.helpers.crash_runner", str(home), site.base],
                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-2000:]
     got = snapshot(db)

@@ -1,7 +1,7 @@
 """The crash-safety harness: a synthetic news site on loopback, the ingest
 story as plain pipeline calls, and kill switches for each stage.
 
-``python -m tests.crash_runner HOME BASE_URL [--recheck] [--kill STAGE:N]`` ingests the
+``python -m tests.helpers.crash_runner HOME BASE_URL [--recheck] [--kill STAGE:N]`` ingests the
 site's sitemap into HOME (the store is ``NEWSMILL_DATABASE_URL`` when set)
 and, with ``--kill``, SIGKILLs itself at the N-th call of one stage:
 

@@ -1,4 +1,4 @@
-"""Run as ``python -m tests.fork_main`` by test_extract_pool: prints
+"""Run as ``python -m tests.helpers.fork_main`` by test_extract_pool: prints
 whether a worker process started from the pipeline's fork server found
 this main module imported already (by the server)."""
 
@@ -11,7 +11,7 @@ from newsmill.execution.fork import fork_server
 
 
 def main_module_imported() -> bool:
-    return "tests.fork_main" in sys.modules
+    return "tests.helpers.fork_main" in sys.modules
 
 
 if __name__ == "__main__":
