@@ -36,13 +36,13 @@ def _lines() -> list[str]:
     return list(dict.fromkeys(v for line in base for v in _variants(line)))
 
 
-_FUNCTIONS = sorted(name for name in dir(r) if name.startswith("is_") and callable(getattr(r, name)))
+_FUNCTIONS = sorted(name for name in dir(matchers) if name.startswith("is_") and callable(getattr(matchers, name)))
 
 
 def test_gates_never_change_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = _lines()
     rules = [*r.LINE_RULES, *r.BLOCK_RULES]
-    gated = {(name, line): getattr(r, name)(line) for name in _FUNCTIONS for line in lines}
+    gated = {(name, line): getattr(matchers, name)(line) for name in _FUNCTIONS for line in lines}
     gated |= {(rule.name, line): rule.match(line) for rule in rules if rule.match for line in lines}
 
     calls = 0
@@ -54,7 +54,7 @@ def test_gates_never_change_an_answer(monkeypatch: pytest.MonkeyPatch) -> None:
         return t, r.n_words(t), -1  # every bit set: each rule runs its full test
 
     monkeypatch.setattr(matchers, "_facts", ungated)  # where the matchers look it up
-    full = {(name, line): getattr(r, name)(line) for name in _FUNCTIONS for line in lines}
+    full = {(name, line): getattr(matchers, name)(line) for name in _FUNCTIONS for line in lines}
     full |= {(rule.name, line): rule.match(line) for rule in rules if rule.match for line in lines}
     assert calls > 0  # (the matchers did read the ungated facts)
     assert {k for k in full if full[k] != gated[k]} == set()
