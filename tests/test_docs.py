@@ -188,3 +188,14 @@ def test_relative_links_resolve(page: str) -> None:
         assert linked.exists(), f"{page} links to {target}, which does not exist"
         if anchor and linked.suffix == ".md":
             assert anchor in _anchors(linked), f"{page} links to {target}#{anchor}: no such heading"
+
+
+def test_the_version_is_one_everywhere() -> None:
+    """pyproject.toml, ``newsmill.__version__`` and the CHANGELOG's latest
+    numbered release agree."""
+    import newsmill
+
+    declared = re.search(r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.MULTILINE)
+    released = re.search(r"^## \[(\d+\.\d+\.\d+)\]", (REPO / "CHANGELOG.md").read_text(), re.MULTILINE)
+    assert declared and released
+    assert newsmill.__version__ == declared.group(1) == released.group(1)
