@@ -10,6 +10,7 @@
     ├── ExtractionError    no article could be extracted from a document
     ├── DedupError         the dedup index is inconsistent or misconfigured
     └── StorageError       the store could not be opened, migrated or written
+        └── StoreMissing   no store where one was to be read (read-only open)
 
 Errors of the libraries underneath (httpx, lxml, sqlite3, warcio...) are
 mapped to these at the stage boundary, so callers catch one tree.
@@ -61,3 +62,7 @@ class DedupError(NewsmillError):
 
 class StorageError(NewsmillError):
     """The article store could not be opened, migrated or written."""
+
+
+class StoreMissing(StorageError):
+    """A read-only open found no store at the database URL (nothing was created)."""

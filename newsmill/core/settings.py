@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -156,6 +157,11 @@ class SourceConfig:
                 raise ConfigError(f"source {self.name!r}: kind {self.kind} needs `path:`")
         elif not self.url:
             raise ConfigError(f"source {self.name!r}: kind {self.kind} needs `url:`")
+        elif self.kind != "urls" or ("://" in self.url and not self.url.startswith("file://")):
+            parts = urlsplit(self.url)  # a `urls` list may also be a local path or file:// URI
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"source {self.name!r}: url must be an http:// or https:// address, "
+                                  f"got {self.url!r}")
         if self.max_articles < 1:
             raise ConfigError(f"source {self.name!r}: max_articles must be >= 1")
         for pattern in (*self.include, *self.exclude):
@@ -198,7 +204,9 @@ def _build(cls: type[Any], data: dict[str, Any], where: str) -> Any:
     known = {f.name for f in fields(cls)}
     unknown = set(data) - known
     if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+        error = ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+        error.key = sorted(unknown)[0]  # type: ignore[attr-defined]  # where load_sources finds the line
+        raise error
     values = dict(data)
     for key in ("include", "exclude"):
         if key in values:
@@ -218,7 +226,7 @@ def parse_sources(data: Any, *, base_dir: Path | None = None) -> SourcesFile:
     fetch_data = data.get("fetch") or {}
     if not isinstance(fetch_data, dict):
         raise ConfigError("`fetch:` must be a mapping")
-    fetch = _build(FetchSettings, fetch_data, "fetch")
+    fetch = _at(("fetch",), _build, FetchSettings, fetch_data, "fetch")
     entries = data.get("sources")
     if not isinstance(entries, list) or not entries:
         raise ConfigError("a sources file needs a non-empty `sources:` list")
@@ -229,7 +237,7 @@ def parse_sources(data: Any, *, base_dir: Path | None = None) -> SourcesFile:
         if base_dir is not None and entry.get("path"):
             p = Path(str(entry["path"])).expanduser()
             entry = {**entry, "path": str(p if p.is_absolute() else (base_dir / p).resolve())}
-        sources.append(_build(SourceConfig, entry, f"sources[{i}] ({entry.get('name', '?')})"))
+        sources.append(_at(("sources", i), _build, SourceConfig, entry, f"sources[{i}] ({entry.get('name', '?')})"))
     names = [s.name for s in sources]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
@@ -237,18 +245,60 @@ def parse_sources(data: Any, *, base_dir: Path | None = None) -> SourcesFile:
     return SourcesFile(fetch=fetch, sources=tuple(sources))
 
 
+def _at(where: tuple[Any, ...], build: Any, *args: Any) -> Any:
+    """``build(*args)``; a ConfigError it raises is marked with ``where`` (a
+    path into the YAML document) so :func:`load_sources` can name the line."""
+    try:
+        return build(*args)
+    except ConfigError as exc:
+        key = getattr(exc, "key", None)
+        exc.where = (*where, key) if key else where  # type: ignore[attr-defined]
+        raise
+
+
+def _line_of(text: str, where: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the node at ``where`` (mapping keys, list indexes) in a YAML document."""
+    try:
+        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for step in where:
+        if isinstance(node, yaml.MappingNode):
+            found = [(k, v) for k, v in node.value if getattr(k, "value", None) == step]
+            if not found:
+                break
+            line, node = found[0][0].start_mark.line + 1, found[0][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
 def load_sources(path: str | os.PathLike[str]) -> SourcesFile:
-    """Read and validate a sources file (YAML)."""
+    """Read and validate a sources file (YAML). Every error is one line
+    naming the file, and the line when it is known."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read sources file {p}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"sources file {p} is not UTF-8 text: {exc.reason}") from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"sources file {p} is not valid YAML: {exc}") from exc
-    return parse_sources(data, base_dir=p.parent.resolve())
+        mark = getattr(exc, "problem_mark", None)
+        at = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"sources file {p}{at}: not valid YAML: {' '.join(str(problem).split())}") from exc
+    try:
+        return parse_sources(data, base_dir=p.parent.resolve())
+    except ConfigError as exc:
+        line = _line_of(text, getattr(exc, "where", ()))
+        raise ConfigError(f"sources file {p}{f', line {line}' if line else ''}: {exc}") from exc
 
 
 RUNNERS = ("default", "processes", "dask")

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from newsmill.core.errors import StorageError
+from newsmill.core.errors import StorageError, StoreMissing
 from newsmill.core.records import isoformat
 from newsmill.storage import schema as t
 
@@ -225,9 +225,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def connect_engine(url: str) -> tuple[Engine, Path | None]:
+def describe_url(url: str) -> str:
+    """A database URL as messages show it: an SQLite file's path, else the
+    URL without its password."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except Exception:
+        return url
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return parsed.database
+    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
+
+
+def connect_engine(url: str, *, create: bool = True) -> tuple[Engine, Path | None]:
     """The engine for a database URL and, for an SQLite file, the path of
-    its writer-lock file."""
+    its writer-lock file. ``create=False``: an SQLite file that does not
+    exist is :class:`StoreMissing` (neither it nor its folder is made)."""
     url = normalize_url(url)
     try:
         parsed = make_url(url)
@@ -237,7 +250,10 @@ def connect_engine(url: str) -> tuple[Engine, Path | None]:
     lock_path: Path | None = None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            if not create and not Path(parsed.database).is_file():
+                raise StoreMissing(f"no store at {parsed.database}")
+            if create:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             lock_path = Path(parsed.database + ".lock")
         kwargs["connect_args"] = {"timeout": 30}
     else:
@@ -251,5 +267,5 @@ def connect_engine(url: str) -> tuple[Engine, Path | None]:
     return engine, lock_path
 
 
-__all__ = ["CHUNK", "WRITER_LOCK_KEY", "Database", "chunks", "connect_engine", "insert_many", "iso",
+__all__ = ["CHUNK", "WRITER_LOCK_KEY", "Database", "chunks", "connect_engine", "describe_url", "insert_many", "iso",
            "normalize_url", "now", "rows_in", "sanitize", "upsert", "utc"]

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from newsmill.core.errors import StorageError
+from newsmill.core.errors import StorageError, StoreMissing
 from newsmill.core.records import (
     Article,
     Failure,
@@ -39,6 +39,7 @@ from newsmill.storage.db import (
     WRITER_LOCK_KEY,
     Database,
     connect_engine,
+    describe_url,
     normalize_url,
     sanitize,
 )
@@ -276,12 +277,19 @@ class Store:
         self._retention.optimize()
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, create: bool = True) -> Store:
     """Open (and create or upgrade) the store at a database URL.
 
     ``sqlite:///path/to/newsmill.db`` (the default) or
     ``postgresql://user@host/db`` (psycopg 3).
+
+    ``create=False`` (read-only commands): nothing is created or migrated.
+    No store there is :class:`~newsmill.core.errors.StoreMissing`; a
+    server that cannot be reached, or a store at another schema revision
+    than this newsmill's newest, is a :class:`StorageError` saying so.
     """
+    if not create:
+        return _open_existing(url)
     store = open_engine(url)
     from newsmill.storage.migrations import upgrade
 
@@ -290,11 +298,46 @@ def open_store(url: str) -> Store:
     return store
 
 
-def open_engine(url: str) -> Store:
+def open_engine(url: str, *, create: bool = True) -> Store:
     """A store on ``url`` as it is: no schema creation or upgrade (for
-    ``newsmill db status`` and ``newsmill db upgrade``)."""
-    return Store(*connect_engine(url))
+    ``newsmill db status`` and ``newsmill db upgrade``). ``create=False``:
+    a missing SQLite file is :class:`StoreMissing` (its folder is not made)."""
+    return Store(*connect_engine(url, create=create))
+
+
+def _open_existing(url: str) -> Store:
+    from newsmill.storage.migrations import head_revision, history
+
+    where = describe_url(url)
+    store = open_engine(url, create=False)
+    try:
+        found = store_revision(store, where)
+        if found is None:
+            raise StoreMissing(f"no store at {where}")
+        if found != head_revision():
+            if found.startswith("legacy-") or found in {rev for rev, _ in history()}:
+                raise StorageError(f"store at {where} is at schema revision {found}, run `newsmill db upgrade`")
+            raise StorageError(f"store at {where} is at schema revision {found}, which this newsmill does "
+                               "not know (written by a newer version?): upgrade newsmill")
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def store_revision(store: Store, where: str | None = None) -> str | None:
+    """The schema revision of an opened store (None: an empty database); a
+    database that cannot be reached is a one-line :class:`StorageError`."""
+    from newsmill.storage.migrations import revision_of
+
+    try:
+        with store.engine.connect() as conn:
+            return revision_of(conn)
+    except SQLAlchemyError as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        where = where or describe_url(str(store.engine.url))
+        raise StorageError(f"cannot connect to the database at {where}: {reason}") from exc
 
 
 __all__ = ["CHUNK", "WRITER_LOCK_KEY", "SaveResult", "Store", "StoredState", "normalize_url", "open_engine", "open_store",
-           "sanitize", "template_key"]
+           "sanitize", "store_revision", "template_key"]

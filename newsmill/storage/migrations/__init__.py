@@ -46,7 +46,8 @@ def head_revision() -> str:
     return head
 
 
-def _revision(conn: Connection) -> str | None:
+def revision_of(conn: Connection) -> str | None:
+    """The revision of the store on ``conn`` (see :func:`current_revision`)."""
     tables = set(inspect(conn).get_table_names())
     if "alembic_version" in tables:
         return MigrationContext.configure(conn).get_current_revision()
@@ -62,7 +63,7 @@ def current_revision(engine: Engine) -> str | None:
     store made before migrations, or None for an empty database."""
     try:
         with engine.connect() as conn:
-            return _revision(conn)
+            return revision_of(conn)
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot read the store's schema revision: {getattr(exc, 'orig', exc)}") from exc
 
@@ -99,7 +100,7 @@ def upgrade(engine: Engine, target: str = "head") -> str:
     script = ScriptDirectory.from_config(alembic_config())
     try:
         with _migration(engine) as conn:
-            found = _revision(conn)
+            found = revision_of(conn)
             if found is not None and not found.startswith("legacy-"):
                 try:
                     script.get_revision(found)
@@ -129,4 +130,5 @@ def history() -> list[tuple[str, str]]:
     return [(r.revision, (r.doc or "").strip()) for r in reversed(revs)]
 
 
-__all__ = ["LEGACY_REVISION", "alembic_config", "current_revision", "head_revision", "history", "upgrade"]
+__all__ = ["LEGACY_REVISION", "alembic_config", "current_revision", "head_revision", "history", "revision_of",
+           "upgrade"]

@@ -1,0 +1,189 @@
+"""The commands that read or maintain the store: ``templates``, ``export``,
+``stats``, ``failures`` and ``db status`` (read-only: they never create or
+migrate a store), ``dedup rebuild``, ``db upgrade`` and ``prune``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from newsmill.cli.errors import OK, UsageError
+from newsmill.core.settings import DedupSettings, Paths
+
+
+def _open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
+    """The store at ``--home``/``NEWSMILL_DATABASE_URL``; read-only commands
+    (``create=False``) get StoreMissing when there is none."""
+    from newsmill.storage import open_store
+
+    return open_store(Paths.resolve(args.home).database_url, create=create)
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from newsmill.storage.store import template_key
+    from newsmill.storage.templates import GROUP, SharedLines
+
+    store = _open_store(args)
+    try:
+        if args.min_articles is None:
+            args.min_articles = DedupSettings.from_env().template_min_articles
+        found = store.site_templates(args.site, args.min_articles)
+        shared = SharedLines.load(store).templates(args.min_articles).get(args.site, {})
+    finally:
+        store.close()
+    for text, count in found:
+        print(f"{count:5d}  {text}")
+    own = {template_key(text) for text, _ in found}
+    more = [t for key, t in sorted(shared.items(), key=lambda kv: (-kv[1].articles, kv[0])) if key not in own]
+    for t in more:
+        where = f"{t.sites} sites of its publisher group" if t.rule == GROUP else f"{t.sites} sites"
+        print(f"{t.articles:5d}  {t.text}  [{t.rule}: on {where}]")
+    print(f"{len(found)} learned template line(s) for {args.site} (seen in >= {args.min_articles} articles)"
+          + (f", {len(more)} learned over several sites" if more else ""), file=sys.stderr)
+    return OK
+
+
+def cmd_dedup_rebuild(args: argparse.Namespace) -> int:
+    from newsmill.pipeline.storing import rebuild_dedup
+
+    settings = DedupSettings.from_env()
+    store = _open_store(args, create=True)
+    try:
+        counts = rebuild_dedup(store, settings=settings)
+    finally:
+        store.close()
+    print(f"dedup index rebuilt: {counts['articles']} articles, {counts['duplicates']} duplicates, "
+          f"{counts['duplicate_passages']} duplicate passages")
+    return OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from newsmill.cli.running import progress_bars
+    from newsmill.storage.export import write_jsonl, write_parquet
+
+    if args.format == "parquet" and not args.out:
+        raise UsageError("--format parquet needs --out FILE")
+    store = _open_store(args)
+    try:
+        after = args.after_seq
+        if args.checkpoint:
+            after = max(after, store.checkpoint(args.checkpoint))
+        last = after
+
+        def tracked(show: Callable[[str, int, int], None] | None, total: int) -> Any:
+            nonlocal last
+            for i, record in enumerate(store.articles(include_duplicates=args.all, since=args.since,
+                                                      after_seq=after, site=args.site)):
+                last = record["seq"]
+                if show is not None and (i % 200 == 0 or i + 1 == total):
+                    show("export", i + 1, total)
+                yield record
+
+        with progress_bars() as show:
+            total = store.count_articles(include_duplicates=args.all, since=args.since, after_seq=after,
+                                         site=args.site) if show is not None else 0
+            if args.format == "parquet":
+                n = write_parquet(tracked(show, total), Path(args.out), fields=store.EXPORT_FIELDS)
+            elif args.out:
+                with open(args.out, "w", encoding="utf-8") as fh:
+                    n = write_jsonl(tracked(show, total), fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            else:
+                n = write_jsonl(tracked(show, total), sys.stdout)
+                sys.stdout.flush()
+        if args.checkpoint:  # only after the output is complete: a failed export is simply redone
+            store.set_checkpoint(args.checkpoint, last, n)
+    finally:
+        store.close()
+    where = f" (checkpoint {args.checkpoint!r} now at seq {last})" if args.checkpoint else ""
+    print(f"exported {n} article(s){where}", file=sys.stderr)
+    return OK
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from newsmill.storage.migrations import current_revision, head_revision, upgrade
+    from newsmill.storage.store import open_engine
+
+    store = open_engine(Paths.resolve(args.home).database_url)
+    try:
+        before = current_revision(store.engine)
+        with store.exclusive():
+            reached = upgrade(store.engine, args.revision)
+    finally:
+        store.close()
+    print(f"store schema: {before or 'empty'} -> {reached} (newest: {head_revision()})")
+    return OK
+
+
+def cmd_db_status(args: argparse.Namespace) -> int:
+    from newsmill.core.errors import StoreMissing
+    from newsmill.storage.db import describe_url
+    from newsmill.storage.migrations import head_revision, history
+    from newsmill.storage.store import open_engine, store_revision
+
+    url = Paths.resolve(args.home).database_url
+    store = open_engine(url, create=False)
+    try:
+        current = store_revision(store, describe_url(url))
+    finally:
+        store.close()
+    if current is None:
+        raise StoreMissing(f"no store at {describe_url(url)}")
+    for rev, doc in history():
+        mark = "*" if rev == current else " "
+        print(f"{mark} {rev}  {doc.splitlines()[0] if doc else ''}")
+    head = head_revision()
+    state = "up to date" if current == head else "needs `newsmill db upgrade`"
+    print(f"store: {current}; newest: {head} ({state})")
+    return OK
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from newsmill.pipeline.upkeep import prune
+
+    paths = Paths.resolve(args.home)
+    store = _open_store(args, create=True)
+    try:
+        done = prune(store, paths.raw_dir, args.older_than, articles=args.articles, dry_run=args.dry_run)
+    finally:
+        store.close()
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb}: {done['raw_files']} raw archive file(s) ({done['raw_bytes']} bytes), "
+          f"{done['fetches']} fetch-log row(s), {done['failures']} failure row(s), "
+          f"{done['articles']} article(s)")
+    return OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    try:
+        print(json.dumps(store.stats(), indent=2, ensure_ascii=False, default=str))
+    finally:
+        store.close()
+    return OK
+
+
+def cmd_failures(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    try:
+        rows = [f.to_dict() for f in store.failures(since=args.since)]
+    finally:
+        store.close()
+    if args.format == "jsonl":
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['at']}  {row['stage']:<8} {row['status']:<18} {row['url']}\n    {row['reason']}")
+        print(f"{len(rows)} failure(s)", file=sys.stderr)
+    return OK
+
+
+__all__ = ["cmd_db_status", "cmd_db_upgrade", "cmd_dedup_rebuild", "cmd_export", "cmd_failures", "cmd_prune",
+           "cmd_stats", "cmd_templates"]
