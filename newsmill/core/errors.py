@@ -24,7 +24,12 @@ class NewsmillError(Exception):
 
 
 class ConfigError(NewsmillError):
-    """Settings or a sources file are invalid."""
+    """Settings or a sources file are invalid; ``where``: the bad value's
+    place in the sources file (mapping keys and list indexes), when known."""
+
+    def __init__(self, message: str, *, where: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 class SourceError(NewsmillError):

@@ -204,9 +204,7 @@ def _build(cls: type[Any], data: dict[str, Any], where: str) -> Any:
     known = {f.name for f in fields(cls)}
     unknown = set(data) - known
     if unknown:
-        error = ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
-        error.key = sorted(unknown)[0]  # type: ignore[attr-defined]  # where load_sources finds the line
-        raise error
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}", where=(min(unknown),))
     values = dict(data)
     for key in ("include", "exclude"):
         if key in values:
@@ -245,18 +243,17 @@ def parse_sources(data: Any, *, base_dir: Path | None = None) -> SourcesFile:
     return SourcesFile(fetch=fetch, sources=tuple(sources))
 
 
-def _at(where: tuple[Any, ...], build: Any, *args: Any) -> Any:
+def _at(where: tuple[str | int, ...], build: Any, *args: Any) -> Any:
     """``build(*args)``; a ConfigError it raises is marked with ``where`` (a
     path into the YAML document) so :func:`load_sources` can name the line."""
     try:
         return build(*args)
     except ConfigError as exc:
-        key = getattr(exc, "key", None)
-        exc.where = (*where, key) if key else where  # type: ignore[attr-defined]
+        exc.where = (*where, *exc.where)
         raise
 
 
-def _line_of(text: str, where: tuple[Any, ...]) -> int | None:
+def _line_of(text: str, where: tuple[str | int, ...]) -> int | None:
     """The 1-based line of the node at ``where`` (mapping keys, list indexes) in a YAML document."""
     try:
         node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -297,7 +294,7 @@ def load_sources(path: str | os.PathLike[str]) -> SourcesFile:
     try:
         return parse_sources(data, base_dir=p.parent.resolve())
     except ConfigError as exc:
-        line = _line_of(text, getattr(exc, "where", ()))
+        line = _line_of(text, exc.where)
         raise ConfigError(f"sources file {p}{f', line {line}' if line else ''}: {exc}") from exc
 
 
