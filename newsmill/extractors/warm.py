@@ -1,8 +1,8 @@
 """Warm the extraction stack up: trafilatura, htmldate and the language
-detector load models and build caches on their first call (about 0.9 s, half of it jusText's stop lists).
+detector load models and build caches on their first call.
 
 :func:`warm_up` extracts one small synthetic page. The extraction pool's
-fork server imports :mod:`newsmill.flows.pool_worker`, which calls it, so
+fork server imports :mod:`newsmill.execution.worker`, which calls it, so
 every worker forked from it starts warm instead of paying that second
 itself at every run.
 """
