@@ -235,10 +235,62 @@ def test_import_exits_1_when_some_inputs_failed(tmp_path: Path, monkeypatch: pyt
     home = str(tmp_path / "home")
     assert main(["--home", home, "import", str(good)]) == 0
     out, _ = capsys.readouterr()
-    assert "failures:            0" in out
+    assert "failures:            0" in out and "  read:                1 file\n" in out
+    assert "fetched:" not in out and "articles stored:     1 new, 0 updated, 0 unchanged" in out
     assert main(["--home", home, "import", str(mixed)]) == 1
     out, err = capsys.readouterr()
-    assert "newsmill import: done, 1 input(s) failed" in out and "`newsmill failures`" in out
-    assert "1 input(s) failed; `newsmill failures` lists them" in err
+    assert "newsmill import: done, 1 input failed" in out and "`newsmill failures`" in out
+    assert "newsmill import: 1 input failed; `newsmill failures` lists them" in err
     assert main(["--home", home, "failures"]) == 0
     assert "stub.txt" in capsys.readouterr().out
+
+
+# --- the run summary -----------------------------------------------------------------------
+
+def _report(flow: str, sites: int, failures: int = 0) -> dict[str, object]:
+    from newsmill.pipeline.report import COLUMNS
+
+    per_site = {f"site{i:03d}.example": {c: 0 for c in COLUMNS} | {"fetched": i + 1, "new": i + 1}
+                for i in range(sites)}
+    totals = {c: sum(row[c] for row in per_site.values()) for c in COLUMNS}
+    fails = [{"stage": "extract", "status": "not_article", "url": f"file:///in/{i}.html", "reason": "too short"}
+             for i in range(failures)]
+    return {"flow": flow, "totals": totals | {"duplicates": 1, "duplicate_passages": 2, "boilerplate_removed": 1},
+            "per_site": per_site, "failures": fails, "store": "/h/data/newsmill.db", "archive": "/h/raw"}
+
+
+def test_the_summary_has_full_column_names_plurals_and_caps_the_sites() -> None:
+    from newsmill.cli.summary import summary_lines
+    from newsmill.pipeline.report import COLUMNS
+
+    lines = summary_lines("newsmill run: done", _report("ingest", 25))
+    text = "\n".join(lines)
+    assert "duplicates found:    1 article, 2 duplicate passages" in text
+    assert "boilerplate removed: 1 line\n" in text
+    assert "fetched:             325 responses (0 blocked)" in text
+    head = next(line for line in lines if line.lstrip().startswith("site "))
+    assert head.split() == ["site", *COLUMNS]  # full names, no truncation
+    rows = [line for line in lines if line.lstrip().startswith("site0")]
+    assert len(rows) == 20 and rows[0].split()[0] == "site024.example"  # busiest first
+    assert rows[-1].split()[0] == "site005.example"
+    assert lines[-1] == "  … and 5 more sites: 15 fetched, 15 new"  # sites 1-5: 1+2+3+4+5
+    one = "\n".join(summary_lines("t", _report("ingest", 21)))
+    assert "… and 1 more site: 1 fetched, 1 new" in one
+    assert "more site" not in "\n".join(summary_lines("t", _report("ingest", 20)))
+
+
+def test_the_summary_of_a_local_import_says_files_read(capsys: pytest.CaptureFixture[str]) -> None:
+    from newsmill.cli.summary import outcome
+
+    assert outcome("import", _report("import-files", 1)) == 0
+    out = capsys.readouterr().out
+    assert "  read:                1 file\n" in out and "fetched" not in out
+    assert out.splitlines()[-2].split() == ["site", "read", "new", "updated", "unchanged", "duplicates",
+                                            "duplicate_passages", "boilerplate_removed", "blocked", "failed"]
+    assert outcome("import", _report("import-files", 2, failures=12)) == 1
+    out, err = capsys.readouterr()
+    assert "newsmill import: done, 12 inputs failed" in out and "read:                3 files" in out
+    assert "    ... and 2 more" in out
+    assert err == "newsmill import: 12 inputs failed; `newsmill failures` lists them\n"
+    assert outcome("reprocess", _report("reprocess", 1)) == 0
+    assert "read:                the raw archive (nothing fetched)" in capsys.readouterr().out

@@ -1,9 +1,9 @@
 """The ``newsmill`` command (entry point ``newsmill.cli:main``).
 
 :mod:`.parser` declares the command line, :mod:`.running` the commands
-that run the pipeline, :mod:`.reading` those that read or maintain the
-store, :mod:`.errors` the exit codes and the checks made before any work
-starts.
+that run the pipeline (:mod:`.summary` the summary they print),
+:mod:`.reading` those that read or maintain the store, :mod:`.errors` the
+exit codes and the checks made before any work starts.
 """
 
 from __future__ import annotations

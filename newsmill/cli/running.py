@@ -1,6 +1,6 @@
 """The commands that run the pipeline (``demo``, ``run``, ``import``,
-``reprocess``: Prefect flows) and ``extract`` (nothing stored), with the
-summary they print and their progress bars."""
+``reprocess``: Prefect flows) and ``extract`` (nothing stored), with their
+progress bars (the summary they print: :mod:`.summary`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from newsmill.cli.errors import OK, SOME_FAILED, check_database, check_paths, check_sources
+from newsmill.cli.summary import outcome as _outcome
+from newsmill.cli.summary import print_summary as _print_summary
 from newsmill.core.records import Failure
 from newsmill.core.settings import Paths
 
@@ -63,43 +65,6 @@ def progress_bars() -> Iterator[Callable[[str, int, int], None] | None]:
 
         with progress.listening(update):
             yield update
-
-
-def _print_summary(title: str, report: dict[str, Any]) -> None:
-    from newsmill.pipeline.report import COLUMNS
-
-    totals = report["totals"]
-    failures = report["failures"]
-    print(f"\n{title}")
-    print(f"  articles stored:     {totals['new']} new, {totals['updated']} updated, "
-          f"{totals['unchanged']} unchanged")
-    print(f"  duplicates found:    {totals['duplicates']} articles, "
-          f"{totals['duplicate_passages']} duplicate passages")
-    print(f"  boilerplate removed: {totals['boilerplate_removed']} lines")
-    print(f"  fetched:             {totals['fetched']} responses ({totals['blocked']} blocked)")
-    print(f"  failures:            {len(failures)}" + (" (all of them: `newsmill failures`)" if failures else ""))
-    for f in failures[:10]:
-        print(f"    - [{f['stage']}/{f['status']}] {f['url']}: {f['reason'][:120]}")
-    print(f"  store:               {report['store']}")
-    print(f"  raw archive:         {report['archive']}")
-    per_site = report["per_site"]
-    if per_site:
-        width = max(len(s) for s in per_site)
-        print("\n  " + "site".ljust(width) + "  " + "  ".join(c[:10].rjust(10) for c in COLUMNS))
-        for site, row in per_site.items():
-            print("  " + site.ljust(width) + "  " + "  ".join(str(row[c]).rjust(10) for c in COLUMNS))
-
-
-def _outcome(command: str, report: dict[str, Any]) -> int:
-    """Print the summary; exit 1 (and say where to look) when inputs failed."""
-    failures = report["failures"]
-    _print_summary(f"newsmill {command}: done" + (f", {len(failures)} input(s) failed" if failures else ""),
-                   report)
-    if failures:
-        print(f"newsmill {command}: {len(failures)} input(s) failed; `newsmill failures` lists them",
-              file=sys.stderr)
-        return SOME_FAILED
-    return OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
