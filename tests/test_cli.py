@@ -5,10 +5,15 @@ created, no flow started)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import json
 import os
 import subprocess
 import sys
 import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -125,7 +130,8 @@ def test_extract_exits_1_when_a_file_gives_no_article(tmp_path: Path, capsys: py
 
 # --- read-only commands ---------------------------------------------------------------
 
-READ_ONLY = [["stats"], ["export"], ["failures"], ["templates", "example.com"], ["db", "status"]]
+READ_ONLY = [["stats"], ["export"], ["failures"], ["templates", "example.com"], ["db", "status"],
+             ["show", "0123456789abcdef0123"]]
 
 
 @pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: " ".join(c))
@@ -167,7 +173,7 @@ def test_a_store_of_an_older_schema_is_not_migrated_by_reading(tmp_path: Path,
     upgrade(store.engine, "0003")
     store.close()
     monkeypatch.setenv("NEWSMILL_DATABASE_URL", f"sqlite:///{db}")
-    for command in (["stats"], ["export"], ["failures"]):
+    for command in (["stats"], ["export"], ["failures"], ["show", "https://example.com/1.html"]):
         assert main(command) == 2
         assert _one_line(capsys.readouterr().err) == (
             f"newsmill: store at {db} is at schema revision 0003, run `newsmill db upgrade`")
@@ -294,3 +300,274 @@ def test_the_summary_of_a_local_import_says_files_read(capsys: pytest.CaptureFix
     assert err == "newsmill import: 12 inputs failed; `newsmill failures` lists them\n"
     assert outcome("reprocess", _report("reprocess", 1)) == 0
     assert "read:                the raw archive (nothing fetched)" in capsys.readouterr().out
+
+
+# --- a real store: show, stats, --since, import --site/--language --------------------------
+
+WORDS = ["harbour", "weather", "mayor", "budget", "school", "river", "museum", "station", "orchard",
+         "tariff", "border", "hotel", "ferry", "council", "market", "bridge", "festival", "airport"]
+COPYRIGHT = "© 2025 News Example. All rights reserved."
+
+
+def _page(site: str, n: int, title: str, paragraphs: list[str], day: int) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<link rel="canonical" href="https://{site}/news/{n}.html">'
+            f'<meta property="article:published_time" content="2025-07-{day:02d}T09:00:00+00:00"></head>'
+            f"<body><main><article><h1>{title}</h1>{body}</article></main></body></html>")
+
+
+@dataclass
+class Library:
+    home: Path
+    pages: Path
+    shared: str  # the paragraph the three pages share
+    codes: list[int]  # the imports' exit codes
+    outputs: list[str]  # their summaries
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Library:
+    """A store made by two real imports of pages written here: an article
+    (news.example/1, with a copyright line), a story of another site that
+    repeats one of its paragraphs (other.example/2), a reprint of the
+    article (other.example/3, a duplicate) and a text file too short to be
+    an article (a failure); then a text file imported with --site and
+    --language."""
+    import random
+
+    pick = random.Random(23)
+
+    def sentence(n: int = 18) -> str:
+        return " ".join(pick.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+    pages = tmp_path_factory.mktemp("pages")
+    shared = sentence(24)
+    first = [sentence() for _ in range(4)]
+    (pages / "one.html").write_text(_page("news.example", 1, "Ferry line opens",
+                                          [first[0], shared, *first[1:], COPYRIGHT], 1), encoding="utf-8")
+    (pages / "two.html").write_text(_page("other.example", 2, "Council meets",
+                                          [sentence(), sentence(), shared, sentence()], 2), encoding="utf-8")
+    (pages / "three.html").write_text(_page("other.example", 3, "Ferry line opens again",
+                                            [first[0], shared, *first[1:]], 3), encoding="utf-8")
+    (pages / "stub.txt").write_text("Too short.\n", encoding="utf-8")
+    wire = tmp_path_factory.mktemp("wire") / "note.txt"
+    wire.write_text("date 2025-07-20\nHarbour works begin on the northern pier\n\n"
+                    + "\n\n".join(sentence(22) for _ in range(3)) + "\n", encoding="utf-8")
+    home = tmp_path_factory.mktemp("library") / "home"
+    codes, outputs = [], []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEWSMILL_TASK_RUNNER", "default")
+        for args in ([str(pages)], [str(wire), "--site", "wire.example", "--language", "KK"]):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+                codes.append(main(["--home", str(home), "import", *args]))
+            outputs.append(out.getvalue())
+    return Library(home, pages, shared, codes, outputs)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _records(library: Library, capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, object]]:
+    code, out, _ = _run(capsys, "--home", str(library.home), "export", "--all")
+    assert code == 0
+    return {str(r["canonical_url"]): r for r in map(json.loads, out.splitlines())}
+
+
+def test_the_library_imports(library: Library) -> None:
+    assert library.codes == [1, 0]  # the stub failed; the text file did not
+    assert "newsmill import: done, 1 input failed" in library.outputs[0]
+    assert "read:                4 files" in library.outputs[0]
+    assert "read:                1 file\n" in library.outputs[1] and "wire.example" in library.outputs[1]
+
+
+def test_import_site_and_language_are_every_document_s(library: Library,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    records = _records(library, capsys)
+    wire = [r for r in records.values() if str(r["url"]).endswith("/note.txt")]
+    assert len(wire) == 1 and wire[0]["site"] == "wire.example" and wire[0]["language"] == "kk"
+    assert records["https://news.example/news/1.html"]["site"] == "news.example"  # without --site: as declared
+    assert records["https://news.example/news/1.html"]["language"] == "en"  # without --language: detected
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--site", "my site"], "argument --site: not a site name such as inform.kz"),
+    (["--site", "https://x.example/"], "argument --site: not a site name"),
+    (["--language", "english!"], "argument --language: not a language code such as en, ru or pt-br: 'english!'"),
+])
+def test_import_site_and_language_are_checked(args: list[str], message: str, tmp_path: Path, no_flow: None,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--home", str(tmp_path / "home"), "import", str(PAGE), *args])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "home").exists()
+
+
+def test_show_prints_an_article_for_a_person(library: Library, capsys: pytest.CaptureFixture[str]) -> None:
+    records = _records(library, capsys)
+    one, two, three = (records[f"https://{s}/news/{n}.html"] for s, n in
+                       (("news.example", 1), ("other.example", 2), ("other.example", 3)))
+    code, out, err = _run(capsys, "--home", str(library.home), "show", "https://news.example/news/1.html")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "Ferry line opens"
+    for label, value in (("id", one["id"]), ("site", "news.example"), ("url", one["url"]),
+                         ("published", "2025-07-01T09:00:00+00:00"), ("language", "en"), ("version", "1 (stored"),
+                         ("seen", "first "), ("extraction", "trafilatura.fast")):
+        assert any(line.startswith(f"  {label:<11} {value}") for line in lines), (label, out)
+    assert f"  copies      {three['id']} https://other.example/news/3.html (similarity 1.00)" in lines
+    assert "Text (5 paragraphs, " in out and "  ¶2   " + library.shared[:40] in out
+    # The shared paragraph, side by side with the later story's copy of it.
+    head = f"  ¶2 is repeated by ¶3 of the later {two['id']} https://other.example/news/2.html (similarity 1.00)"
+    at = lines.index(head)
+    assert lines[at + 1].startswith("  [this article, ¶2]") and lines[at + 1].endswith("│ [other.example, ¶3]")
+    left, right = zip(*(line.split(" │ ") for line in lines[at + 2:at + 5]), strict=True)
+    assert " ".join(x.strip() for x in left).startswith(library.shared[:60])
+    assert " ".join(x.strip() for x in right).startswith(library.shared[:60])
+    assert "Linked passages (6)" in out  # five paragraphs in the reprint, one in the other story
+    assert "Removed lines (2)" in out and f"  footer.copyright  {COPYRIGHT}" in lines
+    assert any(line.startswith("  repeat.headline") and line.endswith("Ferry line opens") for line in lines)
+    # The reprint: a copy of the article, its passages found earlier, by a start of its id.
+    code, out, _ = _run(capsys, "--home", str(library.home), "show", str(three["id"])[:8])
+    assert code == 0 and f"  copy of     {one['id']} https://news.example/news/1.html (similarity 1.00)" in out
+    assert f"  ¶2 repeats ¶2 of the earlier {one['id']}" in out
+
+
+def test_show_json_is_the_record_with_its_links(library: Library, capsys: pytest.CaptureFixture[str]) -> None:
+    records = _records(library, capsys)
+    two = records["https://other.example/news/2.html"]
+    code, out, _ = _run(capsys, "--home", str(library.home), "show", "--json", str(two["url"]))
+    assert code == 0
+    shown = json.loads(out)
+    assert {k: shown[k] for k in two} == two  # every export field, the same
+    assert shown["first_seen"] and shown["last_seen"] and shown["original"] is None and shown["copies"] == []
+    [link] = shown["linked_passages"]
+    assert link["direction"] == "earlier" and link["paragraph"] == 2 and link["text"] == library.shared
+    assert link["other"]["canonical_url"] == "https://news.example/news/1.html"
+    assert link["other"]["paragraph"] == 1 and link["other"]["text"] == library.shared
+    assert link["similarity"] == 1.0
+
+
+def test_show_of_an_unknown_article_is_a_usage_error(library: Library, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    where = library.home / "data" / "newsmill.db"
+    for key in ("https://nowhere.example/1.html", "0123456789abcdef0123", "ffff"):
+        code, out, err = _run(capsys, "--home", str(library.home), "show", key)
+        assert code == 2 and out == ""
+        assert _one_line(err).startswith(f"newsmill: no article {key!r} in the store at {where} (give an id"), err
+    monkeypatch.chdir(tmp_path)  # no store here: none is made
+    code, _, err = _run(capsys, "show", "0123456789abcdef0123")
+    assert code == 2 and "no store at" in err and list(tmp_path.iterdir()) == []
+
+
+def test_stats_prints_a_table_and_json_on_request(library: Library, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "--home", str(library.home), "stats", "--json")
+    assert code == 0
+    stats = json.loads(out)
+    assert set(stats) == {"articles", "canonical", "duplicates", "passage_links", "boilerplate_removed",
+                          "boilerplate_by_rule", "by_site", "failures", "fetches", "runs"}
+    assert stats["articles"] == 4 and stats["duplicates"] == 1 and stats["runs"] == 2
+    code, out, _ = _run(capsys, "--home", str(library.home), "stats")
+    assert code == 0
+    lines = out.splitlines()
+    assert "  articles:            4 (3 canonical, 1 duplicate)" in lines
+    assert "  sites:               3" in lines and "  runs:                2" in lines
+    assert f"  passage links:       {stats['passage_links']}" in lines
+    assert "  failures:            1" in lines
+    at = lines.index("by site")
+    assert lines[at + 1].split() == ["site", "articles", "duplicates"]
+    assert lines[at + 2].split() == ["other.example", "2", "1"]  # the most articles first
+    assert "  footer.copyright" in out and "  extract/not_article" in out
+
+
+def test_stats_caps_its_site_rows() -> None:
+    from newsmill.cli.views import stats_lines
+
+    stats = {"articles": 30, "canonical": 30, "duplicates": 0, "passage_links": 0, "boilerplate_removed": 1,
+             "boilerplate_by_rule": {}, "failures": {}, "fetches": {}, "runs": 1,
+             "by_site": {f"s{i:02d}.example": {"articles": i + 1, "duplicates": 0} for i in range(25)}}
+    lines = stats_lines(stats)
+    assert "  boilerplate removed: 1 line" in lines and "  articles:            30 (30 canonical, 0 duplicates)" in lines
+    rows = [line for line in lines if line.startswith("  s") and ".example" in line]
+    assert len(rows) == 20 and rows[0].split() == ["s24.example", "25", "0"]
+    assert lines[-1] == "  … and 5 more sites: 15 articles, 0 duplicates"
+
+
+@pytest.mark.parametrize("value, ago", [("30m", timedelta(minutes=30)), ("12h", timedelta(hours=12)),
+                                        ("2d", timedelta(days=2)), ("1w", timedelta(weeks=1)),
+                                        ("1.5D", timedelta(days=1.5))])
+def test_since_takes_an_age(value: str, ago: timedelta) -> None:
+    from newsmill.cli.parser import parse_since
+
+    now = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+    assert parse_since(value, now=now) == now - ago
+
+
+def test_since_takes_an_iso_date() -> None:
+    from newsmill.cli.parser import parse_since
+
+    assert parse_since("2025-06-01") == datetime(2025, 6, 1, tzinfo=UTC)
+    assert parse_since("2025-06-01T12:00+05:00") == datetime(2025, 6, 1, 7, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("command", [["export"], ["failures"], ["reprocess"]], ids=lambda c: c[0])
+@pytest.mark.parametrize("value", ["yesterday", "2", "-2d", "2y", "1e999d", ""])
+def test_a_bad_since_is_a_usage_error(command: list[str], value: str, tmp_path: Path, no_flow: None,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--home", str(tmp_path / "home"), *command, f"--since={value}"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --since: not an ISO date (2025-06-01, 2025-06-01T12:00) or an age such as 30m, 12h, 2d or 1w " \
+           f"(minutes, hours, days, weeks): {value!r}" in err
+    assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize("value", ["soon", "-3d", "3y", "1e999", "99999999999d"])
+def test_a_bad_prune_age_is_a_usage_error(value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--home", str(tmp_path / "home"), "prune", f"--older-than={value}"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --older-than: " in err and repr(value) in err
+    assert not (tmp_path / "home").exists()
+
+
+def test_export_and_failures_since_an_age(library: Library, capsys: pytest.CaptureFixture[str]) -> None:
+    home = str(library.home)
+    code, out, err = _run(capsys, "--home", home, "export", "--all", "--since", "1h")
+    assert code == 0 and len(out.splitlines()) == 4 and "exported 4 article(s)" in err
+    code, out, _ = _run(capsys, "--home", home, "export", "--all", "--since", "2099-01-01")
+    assert code == 0 and out == ""
+    code, out, _ = _run(capsys, "--home", home, "failures", "--since", "1w")
+    assert code == 0 and "stub.txt" in out
+    code, out, _ = _run(capsys, "--home", home, "failures", "--since", "2099-01-01")
+    assert code == 0 and out == ""
+
+
+def test_an_imported_site_and_language_survive_the_archive(tmp_path: Path) -> None:
+    """What --site and --language set is archived with each file, so a
+    reprocess (which reads the archive back) keeps them."""
+    from newsmill.extractors import extract
+    from newsmill.pipeline.archiving import archive_documents
+    from newsmill.pipeline.inputs import read_imports
+    from newsmill.pipeline.report import RunReport
+    from newsmill.storage import RawArchive
+
+    [(docs, more)] = list(read_imports([PAGE], RunReport(flow="import-files"), 10, site="wire.example",
+                                       language="kk"))
+    assert not more and [(d.site, d.hints["set_language"]) for d in docs] == [("wire.example", "kk")]
+    archive = RawArchive(tmp_path / "raw")
+    archive_documents(archive, "import-test", docs)
+    assert docs[0].archive is not None
+    again = archive.read(docs[0].archive)
+    article = extract(again)
+    assert (article.site, article.language) == ("wire.example", "kk")
+    assert extract(docs[0]).language == "kk"
+    [(plain, _)] = list(read_imports([PAGE], RunReport(flow="import-files"), 10))
+    assert extract(plain[0]).language == "en" and extract(plain[0]).site != "wire.example"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import UTC, datetime, timedelta
 
 from newsmill.cli import reading, running
@@ -15,7 +16,7 @@ article, links near-duplicates and stores them in SQLite or PostgreSQL.
 Run commands (demo, run, import, reprocess) execute Prefect flows (against
 PREFECT_API_URL if set, else a temporary local server); the others never
 start Prefect, and the read-only ones (stats, export, failures, templates,
-db status) never create or migrate a store."""
+db status, show) never create or migrate a store."""
 
 EPILOG = """\
 exit status: 0 everything asked for was done; 1 some inputs failed (they
@@ -23,24 +24,61 @@ are recorded: `newsmill failures`); 2 a usage or configuration error
 (nothing was done); 130 interrupted."""
 
 
-def _parse_since(value: str) -> datetime:
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw]?)\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+AGES = "an age such as 30m, 12h, 2d or 1w (minutes, hours, days, weeks)"
+
+
+def parse_age(value: str, *, bare_days: bool = False, now: datetime | None = None) -> datetime:
+    """The moment ``value`` ago: ``30m``, ``12h``, ``2d``, ``1w`` (a bare
+    number is days when ``bare_days``). ArgumentTypeError when it is none."""
+    m = _AGE.match(value)
+    if m is None or (not m.group(2) and not bare_days):
+        raise argparse.ArgumentTypeError(f"not {AGES}: {value!r}")
+    unit = _UNITS[m.group(2).lower() or "d"]
     try:
-        dt = datetime.fromisoformat(value)
+        return (now or datetime.now(UTC)) - timedelta(**{unit: float(m.group(1))})
+    except OverflowError as exc:
+        raise argparse.ArgumentTypeError(f"an age too large for a date: {value!r}") from exc
+
+
+def parse_since(value: str, *, now: datetime | None = None) -> datetime:
+    """A ``--since`` value: an ISO date or datetime (UTC unless it names a
+    zone) or an age (:func:`parse_age`) before now."""
+    m = _AGE.match(value)
+    if m is not None and m.group(2):
+        return parse_age(value, now=now)
+    try:
+        dt = datetime.fromisoformat(value.strip())
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO date or datetime: {value!r}") from exc
+        raise argparse.ArgumentTypeError(
+            f"not an ISO date (2025-06-01, 2025-06-01T12:00) or {AGES}: {value!r}") from exc
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def _parse_since(value: str) -> datetime:
+    return parse_since(value)
+
+
 def _parse_age(value: str) -> datetime:
-    units = {"d": "days", "h": "hours", "w": "weeks"}
-    try:
-        amount = float(value[:-1]) if value[-1:] in units else float(value)
-        unit = units.get(value[-1:], "days")
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an age like 30d, 12h or 4w: {value!r}") from exc
-    if amount < 0:
-        raise argparse.ArgumentTypeError("an age must not be negative")
-    return datetime.now(UTC) - timedelta(**{unit: amount})
+    return parse_age(value, bare_days=True)
+
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")
+
+
+def _parse_language(value: str) -> str:
+    code = value.strip().lower()
+    if not _LANGUAGE.match(code) or len(code) > 16:
+        raise argparse.ArgumentTypeError(f"not a language code such as en, ru or pt-br: {value!r}")
+    return code
+
+
+def _parse_site(value: str) -> str:
+    site = value.strip()
+    if not site or any(c.isspace() for c in site) or "/" in site:
+        raise argparse.ArgumentTypeError(f"not a site name such as inform.kz (no spaces or slashes): {value!r}")
+    return site
 
 
 def _version() -> str:
@@ -72,12 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import", "ingest local files and folders (.html .htm .html.gz .txt .warc .warc.gz)",
                 running.cmd_import)
     p.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder to import")
+    p.add_argument("--site", type=_parse_site, metavar="NAME",
+                   help="the site of every imported article (default: the host of the web address a page "
+                        "declares, else `local`)")
+    p.add_argument("--language", type=_parse_language, metavar="CODE",
+                   help="the language of every imported article, e.g. en (default: detected from the text)")
 
     p = command("reprocess", "re-extract, re-clean and re-dedup stored articles from the raw archive",
                 running.cmd_reprocess)
     p.add_argument("--site", help="only articles of this site")
-    p.add_argument("--since", type=_parse_since, metavar="DATE",
-                   help="only articles published since this ISO date")
+    p.add_argument("--since", type=_parse_since, metavar="WHEN",
+                   help="only articles published (else first seen) since then: an ISO date or an age "
+                        "(2d, 12h, 30m, 1w)")
 
     p = command("templates", "list the lines the cleaner learned as templates of a site", reading.cmd_templates)
     p.add_argument("site", help="the site, e.g. inform.kz")
@@ -98,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl", help="output format (default: jsonl)")
     p.add_argument("--out", metavar="FILE", help="output file (default: standard output, for jsonl)")
     p.add_argument("--all", action="store_true", help="include duplicates")
-    p.add_argument("--since", type=_parse_since, metavar="DATE", help="only articles stored since this ISO date")
+    p.add_argument("--since", type=_parse_since, metavar="WHEN",
+                   help="only articles stored since then: an ISO date or an age (2d, 12h, 30m, 1w)")
     p.add_argument("--site", help="only articles of this site")
     p.add_argument("--after-seq", type=int, default=0, metavar="N",
                    help="resume: only articles stored after the record whose `seq` is N")
@@ -116,18 +161,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("prune", "delete old raw archive files and fetch-log rows (articles only if asked)",
                 reading.cmd_prune)
     p.add_argument("--older-than", required=True, type=_parse_age, metavar="AGE",
-                   help="age like 90d, 12h or 8w (a bare number means days)")
+                   help="an age: 90d, 12h, 30m or 8w (a bare number means days)")
     p.add_argument("--articles", action="store_true",
                    help="also delete articles not seen since then, with their revisions and links")
     p.add_argument("--dry-run", action="store_true", help="only count what would be removed")
 
-    command("stats", "print counts by site and status, duplicates, failures (JSON)", reading.cmd_stats)
+    p = command("show", "print one stored article: metadata, text, duplicate links with both passages, "
+                "removed lines", reading.cmd_show)
+    p.add_argument("article", metavar="ID|URL",
+                   help="the article's id (or a start of it, 6+ characters) or its URL")
+    p.add_argument("--json", action="store_true",
+                   help="print the article as one JSON object (the export record, plus first_seen, last_seen, "
+                        "original, copies and linked_passages)")
+
+    p = command("stats", "print the store's counts: articles, sites, duplicates, removed lines, failures, "
+                "fetches, runs", reading.cmd_stats)
+    p.add_argument("--json", action="store_true", help="print the counts as one JSON object")
 
     p = command("failures", "list every recorded fetch, discovery, import or extraction failure",
                 reading.cmd_failures)
-    p.add_argument("--since", type=_parse_since, metavar="DATE", help="only failures since this ISO date")
+    p.add_argument("--since", type=_parse_since, metavar="WHEN",
+                   help="only failures last seen since then: an ISO date or an age (2d, 12h, 30m, 1w)")
     p.add_argument("--format", choices=("table", "jsonl"), default="table", help="output format (default: table)")
     return parser
 
 
-__all__ = ["DESCRIPTION", "build_parser"]
+__all__ = ["DESCRIPTION", "build_parser", "parse_age", "parse_since"]

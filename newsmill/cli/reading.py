@@ -1,6 +1,7 @@
 """The commands that read or maintain the store: ``templates``, ``export``,
-``stats``, ``failures`` and ``db status`` (read-only: they never create or
-migrate a store), ``dedup rebuild``, ``db upgrade`` and ``prune``."""
+``show``, ``stats``, ``failures`` and ``db status`` (read-only: they never
+create or migrate a store), ``dedup rebuild``, ``db upgrade`` and ``prune``.
+What ``show`` and ``stats`` print for a person: :mod:`.views`."""
 
 from __future__ import annotations
 
@@ -163,9 +164,42 @@ def cmd_prune(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     store = _open_store(args)
     try:
-        print(json.dumps(store.stats(), indent=2, ensure_ascii=False, default=str))
+        stats = store.stats()
     finally:
         store.close()
+    if args.json:
+        print(json.dumps(stats, indent=2, ensure_ascii=False, default=str))
+    else:
+        from newsmill.cli.views import stats_lines
+
+        print("\n".join(stats_lines(stats)))
+    return OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from newsmill.storage.db import describe_url
+
+    url = Paths.resolve(args.home).database_url
+    store = _open_store(args)
+    try:
+        found = store.find_articles(args.article)
+        if not found:
+            raise UsageError(f"no article {args.article!r} in the store at {describe_url(url)} "
+                             "(give an id, or a start of one, or a URL, as `newsmill export` prints them)")
+        if len(found) > 1:
+            raise UsageError(f"{args.article!r} names {len(found)}{'+' if len(found) >= 10 else ''} articles "
+                             f"({', '.join(found[:3])}{', ...' if len(found) > 3 else ''}): give a whole id")
+        record = store.article(found[0])
+    finally:
+        store.close()
+    if record is None:  # deleted between the two reads
+        raise UsageError(f"no article {args.article!r} in the store at {describe_url(url)}")
+    if args.json:
+        print(json.dumps(record, indent=2, ensure_ascii=False))
+    else:
+        from newsmill.cli.views import article_lines
+
+        print("\n".join(article_lines(record)))
     return OK
 
 
@@ -186,4 +220,4 @@ def cmd_failures(args: argparse.Namespace) -> int:
 
 
 __all__ = ["cmd_db_status", "cmd_db_upgrade", "cmd_dedup_rebuild", "cmd_export", "cmd_failures", "cmd_prune",
-           "cmd_stats", "cmd_templates"]
+           "cmd_show", "cmd_stats", "cmd_templates"]

@@ -99,7 +99,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from newsmill.flows.ingest import import_files
 
     with progress_bars():
-        report = import_files(paths=[str(p) for p in args.paths], home=args.home, runner=_batch_runner_default())
+        report = import_files(paths=[str(p) for p in args.paths], home=args.home, runner=_batch_runner_default(),
+                              site=args.site, language=args.language)
     return _outcome("import", report)
 
 

@@ -196,7 +196,8 @@ def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
         status = "empty" if not x.lines else "not_article"
         raise ExtractionError(
             f"only {words} word(s) of article text after cleaning (minimum {s.min_words})", status=status)
-    language = detect_language(body_text, meta.language or doc.hints.get("language"))
+    # `set_language`: given by the user (`newsmill import --language`), so not detected.
+    language = doc.hints.get("set_language") or detect_language(body_text, meta.language or doc.hints.get("language"))
     authors = meta.authors or clean_authors(doc.hints.get("authors") or [])
     return Article(
         url=doc.url,

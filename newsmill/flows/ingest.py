@@ -121,7 +121,8 @@ def demo(home: str | None = None) -> dict[str, Any]:
 
 
 @flow(name="import-files", flow_run_name=_import_run_name, timeout_seconds=6 * 3600)
-def import_files(paths: list[str], home: str | None = None, runner: str | None = None) -> dict[str, Any]:
+def import_files(paths: list[str], home: str | None = None, runner: str | None = None,
+                 site: str | None = None, language: str | None = None) -> dict[str, Any]:
     """Ingest local files and folders (.html, .htm, .html.gz, .txt, .warc, .warc.gz).
 
     Every file is archived as a WARC resource record, so it can be reprocessed.
@@ -130,6 +131,8 @@ def import_files(paths: list[str], home: str | None = None, runner: str | None =
         paths: files and folders to import.
         home: data directory for the raw archive and SQLite store (NEWSMILL_HOME).
         runner: where extraction runs when NEWSMILL_TASK_RUNNER names none (docs/scaling.md).
+        site: the site of every imported document (default: the web address a page declares, else `local`).
+        language: the language of every imported article (default: detected from the text).
     """
     settings = RunSettings.from_env(home, runner=runner)
     report = RunReport(flow="import-files")
@@ -140,7 +143,7 @@ def import_files(paths: list[str], home: str | None = None, runner: str | None =
         tracker = ExtractionProgress(0)
         seen: set[str] = set()
         archiver = Archiver(run.archive, run.run_id, "changed_only")
-        for docs, more in inputs.read_imports(paths, report, IMPORT_WINDOW):
+        for docs, more in inputs.read_imports(paths, report, IMPORT_WINDOW, site=site, language=language):
             for d in docs:
                 report.count(d.site or "local", "fetched")
             tracker.grow(len(docs), more=more)

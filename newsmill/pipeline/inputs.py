@@ -40,11 +40,13 @@ def read_import_path(path: Path) -> Iterator[RawDocument | Failure]:
         yield from iter_folder(path, ref, site="")
 
 
-def read_imports(paths: Iterable[str | Path], report: RunReport,
-                 window: int) -> Iterator[tuple[list[RawDocument], bool]]:
+def read_imports(paths: Iterable[str | Path], report: RunReport, window: int, *, site: str | None = None,
+                 language: str | None = None) -> Iterator[tuple[list[RawDocument], bool]]:
     """The documents of the files and folders given to ``newsmill import``,
     ``window`` at a time, each window with whether more follow; what cannot
-    be read goes to the report's failures."""
+    be read goes to the report's failures. ``site``, ``language``: given by
+    the user (``--site``, ``--language``), they are every document's (the
+    language as the ``set_language`` hint, kept in the archive)."""
     docs: list[RawDocument] = []
     read = 0
     for item in expand_import_paths(paths):
@@ -58,6 +60,10 @@ def read_imports(paths: Iterable[str | Path], report: RunReport,
             if len(docs) >= window:
                 yield docs, True
                 docs = []
+            if site:
+                got.site = site
+            if language:
+                got.hints["set_language"] = language
             docs.append(got)
             read += 1
             progress.report("read files", read, 0)

@@ -107,6 +107,91 @@ class Exports:
                 yield export_record(r, links[r["id"]], removed[r["id"]])
             last = rows[-1]["seq"]
 
+    def find_articles(self, key: str, limit: int = 10) -> list[str]:
+        """The ids of the articles ``key`` names: an id, a URL (as fetched,
+        canonical, or canonicalized here), else a unique start of an id (6+
+        characters); several ids when a URL or an id's start is ambiguous."""
+        from newsmill.core.urls import canonicalize_url
+
+        a = t.articles
+        key = key.strip()
+        if not key:
+            return []
+        with self.db.connect() as conn:
+            def ids(where: Any) -> list[str]:
+                return [r[0] for r in conn.execute(select(a.c.id).where(where).order_by(a.c.seq.desc())
+                                                   .limit(limit))]
+
+            found = ids(a.c.id == key) or ids(a.c.canonical_url == key) or ids(a.c.url == key)
+            if not found and key.startswith(("http://", "https://")):
+                found = ids(a.c.canonical_url == canonicalize_url(key))
+            if not found and len(key) >= 6 and all(c in "0123456789abcdef" for c in key.lower()):
+                found = ids(a.c.id.startswith(key.lower(), autoescape=True))
+        return found
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        """One article as ``newsmill show`` prints it: its export record,
+        when it was first and last seen, the article it copies and its
+        copies, and each linked passage with both paragraphs' text (this
+        article's passages found in earlier articles, ``direction``
+        ``"earlier"``, and later articles' passages found here, ``"later"``)."""
+        a, pl, br = t.articles, t.passage_links, t.boilerplate_removals
+        with self.db.connect() as conn:
+            r = conn.execute(select(a).where(a.c.id == article_id)).mappings().first()
+            if r is None:
+                return None
+            out_links = conn.execute(select(pl).where(pl.c.article_id == article_id)
+                                     .order_by(pl.c.paragraph, pl.c.of_article)).all()
+            in_links = conn.execute(select(pl).where(pl.c.of_article == article_id)
+                                    .order_by(pl.c.of_paragraph, pl.c.article_id)).all()
+            removed = [{"text": x.text, "rule": x.rule} for x in conn.execute(
+                select(br).where(br.c.article_id == article_id).order_by(br.c.position))]
+            copies = conn.execute(select(a.c.id).where(a.c.duplicate_of == article_id)
+                                  .order_by(a.c.seq)).scalars().all()
+            others = {x.of_article for x in out_links} | {x.article_id for x in in_links} | set(copies)
+            if r["duplicate_of"]:
+                others.add(r["duplicate_of"])
+            rows: dict[str, Any] = {}
+            for part in [sorted(others)[i:i + CHUNK] for i in range(0, len(others), CHUNK)]:
+                for o in conn.execute(select(a.c.id, a.c.url, a.c.canonical_url, a.c.site, a.c.title, a.c.paragraphs,
+                                             a.c.similarity, a.c.published_at).where(a.c.id.in_(part))):
+                    rows[o.id] = o
+        record = export_record(r, [{"paragraph": x.paragraph, "of_article": x.of_article,
+                                    "of_paragraph": x.of_paragraph, "similarity": x.similarity}
+                                   for x in out_links], removed)
+        paragraphs: list[str] = record["paragraphs"]
+
+        def brief(other_id: str) -> dict[str, Any]:
+            o = rows.get(other_id)
+            return {"id": other_id, "url": o.url if o else None, "canonical_url": o.canonical_url if o else None,
+                    "site": o.site if o else None,
+                    "title": o.title if o else None, "published_at": iso(o.published_at) if o else None}
+
+        def passage(other_id: str, index: int) -> str | None:
+            o = rows.get(other_id)
+            theirs = json.loads(o.paragraphs) if o else []
+            return theirs[index] if 0 <= index < len(theirs) else None
+
+        def mine(index: int) -> str | None:
+            return paragraphs[index] if 0 <= index < len(paragraphs) else None
+
+        linked = [{"direction": "earlier", "paragraph": x.paragraph, "text": mine(x.paragraph),
+                   "other": {**brief(x.of_article), "paragraph": x.of_paragraph,
+                             "text": passage(x.of_article, x.of_paragraph)},
+                   "similarity": x.similarity} for x in out_links]
+        linked += [{"direction": "later", "paragraph": x.of_paragraph, "text": mine(x.of_paragraph),
+                    "other": {**brief(x.article_id), "paragraph": x.paragraph,
+                              "text": passage(x.article_id, x.paragraph)},
+                    "similarity": x.similarity} for x in in_links]
+        record.update(
+            first_seen=iso(r["first_seen"]),
+            last_seen=iso(r["last_seen"]),
+            original=brief(r["duplicate_of"]) if r["duplicate_of"] else None,
+            copies=[{**brief(c), "similarity": rows[c].similarity if c in rows else None} for c in copies],
+            linked_passages=linked,
+        )
+        return record
+
     def count_articles(self, *, include_duplicates: bool = False, since: datetime | None = None,
                        site: str | None = None, after_seq: int = 0) -> int:
         """How many records :meth:`articles` would yield with these filters."""

@@ -238,6 +238,15 @@ class Store:
         return self._exports.articles(include_duplicates=include_duplicates, since=since, site=site,
                                       after_seq=after_seq)
 
+    def find_articles(self, key: str, limit: int = 10) -> list[str]:
+        """The ids of the articles an id, a URL or an id's start (6+ characters) names."""
+        return self._exports.find_articles(key, limit)
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        """One article with its links and both sides of its linked passages
+        (``newsmill show``); None when there is none with that id."""
+        return self._exports.article(article_id)
+
     def count_articles(self, *, include_duplicates: bool = False, since: datetime | None = None,
                        site: str | None = None, after_seq: int = 0) -> int:
         """How many records :meth:`articles` would yield with these filters."""
