@@ -64,10 +64,12 @@ def test_every_command_and_option_has_help(capsys: pytest.CaptureFixture[str]) -
     def walk(p: argparse.ArgumentParser, where: str) -> None:
         for action in p._actions:
             if isinstance(action, argparse._SubParsersAction):
+                assert action.help, f"{where}: COMMAND has no help"
                 helps = {a.dest: a.help for a in action._choices_actions}
                 for name, child in action.choices.items():
                     assert helps.get(name) and "\n" not in helps[name], f"{where} {name}: no help"
                     assert child.description, f"{where} {name}: no description"
+                    assert child.format_help().startswith(f"usage: {where} {name}")
                     walk(child, f"{where} {name}")
             elif not isinstance(action, argparse._HelpAction):
                 assert action.help, f"{where}: {action.option_strings or action.dest} has no help"
@@ -435,6 +437,10 @@ def test_show_prints_an_article_for_a_person(library: Library, capsys: pytest.Ca
     code, out, _ = _run(capsys, "--home", str(library.home), "show", str(three["id"])[:8])
     assert code == 0 and f"  copy of     {one['id']} https://news.example/news/1.html (similarity 1.00)" in out
     assert f"  ¶2 repeats ¶2 of the earlier {one['id']}" in out
+    # The file it was imported from, and the canonical address, name it too.
+    for key in (str(library.pages / "three.html"), "https://other.example/news/3.html"):
+        code, again, _ = _run(capsys, "--home", str(library.home), "show", key)
+        assert code == 0 and again == out
 
 
 def test_show_json_is_the_record_with_its_links(library: Library, capsys: pytest.CaptureFixture[str]) -> None:

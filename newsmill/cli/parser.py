@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version(), help="print the version and exit")
     parser.add_argument("--home", metavar="DIR",
                         help="data directory for raw/ and data/ (default: NEWSMILL_HOME, else the current one)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help="what to do (`newsmill COMMAND --help`: its options)")
 
     def command(name: str, text: str, func: object, parent: object = sub) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = parent.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")  # type: ignore[attr-defined]
@@ -129,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seen in at least this many articles (default: NEWSMILL_TEMPLATE_MIN_ARTICLES, else 5)")
 
     p = command("dedup", "maintain the near-duplicate index", None)
-    dsub = p.add_subparsers(dest="dedup_command", required=True, metavar="COMMAND")
+    dsub = p.add_subparsers(dest="dedup_command", required=True, metavar="COMMAND", help="what to do")
     command("rebuild", "recompute every sketch and duplicate link (after a parameter change)",
             reading.cmd_dedup_rebuild, dsub)
 
@@ -152,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "with this name, then advance it")
 
     p = command("db", "the store's schema", None)
-    dbsub = p.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    dbsub = p.add_subparsers(dest="db_command", required=True, metavar="COMMAND", help="what to do")
     d = command("upgrade", "apply the store's schema migrations (creates the store if there is none)",
                 reading.cmd_db_upgrade, dbsub)
     d.add_argument("revision", nargs="?", default="head", help="target revision (default: the newest)")
@@ -169,7 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("show", "print one stored article: metadata, text, duplicate links with both passages, "
                 "removed lines", reading.cmd_show)
     p.add_argument("article", metavar="ID|URL",
-                   help="the article's id (or a start of it, 6+ characters) or its URL")
+                   help="the article's id (or a start of it, 6+ characters), its URL or canonical address, "
+                        "or the file it was imported from")
     p.add_argument("--json", action="store_true",
                    help="print the article as one JSON object (the export record, plus first_seen, last_seen, "
                         "original, copies and linked_passages)")

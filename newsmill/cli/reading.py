@@ -183,6 +183,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     store = _open_store(args)
     try:
         found = store.find_articles(args.article)
+        if not found and "://" not in args.article and Path(args.article).is_file():  # an imported file
+            found = store.find_articles(Path(args.article).resolve().as_uri())
         if not found:
             raise UsageError(f"no article {args.article!r} in the store at {describe_url(url)} "
                              "(give an id, or a start of one, or a URL, as `newsmill export` prints them)")
