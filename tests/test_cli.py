@@ -547,7 +547,7 @@ def test_a_bad_prune_age_is_a_usage_error(value: str, tmp_path: Path, capsys: py
 def test_export_and_failures_since_an_age(library: Library, capsys: pytest.CaptureFixture[str]) -> None:
     home = str(library.home)
     code, out, err = _run(capsys, "--home", home, "export", "--all", "--since", "1h")
-    assert code == 0 and len(out.splitlines()) == 4 and "exported 4 article(s)" in err
+    assert code == 0 and len(out.splitlines()) == 4 and "exported 4 articles" in err
     code, out, _ = _run(capsys, "--home", home, "export", "--all", "--since", "2099-01-01")
     assert code == 0 and out == ""
     code, out, _ = _run(capsys, "--home", home, "failures", "--since", "1w")
@@ -577,3 +577,10 @@ def test_an_imported_site_and_language_survive_the_archive(tmp_path: Path) -> No
     assert extract(docs[0]).language == "kk"
     [(plain, _)] = list(read_imports([PAGE], RunReport(flow="import-files"), 10))
     assert extract(plain[0]).language == "en" and extract(plain[0]).site != "wire.example"
+
+
+def test_prune_takes_the_shared_age_and_says_what_it_would_remove(library: Library,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "--home", str(library.home), "prune", "--older-than", "1w", "--dry-run")
+    assert code == 0
+    assert out == "would remove: 0 raw archive files (0 bytes), 0 fetch-log rows, 0 failure rows, 0 articles\n"

@@ -230,6 +230,6 @@ def test_the_templates_command_lists_group_and_shared_lines(tmp_path: Path,
     assert cli(["--home", str(home), "templates", "a.sister.example", "--min-articles", "5"]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines() == [f"    5  {FOOTER}", f"    6  {BOX}  [group: on 3 sites of its publisher group]"]
-    assert "1 learned template line(s)" in err and "1 learned over several sites" in err
+    assert "1 learned template line for" in err and "1 learned over several sites" in err
     assert cli(["--home", str(home), "templates", "lone.example", "--min-articles", "5"]) == 0
     assert capsys.readouterr().out == ""

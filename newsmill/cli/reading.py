@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from newsmill.cli.errors import OK, UsageError
+from newsmill.cli.summary import plural
 from newsmill.core.settings import DedupSettings, Paths
 
 
@@ -44,7 +45,8 @@ def cmd_templates(args: argparse.Namespace) -> int:
     for t in more:
         where = f"{t.sites} sites of its publisher group" if t.rule == GROUP else f"{t.sites} sites"
         print(f"{t.articles:5d}  {t.text}  [{t.rule}: on {where}]")
-    print(f"{len(found)} learned template line(s) for {args.site} (seen in >= {args.min_articles} articles)"
+    print(f"{plural(len(found), 'learned template line')} for {args.site} (seen in >= "
+          f"{plural(args.min_articles, 'article')})"
           + (f", {len(more)} learned over several sites" if more else ""), file=sys.stderr)
     return OK
 
@@ -103,7 +105,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     where = f" (checkpoint {args.checkpoint!r} now at seq {last})" if args.checkpoint else ""
-    print(f"exported {n} article(s){where}", file=sys.stderr)
+    print(f"exported {plural(n, 'article')}{where}", file=sys.stderr)
     return OK
 
 
@@ -155,9 +157,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
     finally:
         store.close()
     verb = "would remove" if args.dry_run else "removed"
-    print(f"{verb}: {done['raw_files']} raw archive file(s) ({done['raw_bytes']} bytes), "
-          f"{done['fetches']} fetch-log row(s), {done['failures']} failure row(s), "
-          f"{done['articles']} article(s)")
+    print(f"{verb}: {plural(done['raw_files'], 'raw archive file')} ({plural(done['raw_bytes'], 'byte')}), "
+          f"{plural(done['fetches'], 'fetch-log row')}, {plural(done['failures'], 'failure row')}, "
+          f"{plural(done['articles'], 'article')}")
     return OK
 
 
@@ -217,7 +219,7 @@ def cmd_failures(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             print(f"{row['at']}  {row['stage']:<8} {row['status']:<18} {row['url']}\n    {row['reason']}")
-        print(f"{len(rows)} failure(s)", file=sys.stderr)
+        print(plural(len(rows), "failure"), file=sys.stderr)
     return OK
 
 
