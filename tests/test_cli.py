@@ -584,3 +584,13 @@ def test_prune_takes_the_shared_age_and_says_what_it_would_remove(library: Libra
     code, out, _ = _run(capsys, "--home", str(library.home), "prune", "--older-than", "1w", "--dry-run")
     assert code == 0
     assert out == "would remove: 0 raw archive files (0 bytes), 0 fetch-log rows, 0 failure rows, 0 articles\n"
+
+
+def test_side_by_side_columns_hold_wide_characters() -> None:
+    from newsmill.cli.views import _cells, side_by_side, wrap
+
+    chinese = "北京市政府今天宣布新的交通计划将于明年开始实施" * 3
+    assert all(_cells(line) <= 20 for line in wrap(chinese, 20)) and "".join(wrap(chinese, 20)) == chinese
+    lines = side_by_side(chinese, "short words " * 8, 20)
+    assert all(_cells(line.split(" │ ")[0]) == 22 for line in lines[:-1])  # two spaces, then 20 cells
+    assert wrap("", 20) == [""]
