@@ -248,6 +248,29 @@ def test_linked_lines_at_the_end_are_other_stories() -> None:
     assert two.paragraphs == [*ARTICLE, *tail[:2]]
 
 
+def test_teasers_at_the_end_are_other_stories() -> None:
+    """List items that open with a linked headline and go on with its
+    summary in plain text, three or more at the end: other stories."""
+    html = Cleaner(trailing_runs=False)  # as for HTML pages, whose lines the page tells about
+    tail = ["- Bridge plan delayed again The council wants a second survey of the river bed",
+            "- Ten things to know about the district plan What changes for residents next year",
+            "- Budget for 2026 approved Schools and buses get most of the new money"]
+    links = [0.0] * len(ARTICLE) + [0.4] * len(tail)
+    leads = [False] * len(ARTICLE) + [True] * len(tail)
+    result = html.clean([*ARTICLE, *tail], links=links, leads=leads)
+    assert result.paragraphs == ARTICLE
+    assert {r.rule for r in result.removed} == {"related.teaser_trailing"}
+    # A reference list whose links are inside or after the text, items that are
+    # mostly text, lines that are not list items, and two teasers only: all kept.
+    for kept_links, kept_leads, lines in (
+            (links, [False] * len(links), tail),
+            ([0.0] * len(ARTICLE) + [0.1] * 3, leads, tail),
+            (links, leads, [t.removeprefix("- ") for t in tail])):
+        assert html.clean([*ARTICLE, *lines], links=kept_links, leads=kept_leads).paragraphs[-3:] == lines
+    two = html.clean([*ARTICLE, *tail[:2]], links=links[:-1], leads=leads[:-1])
+    assert two.paragraphs == [*ARTICLE, *tail[:2]]
+
+
 def test_trailing_runs() -> None:
     tail = ["Kazakhstan to raise living wage in 2026", "Tenge continues to strengthen steadily",
             "CSTO meeting has begun in Bishkek"]
@@ -309,7 +332,8 @@ def test_site_templates() -> None:
 def test_every_rule_in_the_catalog_is_tested() -> None:
     tested = set(LINE_CASES) | set(BLOCK_CASES) | {
         "repeat.headline", "repeat.headline_caption", "repeat.paragraph", "related.trailing",
-        "trailing.fragment", "site.template", "nav.short_run", "repeat.page_url", "related.linked_trailing"}
+        "trailing.fragment", "site.template", "nav.short_run", "repeat.page_url", "related.linked_trailing",
+        "related.teaser_trailing"}
     assert set(RULES) == tested
 
 

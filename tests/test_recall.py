@@ -171,3 +171,24 @@ def test_a_subheading_in_capitals_is_content_and_a_linked_one_is_not() -> None:
     assert "WHAT YOU NEED TO MAKE JAM" in article.paragraphs
     assert [r.text for r in article.boilerplate_removed if r.rule == "related.caps_headline"] == [
         "RESCUE SERVICE WARNS OF SUMMER STORMS"]
+
+
+TEASERS = [("Rescue team trains with new drones", "The pilots practised night searches above the pass"),
+           ("Hut prices rise for the summer", "A bed now costs a third more than last year"),
+           ("Trail closed after a rock fall", "Walkers are asked to take the valley path instead")]
+
+
+def test_trailing_teasers_go_and_a_reference_list_stays() -> None:
+    """The page tells which list items open with a link: a list of linked
+    headlines, each with its summary, after the article is other stories;
+    a list of sources whose links follow the text is the article's."""
+    teasers = "".join(f'<li><a href="/s/{i}">{head}</a> {dek}</li>' for i, (head, dek) in enumerate(TEASERS))
+    article = extract(doc(page(f"<article><h1>Summer hiking advice</h1><p>{LEAD}</p><p>{CLOSE}</p>"
+                               f"<ul>{teasers}</ul></article>")))
+    assert article.paragraphs[-1] == CLOSE
+    assert [r.rule for r in article.boilerplate_removed if TEASERS[0][0] in r.text] == ["related.teaser_trailing"]
+    sources = "".join(f'<li>{dek}: <a href="/s/{i}">{head}</a></li>' for i, (head, dek) in enumerate(TEASERS))
+    kept = extract(doc(page(f"<article><h1>Summer hiking advice</h1><p>{LEAD}</p><p>{CLOSE}</p>"
+                            f"<ul>{sources}</ul></article>")))
+    assert kept.paragraphs[-1].endswith(TEASERS[-1][0])
+    assert not [r for r in kept.boilerplate_removed if r.rule == "related.teaser_trailing"]

@@ -34,6 +34,17 @@ def _is_link(line: str, share: float | None) -> bool:
     return share is not None and share >= LINKED and r.n_words(r.fold(line)) <= LINKED_MAX_WORDS
 
 
+TEASER_LINKED = 0.2  # a list item this much link text (a linked headline and its dek) is a teaser
+TEASER_MAX_WORDS = 60
+
+
+def _is_teaser(line: str, share: float | None, opens: bool) -> bool:
+    """A list item that opens with a linked headline followed by its
+    summary in plain text: a teaser for another page."""
+    return (opens and share is not None and TEASER_LINKED <= share < LINKED and line.startswith(("- ", "• "))
+            and r.n_words(r.fold(line)) <= TEASER_MAX_WORDS)
+
+
 def _block_end(lines: list[str], start: int, kind: str) -> int:
     """Index after the run of lines a block heading at ``start`` owns."""
     end = start + 1
@@ -119,15 +130,19 @@ class Cleaner:
         self.trailing_runs = trailing_runs
 
     def clean(self, paragraphs: list[str], *, title: str | None = None, urls: Iterable[str] = (),
-              links: Sequence[float | None] | None = None) -> CleanResult:
+              links: Sequence[float | None] | None = None, leads: Sequence[bool] | None = None) -> CleanResult:
         """``urls`` are the page's own addresses (fetched, canonical): a
         line that only prints one of them is boilerplate. ``links`` (one
         per paragraph, from the page: the share of the line's text inside
-        links, None when unknown) lets menus be told from short list items."""
+        links, None when unknown) lets menus be told from short list items;
+        ``leads`` (one per paragraph: whether the line begins with a link)
+        tells a list of teasers (a linked headline, then its summary)."""
         keep = [bool(p and p.strip()) for p in paragraphs]
         lines = [p for p, k in zip(paragraphs, keep, strict=True) if k]
         shares = ([x for x, k in zip(links, keep, strict=True) if k] if links is not None and
                   len(links) == len(paragraphs) else None)
+        opens = ([x for x, k in zip(leads, keep, strict=True) if k] if leads is not None and
+                 len(leads) == len(paragraphs) else None)
         drop: dict[int, str] = {}
         self._line_rules(lines, drop, shares)
         self._block_rules(lines, drop)
@@ -137,6 +152,8 @@ class Cleaner:
         self._short_runs(lines, drop, shares)
         if shares is not None and "related.linked_trailing" not in self.disabled:
             self._linked_trailing(lines, drop, shares)
+        if shares is not None and opens is not None and "related.teaser_trailing" not in self.disabled:
+            self._teaser_trailing(lines, drop, shares, opens)
         self._trailing(lines, drop)
         kept = [line for i, line in enumerate(lines) if i not in drop]
         removed = [Removal(text=lines[i], rule=drop[i]) for i in sorted(drop)]
@@ -290,6 +307,21 @@ class Cleaner:
         if len(run) >= 3 and len(run) < len(kept):
             for i in run:
                 drop[i] = "related.linked_trailing"
+
+    @staticmethod
+    def _teaser_trailing(lines: list[str], drop: dict[int, str], links: Sequence[float | None],
+                         opens: Sequence[bool]) -> None:
+        """Three or more list items at the end that each open with a link:
+        other stories, each a linked headline and its summary."""
+        kept = [i for i in range(len(lines)) if i not in drop]
+        run: list[int] = []
+        for i in reversed(kept):
+            if not _is_teaser(lines[i], links[i], opens[i]):
+                break
+            run.append(i)
+        if len(run) >= 3 and len(run) < len(kept):
+            for i in run:
+                drop[i] = "related.teaser_trailing"
 
     def _trailing(self, lines: list[str], drop: dict[int, str]) -> None:
         """Short headline-like lines and fragments after the article's end."""

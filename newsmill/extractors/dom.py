@@ -84,11 +84,13 @@ class Line:
     """An extracted line and what the page says of it: ``links`` is the
     share of its text inside links (None: not found in the page) and
     ``added`` is true for a block trafilatura skipped and this module put
-    back."""
+    back; ``opens`` is true when its text begins with a link of at least
+    ``LEAD_LINK_CHARS`` characters."""
 
     text: str
     links: float | None = None
     added: bool = False
+    opens: bool = False  # the line begins with a link (a linked headline, then its summary)
 
 
 @dataclass(slots=True)
@@ -181,11 +183,19 @@ def loose_chars(tree: lxml_html.HtmlElement) -> int:
     return total
 
 
-def _link_share(element: lxml_html.HtmlElement, text: str) -> float:
+LEAD_LINK_CHARS = 12  # a link that opens a line is a headline when it is this long
+
+
+def _links(element: lxml_html.HtmlElement, text: str) -> tuple[float, bool]:
+    """The share of ``text`` inside the element's links, and whether the
+    text begins with one (a bullet or quote mark before it aside)."""
     if not text:
-        return 0.0
-    linked = sum(len(_squeeze(_content(a))) for a in element.iter("a"))
-    return min(linked / len(text), 1.0)
+        return 0.0, False
+    anchors = [_squeeze(_content(a)) for a in element.iter("a")]
+    linked = sum(len(a) for a in anchors)
+    lead = next((a for a in anchors if a), "")
+    opens = len(lead) >= LEAD_LINK_CHARS and 0 <= text.find(lead) <= 2
+    return min(linked / len(text), 1.0), opens
 
 
 def _in_widget(element: lxml_html.HtmlElement, cache: dict[lxml_html.HtmlElement, bool]) -> bool:
@@ -226,17 +236,26 @@ def complete(blocks: Sequence[Block], lines: Sequence[str], *, fill: bool = True
     found = [by_key.get(key) if key else None for key in keys]
     placed = [i for i in found if i is not None]
     outer = _containers(blocks, {key for key, at in zip(keys, found, strict=True) if at is None})
-    shares: dict[int, float] = {}
+    shares: dict[int, tuple[float, bool]] = {}
 
-    def share(i: int) -> float:  # each block's link share, once
+    def links(i: int) -> tuple[float, bool]:  # each block's link share (and lead link), once
         got = shares.get(i)
         if got is None:
-            got = shares[i] = _link_share(blocks[i].element, blocks[i].text)
+            got = shares[i] = _links(blocks[i].element, blocks[i].text)
         return got
 
+    def share(i: int) -> float:
+        return links(i)[0]
+
+    def placed_line(line: str, key: str, at: int | None) -> Line:
+        if at is not None:
+            share_at, opens = links(at)
+            return Line(line, share_at, opens=opens)
+        got = outer.get(key)
+        return Line(line, got[0], opens=got[1]) if got is not None else Line(line)
+
     if len(placed) < 2 or not fill:
-        return [Line(line, share(at) if at is not None else outer.get(key))
-                for line, key, at in zip(lines, keys, found, strict=True)]
+        return [placed_line(line, key, at) for line, key, at in zip(lines, keys, found, strict=True)]
     first, last = min(placed), max(placed)
     have = set(placed)
     text_key = " " + " ".join(keys) + " "
@@ -260,22 +279,20 @@ def complete(blocks: Sequence[Block], lines: Sequence[str], *, fill: bool = True
     for line, key, at in zip(lines, keys, found, strict=True):
         if at is not None:
             while nxt is not None and nxt < at:
-                out_lines.append(Line(_as_line(blocks[nxt]), share(nxt), added=True))
+                out_lines.append(Line(_as_line(blocks[nxt]), share(nxt), added=True, opens=links(nxt)[1]))
                 nxt = next(pending, None)
-            out_lines.append(Line(line, share(at)))
-        else:
-            out_lines.append(Line(line, outer.get(key)))
+        out_lines.append(placed_line(line, key, at))
     return out_lines
 
 
-def _containers(blocks: Sequence[Block], wanted: set[str]) -> dict[str, float]:
+def _containers(blocks: Sequence[Block], wanted: set[str]) -> dict[str, tuple[float, bool]]:
     """Link shares of lines that match no single block: trafilatura joins
     the blocks of a container (a list item holding a headline and a
     teaser) into one line, so the container is looked up instead."""
     wanted.discard("")
     if not wanted or not blocks:
         return {}
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, bool]] = {}
     root = blocks[0].element.getroottree().getroot()
     if isinstance(blocks, _PageBlocks) and blocks.root is root:
         containers = blocks.containers
@@ -286,7 +303,7 @@ def _containers(blocks: Sequence[Block], wanted: set[str]) -> dict[str, float]:
         text = _text(element)
         key = line_key(text)
         if key in wanted and key not in out:
-            out[key] = _link_share(element, text)
+            out[key] = _links(element, text)
             if len(out) == len(wanted):
                 break  # (the first container of each key counts)
     return out

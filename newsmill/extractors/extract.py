@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -177,7 +177,7 @@ def read(doc: RawDocument, s: ExtractSettings = DEFAULT_SETTINGS) -> Extracted:
         path = "plaintext"
     else:
         meta, lines, css_removed, path = _extract_html(text, doc, s)
-    lines = [Line(t, line.links, line.added) for line in lines if (t := normalize_paragraph(line.text))]
+    lines = [replace(line, text=t) for line in lines if (t := normalize_paragraph(line.text))]
     title = meta.title or (str(doc.hints["title"]) if doc.hints.get("title") else None)
     return Extracted(doc=doc, meta=meta, lines=lines, css_removed=css_removed, path=path, title=title,
                      canonical=_canonical(doc, meta.canonical), site=_site(doc, _site_url(doc, meta.canonical)),
@@ -189,7 +189,8 @@ def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
     doc, meta, title = x.doc, x.meta, x.title
     cleaner = Cleaner(s.templates.get(x.site, ()), trailing_runs=x.is_text, disabled=s.disabled_rules)
     cleaned = cleaner.clean([line.text for line in x.lines], title=title,
-                            urls=(doc.url, doc.effective_url, x.canonical), links=[line.links for line in x.lines])
+                            urls=(doc.url, doc.effective_url, x.canonical), links=[line.links for line in x.lines],
+                            leads=[line.opens for line in x.lines])
     body_text = "\n\n".join(cleaned.paragraphs)
     words = len(body_text.split())
     if words < s.min_words and len(_CJK.findall(body_text)) < s.min_words * 3:

@@ -104,6 +104,8 @@ OTHER_RULES: tuple[Rule, ...] = (
     Rule("repeat.page_url", "a line that only prints the page's own address", None),
     Rule("related.trailing", "a run of short headline-like lines after the article end", None),
     Rule("related.linked_trailing", "three or more lines at the end that are each a link (HTML pages)", None),
+    Rule("related.teaser_trailing", "three or more list items at the end that each open with a linked "
+         "headline followed by its summary (HTML pages)", None),
     Rule("trailing.fragment", "one- to three-word fragments after the article end", None),
     Rule("nav.short_run", "a long run of one- to three-word lines (menus, tag clouds, archive lists)", None),
     Rule("site.template", "a line learned as template of its site", None),
