@@ -271,6 +271,23 @@ def test_teasers_at_the_end_are_other_stories() -> None:
     assert two.paragraphs == [*ARTICLE, *tail[:2]]
 
 
+def test_the_authors_bio_at_the_end_goes() -> None:
+    """A line near the end that begins with the byline's full name and
+    goes on for a sentence is the author's bio; the same name quoted in
+    the body, a one-word byline and a bare name line stay."""
+    bio = "Dana Serikova is a correspondent in Almaty covering energy and transport for the paper."
+    result = Cleaner(trailing_runs=False).clean([*ARTICLE, bio], authors=["Dana Serikova"])
+    assert result.paragraphs == ARTICLE
+    assert [(r.rule, r.text) for r in result.removed] == [("byline.bio", bio)]
+    quoted = "Dana Serikova, who reported from the site last year, said the works had barely begun."
+    body = [ARTICLE[0], quoted, *ARTICLE[1:], ARTICLE[0] + " More to follow.", ARTICLE[1] + " Later."]
+    assert Cleaner(trailing_runs=False).clean(body, authors=["Dana Serikova"]).paragraphs == body
+    assert Cleaner(trailing_runs=False).clean([*ARTICLE, bio], authors=["Dana"]).paragraphs == [*ARTICLE, bio]
+    assert Cleaner(trailing_runs=False).clean([*ARTICLE, bio]).paragraphs == [*ARTICLE, bio]  # no byline known
+    assert Cleaner(trailing_runs=False).clean([*ARTICLE, "Dana Serikovas new book is out in June."],
+                                              authors=["Dana Serikova"]).paragraphs[-1].startswith("Dana")
+
+
 def test_trailing_runs() -> None:
     tail = ["Kazakhstan to raise living wage in 2026", "Tenge continues to strengthen steadily",
             "CSTO meeting has begun in Bishkek"]
@@ -333,7 +350,7 @@ def test_every_rule_in_the_catalog_is_tested() -> None:
     tested = set(LINE_CASES) | set(BLOCK_CASES) | {
         "repeat.headline", "repeat.headline_caption", "repeat.paragraph", "related.trailing",
         "trailing.fragment", "site.template", "nav.short_run", "repeat.page_url", "related.linked_trailing",
-        "related.teaser_trailing"}
+        "related.teaser_trailing", "byline.bio"}
     assert set(RULES) == tested
 
 

@@ -130,13 +130,15 @@ class Cleaner:
         self.trailing_runs = trailing_runs
 
     def clean(self, paragraphs: list[str], *, title: str | None = None, urls: Iterable[str] = (),
-              links: Sequence[float | None] | None = None, leads: Sequence[bool] | None = None) -> CleanResult:
+              links: Sequence[float | None] | None = None, leads: Sequence[bool] | None = None,
+              authors: Iterable[str] = ()) -> CleanResult:
         """``urls`` are the page's own addresses (fetched, canonical): a
         line that only prints one of them is boilerplate. ``links`` (one
         per paragraph, from the page: the share of the line's text inside
         links, None when unknown) lets menus be told from short list items;
         ``leads`` (one per paragraph: whether the line begins with a link)
-        tells a list of teasers (a linked headline, then its summary)."""
+        tells a list of teasers (a linked headline, then its summary);
+        ``authors`` (the page's bylines) tells the author's bio at the end."""
         keep = [bool(p and p.strip()) for p in paragraphs]
         lines = [p for p, k in zip(paragraphs, keep, strict=True) if k]
         shares = ([x for x, k in zip(links, keep, strict=True) if k] if links is not None and
@@ -155,6 +157,8 @@ class Cleaner:
         if shares is not None and opens is not None and "related.teaser_trailing" not in self.disabled:
             self._teaser_trailing(lines, drop, shares, opens)
         self._trailing(lines, drop)
+        if "byline.bio" not in self.disabled:
+            self._author_bio(lines, drop, authors)
         kept = [line for i, line in enumerate(lines) if i not in drop]
         removed = [Removal(text=lines[i], rule=drop[i]) for i in sorted(drop)]
         return CleanResult(paragraphs=kept, removed=removed)
@@ -347,6 +351,25 @@ class Cleaner:
                 drop[kept.pop()] = "trailing.fragment"
             else:
                 break
+
+
+    @staticmethod
+    def _author_bio(lines: list[str], drop: dict[int, str], authors: Iterable[str]) -> None:
+        """One of the last ``BIO_LINES`` lines that begins with an author's
+        full name and goes on for a sentence: the author's bio."""
+        names = [name for name in authors if len(name.split()) >= 2]
+        kept = [i for i in range(len(lines)) if i not in drop]
+        if not names or len(kept) < 3:
+            return
+        for i in kept[max(len(kept) - BIO_LINES, 2):]:  # never the article's first two lines
+            line = lines[i]
+            if r.n_words(r.fold(line)) >= BIO_MIN_WORDS and any(
+                    line.startswith(name) and not line[len(name):len(name) + 1].isalnum() for name in names):
+                drop[i] = "byline.bio"
+
+
+BIO_LINES = 3  # the lines at the end where an author's bio is looked for
+BIO_MIN_WORDS = 6
 
 
 def clean(paragraphs: list[str], *, title: str | None = None, templates: Iterable[str] = (),

@@ -187,10 +187,11 @@ def read(doc: RawDocument, s: ExtractSettings = DEFAULT_SETTINGS) -> Extracted:
 def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
     """Clean the lines found by :func:`read` and build the article."""
     doc, meta, title = x.doc, x.meta, x.title
+    authors = meta.authors or clean_authors(doc.hints.get("authors") or [])
     cleaner = Cleaner(s.templates.get(x.site, ()), trailing_runs=x.is_text, disabled=s.disabled_rules)
     cleaned = cleaner.clean([line.text for line in x.lines], title=title,
                             urls=(doc.url, doc.effective_url, x.canonical), links=[line.links for line in x.lines],
-                            leads=[line.opens for line in x.lines])
+                            leads=[line.opens for line in x.lines], authors=authors)
     body_text = "\n\n".join(cleaned.paragraphs)
     words = len(body_text.split())
     if words < s.min_words and len(_CJK.findall(body_text)) < s.min_words * 3:
@@ -199,7 +200,6 @@ def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
             f"only {words} word(s) of article text after cleaning (minimum {s.min_words})", status=status)
     # `set_language`: given by the user (`newsmill import --language`), so not detected.
     language = doc.hints.get("set_language") or detect_language(body_text, meta.language or doc.hints.get("language"))
-    authors = meta.authors or clean_authors(doc.hints.get("authors") or [])
     return Article(
         url=doc.url,
         canonical_url=x.canonical,

@@ -107,6 +107,8 @@ OTHER_RULES: tuple[Rule, ...] = (
     Rule("related.teaser_trailing", "three or more list items at the end that each open with a linked "
          "headline followed by its summary (HTML pages)", None),
     Rule("trailing.fragment", "one- to three-word fragments after the article end", None),
+    Rule("byline.bio", "one of the last three lines that begins with an author's full name and goes on for a "
+         "sentence (the author's bio)", None),
     Rule("nav.short_run", "a long run of one- to three-word lines (menus, tag clouds, archive lists)", None),
     Rule("site.template", "a line learned as template of its site", None),
 )
