@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsmill.core.errors import ArchiveError
 from newsmill.core.records import ArchiveLocation, Failure, RawDocument, SourceRef
-from newsmill.pipeline import progress
+from newsmill.pipeline import progress, stopping
 from newsmill.pipeline.report import RunReport
 from newsmill.sources import iter_folder, iter_warc
 from newsmill.storage import RawArchive
@@ -46,7 +46,8 @@ def read_imports(paths: Iterable[str | Path], report: RunReport, window: int, *,
     ``window`` at a time, each window with whether more follow; what cannot
     be read goes to the report's failures. ``site``, ``language``: given by
     the user (``--site``, ``--language``), they are every document's (the
-    language as the ``set_language`` hint, kept in the archive)."""
+    language as the ``set_language`` hint, kept in the archive). Reading
+    ends early when a stop is requested (:mod:`~newsmill.pipeline.stopping`)."""
     docs: list[RawDocument] = []
     read = 0
     for item in expand_import_paths(paths):
@@ -54,6 +55,8 @@ def read_imports(paths: Iterable[str | Path], report: RunReport, window: int, *,
             report.add_failures([item])
             continue
         for got in read_import_path(item):
+            if stopping.stop_requested():
+                break
             if isinstance(got, Failure):
                 report.add_failures([got])
                 continue

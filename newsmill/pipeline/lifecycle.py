@@ -1,6 +1,7 @@
 """The run lifecycle every entry point shares: open the store and the raw
-archive, start the run in the run log, record its failures and complete it,
-or mark it failed on any error; close the store; publish the report."""
+archive, start the run in the run log, record its failures and complete it
+(or mark it interrupted when it stopped early on request), or mark it
+failed on any error; close the store; publish the report."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from newsmill.core.records import Failure
 from newsmill.core.settings import Paths, RunSettings
 from newsmill.extractors import ExtractSettings
 from newsmill.extractors.sites import SiteOverride
+from newsmill.pipeline import stopping
 from newsmill.pipeline.extraction import learned_settings, site_overrides
 from newsmill.pipeline.report import RunReport
 from newsmill.pipeline.upkeep import settle_heap
 from newsmill.storage import RawArchive, Store, open_store
+from newsmill.storage.runlog import COMPLETED, FAILED, INTERRUPTED
 
 RecordFailures = Callable[[list[Failure], Store, str], None]
 
@@ -61,8 +64,11 @@ def run_lifecycle(flow: str, params: dict[str, Any], settings: RunSettings, repo
     """The run ``flow`` with ``params`` as the run log shows them. When the
     block ends, the report's failures are recorded (``record``), then
     ``Run.on_success`` runs (what must wait until everything is stored) and
-    the run is completed; an exception marks it failed. The store is closed
-    either way, and the report published (``publish``) once it is complete.
+    the run is completed; a report marked ``interrupted`` (the run stopped
+    early on request) skips ``on_success`` and records the run as
+    ``interrupted``, as does a KeyboardInterrupt or an error raised while a
+    stop was requested; another exception marks it failed. The store is
+    closed either way, and the report published (``publish``) once it is complete.
     Without a ``report`` (maintenance) the run counts nothing: no failures
     recorded, empty totals."""
     counted = report is not None
@@ -80,11 +86,15 @@ def run_lifecycle(flow: str, params: dict[str, Any], settings: RunSettings, repo
             yield run
             if counted:
                 record(report.failures, store, run_id)
-            for step in run.on_success:
-                step()
-            store.finish_run(run_id, "completed", totals())
-        except BaseException:
-            store.finish_run(run_id, "failed", totals())
+            if report.interrupted:
+                store.finish_run(run_id, INTERRUPTED, totals())
+            else:
+                for step in run.on_success:
+                    step()
+                store.finish_run(run_id, COMPLETED, totals())
+        except BaseException as exc:
+            stopped = isinstance(exc, KeyboardInterrupt) or stopping.stop_requested()
+            store.finish_run(run_id, INTERRUPTED if stopped else FAILED, totals())
             raise
     finally:
         store.close()

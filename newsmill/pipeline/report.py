@@ -40,6 +40,8 @@ class RunReport:
     sources_failed: int = 0
     relinked: int = 0
     stored_batches: int = 0
+    extracted_batches: int = 0
+    interrupted: bool = False  # stopped early on request: what is counted was stored, the rest was not read
 
     def count(self, site: str, column: str, n: int = 1) -> None:
         if column not in COLUMNS:
@@ -79,6 +81,7 @@ class RunReport:
             "failures": [f.to_dict() for f in self.failures],
             "duplicate_links": list(self.duplicate_links),
             "relinked": self.relinked,
+            "interrupted": self.interrupted,
             "store": self.store,
             "archive": self.archive,
         }

@@ -20,6 +20,12 @@ from newsmill.core.records import Failure, FetchOutcome, SourceState
 from newsmill.storage import schema as t
 from newsmill.storage.db import Database, chunks, now, sanitize, upsert, utc
 
+# A run's status (``runs.status``): running until it ends completed, failed,
+# or interrupted (stopped early on request, e.g. Ctrl-C: what it counts was
+# stored; running it again resumes it).
+RUNNING, COMPLETED, FAILED, INTERRUPTED = "running", "completed", "failed", "interrupted"
+RUN_STATUSES = (RUNNING, COMPLETED, FAILED, INTERRUPTED)
+
 
 class RunLog:
     """The ``runs``, ``fetches``, ``failures`` and ``source_state`` tables."""
@@ -30,11 +36,13 @@ class RunLog:
     def start_run(self, flow: str, params: Mapping[str, Any]) -> str:
         run_id = f"{flow}-{now():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
         with self.db.begin() as conn:
-            conn.execute(insert(t.runs).values(id=run_id, flow=flow, started_at=now(), status="running",
+            conn.execute(insert(t.runs).values(id=run_id, flow=flow, started_at=now(), status=RUNNING,
                                                params=json.dumps(params, default=str)))
         return run_id
 
     def finish_run(self, run_id: str, status: str, counts: Mapping[str, Any]) -> None:
+        if status not in RUN_STATUSES[1:]:
+            raise ValueError(f"not a final run status: {status!r}")
         with self.db.begin() as conn:
             conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(
                 status=status, finished_at=now(), counts=json.dumps(counts, default=str)))
@@ -92,4 +100,4 @@ class RunLog:
                    ["name"], {"etag": etag, "last_modified": last_modified, "last_seen": now()})
 
 
-__all__ = ["RunLog"]
+__all__ = ["COMPLETED", "FAILED", "INTERRUPTED", "RUNNING", "RUN_STATUSES", "RunLog"]
