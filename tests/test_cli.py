@@ -39,14 +39,17 @@ def _one_line(err: str) -> str:
 
 @pytest.fixture
 def no_flow(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Starting a flow fails the test: errors must be found before."""
+    """Starting a run (in this process or as a flow) fails the test:
+    errors must be found before."""
     import newsmill.flows.ingest as flows
+    import newsmill.pipeline.runs as runs
 
     def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a flow was started")
+        raise AssertionError("a run was started")
 
     for name in ("ingest", "import_files", "demo", "reprocess"):
         monkeypatch.setattr(flows, name, refuse)
+        monkeypatch.setattr(runs, name, refuse)
 
 
 # --- version and help ------------------------------------------------------------

@@ -225,9 +225,8 @@ def test_import_seeds(shared_dir: Path, home: Path, prefect_harness: None) -> No
 def test_large_imports_go_window_by_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An import holds at most IMPORT_WINDOW pages at a time, and stores
     what an import in one window stores; importing again adds nothing."""
-    from newsmill.flows import ingest as ingest_module
     from newsmill.flows.ingest import import_files
-    from newsmill.pipeline import extraction
+    from newsmill.pipeline import extraction, runs
 
     sample = [str(p) for p in sorted((REPO / "raw" / "sample").iterdir()) if p.is_dir()]
 
@@ -238,15 +237,15 @@ def test_large_imports_go_window_by_window(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(extraction, "EXTRACT_BATCH", 3)
     whole = import_files(paths=sample, home=str(tmp_path / "whole"))
-    monkeypatch.setattr(ingest_module, "IMPORT_WINDOW", 7)
+    monkeypatch.setattr(runs, "IMPORT_WINDOW", 7)
     windows: list[int] = []
-    extract_and_store = ingest_module.extract_and_store
+    extract_and_store = runs.extract_and_store
 
-    def spy(docs: list[Any], *args: Any, **kwargs: Any) -> None:
+    def spy(host: Any, docs: list[Any], *args: Any, **kwargs: Any) -> None:
         windows.append(len(docs))
-        extract_and_store(docs, *args, **kwargs)
+        extract_and_store(host, docs, *args, **kwargs)
 
-    monkeypatch.setattr(ingest_module, "extract_and_store", spy)
+    monkeypatch.setattr(runs, "extract_and_store", spy)
     home = tmp_path / "windows"
     state = import_files(paths=sample, home=str(home), return_state=True)
     report = state.result()
@@ -304,28 +303,26 @@ def test_reprocess_reads_the_archive_window_by_window(
         ArtifactFilterType,
     )
 
-    from newsmill.flows import ingest as ingest_module
-    from newsmill.flows import tasks
     from newsmill.flows.ingest import demo, reprocess
-    from newsmill.pipeline import extraction, inputs
+    from newsmill.pipeline import extraction, inputs, runs
 
     home = tmp_path / "rw"
     demo(home=str(home))
     before = _export(home, "--all")
     events: list[tuple[str, int]] = []
-    read, store_all = inputs.read_archived, tasks.store_all
+    read, store_all = inputs.read_archived, runs.store_all
 
     def reading(archive: Any, uris: Any, **kw: Any) -> Any:
         events.append(("read", len(uris)))
         return read(archive, uris, **kw)
 
-    def storing(extracted: Any, *args: Any, **kw: Any) -> None:
+    def storing(host: Any, extracted: Any, *args: Any, **kw: Any) -> None:
         events.append(("store", sum(len(e.articles) for e in extracted)))
-        store_all(extracted, *args, **kw)
+        store_all(host, extracted, *args, **kw)
 
     monkeypatch.setattr(inputs, "read_archived", reading)
-    monkeypatch.setattr(tasks, "store_all", storing)
-    monkeypatch.setattr(ingest_module, "REPROCESS_WINDOW", 5)
+    monkeypatch.setattr(runs, "store_all", storing)
+    monkeypatch.setattr(runs, "REPROCESS_WINDOW", 5)
     monkeypatch.setattr(extraction, "EXTRACT_BATCH", 2)
     state = reprocess(home=str(home), return_state=True)
     report = state.result()

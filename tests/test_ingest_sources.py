@@ -16,7 +16,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsmill.core.records import ArchiveLocation, SourceRef
 from newsmill.core.settings import FetchSettings, SourceConfig
-from newsmill.flows.sample_site import SampleSite
+from newsmill.pipeline.sample_site import SampleSite
 from newsmill.sources import Fetcher, discover
 from newsmill.storage import RawArchive, open_store
 from tests.conftest import REPO

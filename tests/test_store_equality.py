@@ -195,8 +195,8 @@ def stores(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> d
     loopback, one server for every backend, so the URLs are the same), an
     import of the pages written here, and two reprocesses."""
     from newsmill.flows.ingest import import_files, ingest, reprocess
-    from newsmill.flows.sample_site import SampleSite, default_root
     from newsmill.pipeline import extraction
+    from newsmill.pipeline.sample_site import SampleSite, default_root
 
     pages = tmp_path_factory.mktemp("pages")
     write_pages(pages, default_root())

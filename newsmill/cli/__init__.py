@@ -17,10 +17,22 @@ from newsmill.cli.running import _batch_runner_default
 from newsmill.core.errors import NewsmillError, SourceError, StoreMissing
 
 
+def _log_to_stderr(verbose: bool) -> None:
+    """Warnings on stderr; with ``-v`` also newsmill's INFO lines (each step)."""
+    import logging
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S",
+                            level=logging.WARNING)
+    if verbose:
+        logging.getLogger("newsmill").setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit status (0 done, 1 some inputs
     failed, 2 a usage or configuration error, 130 interrupted)."""
     args = build_parser().parse_args(argv)
+    _log_to_stderr(args.verbose)
     try:
         code: int = args.func(args)
     except StoreMissing as exc:

@@ -13,10 +13,12 @@ newsmill turns news pages into one clean, deduplicated store: it fetches
 sources politely, archives every response, extracts and cleans each
 article, links near-duplicates and stores them in SQLite or PostgreSQL.
 
-Run commands (demo, run, import, reprocess) execute Prefect flows (against
-PREFECT_API_URL if set, else a temporary local server); the others never
-start Prefect, and the read-only ones (stats, export, failures, templates,
-db status, show) never create or migrate a store."""
+Run commands (demo, run, import, reprocess) run in this process; with
+--prefect, or PREFECT_API_URL set, the same run is a Prefect flow run
+(against that server, else a temporary local one). Ctrl-C stops a run
+after the batch in flight (exit 130; run the command again to resume).
+The read-only commands (stats, export, failures, templates, db status,
+show) never create or migrate a store."""
 
 EPILOG = """\
 exit status: 0 everything asked for was done; 1 some inputs failed (they
@@ -93,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version(), help="print the version and exit")
     parser.add_argument("--home", metavar="DIR",
                         help="data directory for raw/ and data/ (default: NEWSMILL_HOME, else the current one)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log each step (INFO); without it only warnings, Prefect's too")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 help="what to do (`newsmill COMMAND --help`: its options)")
 
@@ -101,15 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    command("demo", "serve the bundled sample news site on loopback and ingest it", running.cmd_demo)
+    def run_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--prefect", action="store_true",
+                       help="make the run a Prefect flow run (also when PREFECT_API_URL is set): against "
+                            "PREFECT_API_URL, else a temporary local Prefect server")
+        p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help="log each step (INFO)")
+        return p
 
-    p = command("run", "run the ingest flow once over the sources of a sources file", running.cmd_run)
+    run_options(command("demo", "serve the bundled sample news site on loopback and ingest it", running.cmd_demo))
+
+    p = run_options(command("run", "run the ingest flow once over the sources of a sources file", running.cmd_run))
     p.add_argument("--sources", required=True, metavar="FILE", help="the sources file (YAML; docs/configuration.md)")
     p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
     p.add_argument("--group", metavar="G", help="only the sources of this group")
 
-    p = command("import", "ingest local files and folders (.html .htm .html.gz .txt .warc .warc.gz)",
-                running.cmd_import)
+    p = run_options(command("import", "ingest local files and folders (.html .htm .html.gz .txt .warc .warc.gz)",
+                            running.cmd_import))
     p.add_argument("paths", nargs="+", metavar="PATH", help="a file or folder to import")
     p.add_argument("--site", type=_parse_site, metavar="NAME",
                    help="the site of every imported article (default: the host of the web address a page "
@@ -117,8 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", type=_parse_language, metavar="CODE",
                    help="the language of every imported article, e.g. en (default: detected from the text)")
 
-    p = command("reprocess", "re-extract, re-clean and re-dedup stored articles from the raw archive",
-                running.cmd_reprocess)
+    p = run_options(command("reprocess", "re-extract, re-clean and re-dedup stored articles from the raw archive",
+                            running.cmd_reprocess))
     p.add_argument("--site", help="only articles of this site")
     p.add_argument("--since", type=_parse_since, metavar="WHEN",
                    help="only articles published (else first seen) since then: an ISO date or an age "

@@ -1,5 +1,6 @@
 """The commands that run the pipeline (``demo``, ``run``, ``import``,
-``reprocess``: Prefect flows) and ``extract`` (nothing stored), with their
+``reprocess``: in this process, or as Prefect flow runs with ``--prefect``
+or ``PREFECT_API_URL``) and ``extract`` (nothing stored), with their
 progress bars (the summary they print: :mod:`.summary`)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsmill.cli.errors import OK, SOME_FAILED, check_database, check_paths, check_sources
 from newsmill.cli.summary import outcome as _outcome
@@ -19,10 +20,43 @@ from newsmill.cli.summary import print_summary as _print_summary
 from newsmill.core.records import Failure
 from newsmill.core.settings import Paths
 
+if TYPE_CHECKING:
+    from newsmill.pipeline.host import Host
+    from newsmill.pipeline.report import RunReport
 
-def _quiet_prefect_defaults() -> None:
+
+def prefect_wanted(args: argparse.Namespace) -> bool:
+    """Whether a run command makes a Prefect flow run (``--prefect``, or a
+    Prefect server named by ``PREFECT_API_URL``) rather than running in
+    this process with no Prefect at all."""
+    return bool(getattr(args, "prefect", False) or os.environ.get("PREFECT_API_URL", "").strip())
+
+
+def prefect_environment(verbose: bool) -> None:
+    """Before Prefect is imported (it reads them then): telemetry off, and
+    its logging at WARNING (INFO with ``-v``) unless the user set it."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+
+
+def _hosted(args: argparse.Namespace, local: Callable[[Host], RunReport],
+            flow: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """The run's report: ``local(host)`` in this process, or ``flow(flows)``
+    as a Prefect flow run (``flows``: :mod:`newsmill.flows.ingest`), with
+    Ctrl-C stopping it after the batch in flight either way."""
+    from newsmill.cli.interrupt import graceful_sigint
+
+    with graceful_sigint():
+        if prefect_wanted(args):
+            prefect_environment(args.verbose)
+            from newsmill.flows import ingest as flows
+
+            return flow(flows)
+        from newsmill.pipeline.host import LocalHost
+
+        with LocalHost() as host:
+            return local(host).to_dict()
 
 
 def _batch_runner_default() -> str | None:
@@ -68,12 +102,15 @@ def progress_bars() -> Iterator[Callable[[str, int, int], None] | None]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    _quiet_prefect_defaults()
     check_database(Paths.resolve(args.home).database_url)
-    from newsmill.flows.ingest import demo
+    from newsmill.core.settings import RunSettings
+    from newsmill.pipeline import runs
 
     print("newsmill demo: serving the bundled sample news site on loopback and ingesting it")
-    report = demo(home=args.home)
+    report = _hosted(args, lambda host: runs.demo(host, RunSettings.from_env(args.home)),
+                     lambda flows: flows.demo(home=args.home))
+    if report.get("interrupted"):
+        return _outcome("demo", report)
     _print_summary("newsmill demo: done", report)
     if report["failures"]:
         print("\nthe sample site's failures are on purpose (a feed item that answers 404, a video page)")
@@ -82,36 +119,46 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _quiet_prefect_defaults()
     check_sources(args.sources, args.group, args.source or None)
     check_database(Paths.resolve(args.home).database_url)
-    from newsmill.flows.ingest import ingest
+    from newsmill.core.settings import RunSettings
+    from newsmill.pipeline import acquire, runs
 
-    report = ingest(sources_file=args.sources, sources=args.source or None,
-                    group=args.group, home=args.home)
+    def local(host: Host) -> RunReport:
+        plan, chosen = acquire.choose_sources(args.sources, None, args.group, args.source or None)
+        return runs.ingest(host, plan, chosen, RunSettings.from_env(args.home))
+
+    report = _hosted(args, local, lambda flows: flows.ingest(sources_file=args.sources, sources=args.source or None,
+                                                             group=args.group, home=args.home))
     return _outcome("run", report)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    _quiet_prefect_defaults()
     check_paths(args.paths, "import")
     check_database(Paths.resolve(args.home).database_url)
-    from newsmill.flows.ingest import import_files
+    from newsmill.core.settings import RunSettings
+    from newsmill.pipeline import runs
 
+    paths, runner = [str(p) for p in args.paths], _batch_runner_default()
     with progress_bars():
-        report = import_files(paths=[str(p) for p in args.paths], home=args.home, runner=_batch_runner_default(),
-                              site=args.site, language=args.language)
+        report = _hosted(args, lambda host: runs.import_files(
+                             host, paths, RunSettings.from_env(args.home, runner=runner), site=args.site,
+                             language=args.language),
+                         lambda flows: flows.import_files(paths=paths, home=args.home, runner=runner, site=args.site,
+                                                          language=args.language))
     return _outcome("import", report)
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
-    _quiet_prefect_defaults()
     check_database(Paths.resolve(args.home).database_url)
-    from newsmill.flows.ingest import reprocess
+    from newsmill.core.settings import RunSettings
+    from newsmill.pipeline import runs
 
-    since = args.since.isoformat() if args.since else None
+    since, runner = (args.since.isoformat() if args.since else None), _batch_runner_default()
     with progress_bars():
-        report = reprocess(site=args.site, since=since, home=args.home, runner=_batch_runner_default())
+        report = _hosted(args, lambda host: runs.reprocess(host, args.site, since,
+                                                           RunSettings.from_env(args.home, runner=runner)),
+                         lambda flows: flows.reprocess(site=args.site, since=since, home=args.home, runner=runner))
     return _outcome("reprocess", report)
 
 
@@ -157,4 +204,5 @@ def _pre_storage_fields(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-__all__ = ["cmd_demo", "cmd_extract", "cmd_import", "cmd_reprocess", "cmd_run", "progress_bars"]
+__all__ = ["cmd_demo", "cmd_extract", "cmd_import", "cmd_reprocess", "cmd_run", "prefect_environment", "prefect_wanted",
+           "progress_bars"]

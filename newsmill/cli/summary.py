@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from newsmill.cli.errors import OK, SOME_FAILED
+from newsmill.cli.errors import INTERRUPTED, OK, SOME_FAILED
 
 SITE_ROWS = 20  # per-site rows printed; the other sites are totalled on one line
 LOCAL_FLOWS = ("import-files",)  # runs that read files rather than fetch: their `fetched` counts files read
@@ -85,8 +85,16 @@ def print_summary(title: str, report: Mapping[str, Any]) -> None:
 
 
 def outcome(command: str, report: Mapping[str, Any]) -> int:
-    """Print the summary; exit 1 (and say where to look) when inputs failed."""
+    """Print the summary; exit 1 (and say where to look) when inputs failed,
+    130 (and say what was stored and how to resume) when interrupted."""
     failed = len(report["failures"])
+    if report.get("interrupted"):
+        print_summary(f"newsmill {command}: interrupted", report)
+        totals = report["totals"]
+        print(f"newsmill {command}: interrupted; stored before the stop: {totals['new']} new, "
+              f"{totals['updated']} updated, {totals['unchanged']} unchanged article(s) in {report['store']}. "
+              "Run the same command again to resume (what is stored already is skipped).", file=sys.stderr)
+        return INTERRUPTED
     print_summary(f"newsmill {command}: done" + (f", {plural(failed, 'input')} failed" if failed else ""), report)
     if failed:
         print(f"newsmill {command}: {plural(failed, 'input')} failed; `newsmill failures` lists them",

@@ -1,7 +1,7 @@
 """Extraction on a Dask cluster: a LocalCluster whose workers fork from
 the pipeline's fork server, or a running cluster; batches go as plain Dask
-tasks through the client of the flow's Dask task runner (the runner itself
-is Prefect's: :mod:`newsmill.flows.scale`).
+tasks through a Dask client the run's host makes
+(:mod:`newsmill.execution.scale`).
 
 Local worker processes (a LocalCluster's, as the pool's) run at niceness
 ``NEWSMILL_WORKER_NICENESS`` (default 10), below the flow, which dedups and

@@ -38,7 +38,7 @@ def optimize_database(store: Store) -> None:
 
 
 def _run_name() -> str:
-    return f"maintenance-{datetime.now(UTC):%Y-%m-%d-%H%M}"
+    return f"maintenance-{datetime.now(UTC):%Y-%m-%d-%H%M%S}"
 
 
 @flow(name="maintenance", flow_run_name=_run_name, timeout_seconds=6 * 3600)
