@@ -184,7 +184,7 @@ def test_export_resumes_after_seq(demo_home: Path) -> None:
 
 
 def test_stats(demo_home: Path) -> None:
-    out = _newsmill(demo_home, "stats")
+    out = _newsmill(demo_home, "stats", "--json")
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
     assert stats["articles"] >= 30 and stats["duplicates"] >= 1
