@@ -110,7 +110,7 @@ def discover_articles(
             reason=f"{len(discovery.rejected)} link(s) that are no http(s) URL skipped: {shown}"))
     if discovery.errors and not discovery.items:
         result.failed = True
-    archive_documents(archive, f"{run_id}-{source.name}", discovery.raw)
+    archive_documents(archive, f"{run_id}-{source.name}", discovery.raw, kind=source.kind)
     if discovery.raw:
         result.outcomes = [replace(o, archive=discovery.raw[0].archive) for o in result.outcomes]
     store.record_fetches(result.outcomes, run_id=run_id)

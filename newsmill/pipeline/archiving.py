@@ -12,18 +12,22 @@ from typing import Literal
 
 from newsmill.core.records import Article, RawDocument
 from newsmill.storage import RawArchive
+from newsmill.storage.archive import PAGE
 from newsmill.storage.articles import StoredState
 
 Mode = Literal["archived", "before_extract", "changed_only"]
 
 
-def archive_documents(archive: RawArchive, name: str, docs: Sequence[RawDocument]) -> None:
-    """Write every document to the raw archive and set its location."""
+def archive_documents(archive: RawArchive, name: str, docs: Sequence[RawDocument], kind: str = PAGE) -> None:
+    """Write every document to the raw archive and set its location;
+    ``kind``: what they were fetched as (``page``, or the kind of the
+    source whose feed, sitemap or URL list they are: an import of the
+    archive skips those)."""
     if not docs:
         return
     with archive.open_writer(name) as writer:
         for doc in docs:
-            doc.archive = writer.write(doc)
+            doc.archive = writer.write(doc, kind)
 
 
 class Archiver:

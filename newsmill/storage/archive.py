@@ -9,7 +9,12 @@ of the same record:
 - ``WARC-Newsmill-Source``: JSON ``{"name", "kind", "url"}`` of the source;
 - ``WARC-Newsmill-Site``: the site the document belongs to;
 - ``WARC-Newsmill-Final-URL``: the URL after redirects;
-- ``WARC-Newsmill-Hints``: JSON of what the source knew (feed title, date...).
+- ``WARC-Newsmill-Hints``: JSON of what the source knew (feed title, date...);
+- ``WARC-Newsmill-Kind``: what the document was fetched as: ``page`` (an
+  article page or an imported file), or the kind of source it was read to
+  discover articles of (``feed``, ``sitemap``, ``urls``: the feed, sitemap,
+  robots.txt or URL list itself, which an import of the archive skips).
+  Archives written before it carry no kind.
 
 The stored body is the payload after transfer and content decoding; the
 original ``Content-Encoding``/``Transfer-Encoding``/``Content-Length``
@@ -41,6 +46,11 @@ from newsmill.core.errors import ArchiveError
 from newsmill.core.records import ArchiveLocation, RawDocument, SourceRef
 
 _RENAMED_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
+
+SOURCE_HEADER = "WARC-Newsmill-Source"
+KIND_HEADER = "WARC-Newsmill-Kind"
+PAGE = "page"  # the kind of an article page or imported file
+DISCOVERY_KINDS = ("feed", "sitemap", "urls")  # the kinds of what discovery read
 
 
 def _json_default(value: Any) -> Any:
@@ -115,14 +125,16 @@ class ArchiveWriter:
             ) from exc
         return ArchiveLocation(path=self.relpath, offset=offset, length=length)
 
-    def write(self, doc: RawDocument) -> ArchiveLocation:
-        """Archive one document; returns where its record lives."""
+    def write(self, doc: RawDocument, kind: str = PAGE) -> ArchiveLocation:
+        """Archive one document, fetched as ``kind`` (``page``, or one of
+        :data:`DISCOVERY_KINDS`); returns where its record lives."""
         warc_headers = {
             "WARC-Date": _warc_date(doc.fetched_at),
             "WARC-Record-ID": f"<urn:uuid:{uuid.uuid4()}>",
-            "WARC-Newsmill-Source": json.dumps(doc.source.to_dict(), ensure_ascii=True),
+            SOURCE_HEADER: json.dumps(doc.source.to_dict(), ensure_ascii=True),
             "WARC-Newsmill-Site": doc.site,
             "WARC-Newsmill-Hints": json.dumps(doc.hints, ensure_ascii=True, default=_json_default),
+            KIND_HEADER: kind,
         }
         if doc.final_url:
             warc_headers["WARC-Newsmill-Final-URL"] = doc.final_url
@@ -169,7 +181,22 @@ class ArchiveWriter:
         self.close()
 
 
-def _document_from_record(record: ArcWarcRecord, loc: ArchiveLocation | None) -> RawDocument:
+def is_archive_record(record: ArcWarcRecord) -> bool:
+    """Whether a WARC record was written by newsmill's raw archive (it
+    carries the ``WARC-Newsmill-*`` headers)."""
+    return record.rec_headers.get_header(SOURCE_HEADER) is not None
+
+
+def archived_kind(record: ArcWarcRecord) -> str | None:
+    """What a raw-archive record was fetched as (``WARC-Newsmill-Kind``;
+    None for a record archived before the archive said)."""
+    return record.rec_headers.get_header(KIND_HEADER) or None
+
+
+def document_from_record(record: ArcWarcRecord, loc: ArchiveLocation | None = None) -> RawDocument:
+    """The document a raw-archive record holds, as it was archived: URL,
+    body, source, site, fetch time, final URL, status, original headers and
+    hints, with its location ``loc``. Reads the record's body."""
     wh = record.rec_headers
     url = wh.get_header("WARC-Target-URI") or ""
     body = record.content_stream().read() if record.rec_type == "resource" else record.raw_stream.read()
@@ -185,7 +212,7 @@ def _document_from_record(record: ArcWarcRecord, loc: ArchiveLocation | None) ->
                 name = name[len("X-Archive-Orig-"):]
             headers[name] = value
         content_type = record.http_headers.get_header("Content-Type")
-    source = json.loads(wh.get_header("WARC-Newsmill-Source") or "{}")
+    source = json.loads(wh.get_header(SOURCE_HEADER) or "{}")
     hints = json.loads(wh.get_header("WARC-Newsmill-Hints") or "{}")
     return RawDocument(
         url=url,
@@ -224,7 +251,7 @@ class RawArchive:
                 fh.seek(loc.offset)
                 for record in ArchiveIterator(fh):
                     if record.rec_type in ("response", "resource"):
-                        doc = _document_from_record(record, loc)
+                        doc = document_from_record(record, loc)
                         if getattr(record.raw_stream, "limit", 0):
                             raise ArchiveError(f"archive record {loc.to_uri()} is truncated")
                         return doc
@@ -248,7 +275,7 @@ class RawArchive:
                     record = next(it)
                     if record.rec_type not in ("response", "resource"):
                         continue
-                    doc = _document_from_record(record, None)  # read the body before asking offsets
+                    doc = document_from_record(record, None)  # read the body before asking offsets
                     if getattr(record.raw_stream, "limit", 0):
                         return  # torn tail: the record is shorter than it declares
                     offset = it.get_record_offset()
