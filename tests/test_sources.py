@@ -19,7 +19,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsmill.core.errors import ConfigError
-from newsmill.core.records import Failure, FetchStatus, RawDocument, SourceRef
+from newsmill.core.records import Failure, FetchStatus, RawDocument, Skipped, SourceRef
 from newsmill.core.settings import FetchSettings, SourceConfig, parse_sources
 from newsmill.sources import Fetcher, canonicalize_url, discover, iter_folder, iter_warc
 
@@ -196,6 +196,72 @@ def test_warc_source_and_truncation(tmp_path: Path) -> None:
     got = list(iter_warc(path, REF, "x"))
     assert [d.url for d in got if isinstance(d, RawDocument)] == ["https://x.kz/0", "https://x.kz/1"]
     assert isinstance(got[-1], Failure) and got[-1].status == "truncated"
+
+
+def _response(w: WARCWriter, url: str, body: bytes, ctype: str, status: str = "200 OK",
+              warc_headers: dict[str, str] | None = None) -> None:
+    http = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
+    w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http,
+                                        warc_headers_dict=warc_headers))
+
+
+PAGE_HTML = b"<html><body><article>" + b"<p>A page of a crawl with words enough to be a page.</p>" * 5 + b"</article>"
+
+
+def test_warc_records_that_hold_no_page_are_skipped(tmp_path: Path) -> None:
+    """Another crawler's WARC: feeds, sitemaps, robots.txt and error
+    responses are told by type and address and skipped, with the reason."""
+    path = tmp_path / "crawl.warc.gz"
+    with path.open("wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        _response(w, "https://x.kz/rss", b"<?xml version='1.0'?><rss><channel/></rss>", "application/rss+xml")
+        _response(w, "https://x.kz/sitemap.xml", b"<?xml version='1.0'?><urlset></urlset>", "text/xml")
+        _response(w, "https://x.kz/news.xml", b"<?xml version='1.0'?><feed></feed>", "application/xml")
+        _response(w, "https://x.kz/robots.txt", b"Sitemap: https://x.kz/sitemap.xml", "text/plain")
+        _response(w, "https://x.kz/gone", b"<html>gone</html>", "text/html", status="404 Not Found")
+        _response(w, "https://x.kz/news/1", PAGE_HTML, "text/html")
+    got = list(iter_warc(path, REF, ""))
+    assert [(s.url, s.reason) for s in got if isinstance(s, Skipped)] == [
+        ("https://x.kz/rss", "feed"), ("https://x.kz/sitemap.xml", "sitemap"), ("https://x.kz/news.xml", "feed"),
+        ("https://x.kz/robots.txt", "robots.txt"), ("https://x.kz/gone", "HTTP 404")]
+    docs = [d for d in got if isinstance(d, RawDocument)]
+    assert [d.url for d in docs] == ["https://x.kz/news/1"] and docs[0].source == REF
+
+
+def test_raw_archive_records_come_back_as_archived(tmp_path: Path) -> None:
+    """A record of newsmill's raw archive is read back with its site,
+    source, hints, final URL and original headers; what discovery read is
+    skipped by its kind (or, in an archive written before kinds, by being
+    the source's own address); inside the run's archive, each document
+    points at its record."""
+    from newsmill.storage import RawArchive
+    from newsmill.storage.archive import SOURCE_HEADER
+
+    feed = SourceRef("herald", "feed", "https://herald.kz/rss.xml")
+    page = RawDocument(url="https://herald.kz/a", body=PAGE_HTML, source=feed, site="herald.kz",
+                       final_url="https://herald.kz/news/a", http_status=200, content_type="text/html",
+                       headers={"Content-Type": "text/html", "Content-Encoding": "gzip"},
+                       hints={"published": "2025-06-10T08:00:00+00:00", "title": "A", "language": "kk"})
+    listing = RawDocument(url="https://herald.kz/feeds/all", body=b"<rss/>", source=feed, site="herald.kz",
+                          http_status=200, content_type="text/html")  # a feed served as HTML: the kind says
+    archive = RawArchive(tmp_path / "raw")
+    with archive.open_writer("run-1-herald") as writer:
+        writer.write(listing, "feed")
+        at = writer.write(page)
+    path = tmp_path / "raw" / at.path
+    with path.open("ab") as fh:  # a record as the archive wrote them before the kind header
+        _response(WARCWriter(fh, gzip=True), feed.url, b"<rss/>", "text/html", warc_headers={
+            SOURCE_HEADER: json.dumps(feed.to_dict()), "WARC-Newsmill-Site": "herald.kz"})
+    got = list(iter_warc(path, REF, "", restore_source=True, archived_as=at.path))
+    assert [(s.url, s.reason, s.site) for s in got if isinstance(s, Skipped)] == [
+        (listing.url, "feed", "herald.kz"), (feed.url, "feed", "herald.kz")]
+    (doc,) = [d for d in got if isinstance(d, RawDocument)]
+    assert (doc.url, doc.final_url, doc.site, doc.source, doc.hints, doc.body) == (
+        page.url, page.final_url, "herald.kz", feed, page.hints, page.body)
+    assert doc.headers["Content-Encoding"] == "gzip" and doc.fetched_at == page.fetched_at
+    assert doc.archive == at and archive.read(at).url == page.url
+    (mine,) = [d for d in iter_warc(path, REF, "wire.kz") if isinstance(d, RawDocument)]
+    assert (mine.site, mine.source, mine.archive) == ("wire.kz", REF, None)  # a source's own site and name win
 
 
 # -- hostile feeds and sitemaps -----------------------------------------------

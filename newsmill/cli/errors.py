@@ -26,7 +26,6 @@ class UsageError(NewsmillError):
 def check_paths(paths: Sequence[str], command: str) -> None:
     """Every path exists and holds something ``import``/``extract`` reads."""
     from newsmill.pipeline.inputs import IMPORT_SUFFIXES
-    from newsmill.sources.files import FILE_SUFFIXES
 
     for text in paths:
         p = Path(text)
@@ -37,9 +36,8 @@ def check_paths(paths: Sequence[str], command: str) -> None:
         if not p.exists():
             raise UsageError(f"no such file or directory: {p}")
         if p.is_dir():
-            if not _has_file(p, FILE_SUFFIXES):
-                raise UsageError(f"no file to read in {p} (a folder is read for {', '.join(FILE_SUFFIXES)} "
-                                 "files; give .warc and .warc.gz files by name)")
+            if not _has_file(p, IMPORT_SUFFIXES):
+                raise UsageError(f"no file to read in {p} (a folder is read for {', '.join(IMPORT_SUFFIXES)} files)")
         elif not p.name.lower().endswith(IMPORT_SUFFIXES):
             raise UsageError(f"not a file newsmill reads: {p} (it reads {', '.join(IMPORT_SUFFIXES)})")
 

@@ -41,6 +41,7 @@ def summary_lines(title: str, report: Mapping[str, Any], site_rows: int = SITE_R
         f"{plural(totals['duplicate_passages'], 'duplicate passage')}",
         f"  boilerplate removed: {plural(totals['boilerplate_removed'], 'line')}",
         _input_line(flow, totals),
+        *([f"  skipped:             {plural(totals['skipped'], 'WARC record')} with no page (feeds, sitemaps, error responses)"] if totals.get("skipped") else []),
         f"  failures:            {len(failures)}" + (" (all of them: `newsmill failures`)" if failures else ""),
     ]
     lines += [f"    - [{f['stage']}/{f['status']}] {f['url']}: {f['reason'][:120]}" for f in failures[:10]]

@@ -217,6 +217,18 @@ class Failure:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A WARC record an import leaves out on purpose, neither an article nor
+    a failure: it holds no page to extract (a feed, sitemap, robots.txt or
+    URL list the raw archive kept from discovering a source, or a response
+    other than 200 OK). ``reason`` says which."""
+
+    url: str
+    reason: str
+    site: str = ""
+
+
 @dataclass(slots=True)
 class Article:
     """A normalized, cleaned article: what the store keeps and exports."""

@@ -17,6 +17,7 @@ from newsmill.core.records import (
     FetchOutcome,
     FetchStatus,
     RawDocument,
+    Skipped,
     SourceRef,
     SourceState,
 )
@@ -201,6 +202,8 @@ def read_new_files(source: SourceConfig, store: Store) -> Fetched:
     for got in reader:
         if isinstance(got, Failure):
             result.failures.append(got)
+        elif isinstance(got, Skipped):
+            continue  # a record that holds no page: a feed, a sitemap, an error response
         elif source.wants(got.url):
             docs.append(got)
         if len(docs) >= source.max_articles:

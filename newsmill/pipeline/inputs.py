@@ -3,14 +3,15 @@ import`` (and ``extract``), and the raw archive read back by a reprocess."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from newsmill.core.errors import ArchiveError
-from newsmill.core.records import ArchiveLocation, Failure, RawDocument, SourceRef
+from newsmill.core.records import ArchiveLocation, Failure, RawDocument, Skipped, SourceRef
 from newsmill.pipeline import progress, stopping
 from newsmill.pipeline.report import RunReport
-from newsmill.sources import iter_folder, iter_warc
+from newsmill.sources import iter_folder, iter_warc, read_file
+from newsmill.sources.files import walk_files
 from newsmill.storage import RawArchive
 
 IMPORT_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".txt", ".warc", ".warc.gz")
@@ -30,31 +31,84 @@ def expand_import_paths(paths: Iterable[str | Path]) -> Iterator[Path | Failure]
                           reason=f"not an importable file type (want {', '.join(IMPORT_SUFFIXES)}): {p}")
 
 
-def read_import_path(path: Path) -> Iterator[RawDocument | Failure]:
-    """Raw documents from one file or folder given to ``newsmill import``."""
-    ref = SourceRef(name="import", kind="warc" if ".warc" in path.name else "folder",
-                    url=path.resolve().as_uri())
-    if path.is_file() and path.name.endswith((".warc", ".warc.gz")):
-        yield from iter_warc(path, ref, site="")
-    else:
-        yield from iter_folder(path, ref, site="")
+WARC_SUFFIXES = (".warc", ".warc.gz")
 
 
-def read_imports(paths: Iterable[str | Path], report: RunReport, window: int, *, site: str | None = None,
-                 language: str | None = None) -> Iterator[tuple[list[RawDocument], bool]]:
+def _in_archive(path: Path, archive: RawArchive | None) -> str | None:
+    """``path`` relative to the raw archive's root, when it is inside it."""
+    if archive is None:
+        return None
+    try:
+        return path.resolve().relative_to(archive.root.resolve()).as_posix()
+    except (OSError, ValueError):
+        return None
+
+
+def _read_warc(path: Path, archive: RawArchive | None,
+               skipped: Callable[[Skipped], None] | None) -> Iterator[RawDocument | Failure]:
+    ref = SourceRef(name="import", kind="warc", url=path.resolve().as_uri())
+    for got in iter_warc(path, ref, site="", restore_source=True, archived_as=_in_archive(path, archive)):
+        if isinstance(got, Skipped):
+            if skipped is not None:
+                skipped(got)
+        else:
+            yield got
+
+
+def read_import_path(path: Path, *, archive: RawArchive | None = None,
+                     skipped: Callable[[Skipped], None] | None = None) -> Iterator[RawDocument | Failure]:
+    """Raw documents from one file or folder given to ``newsmill import``
+    (a folder: every file of IMPORT_SUFFIXES under it, WARC files too).
+
+    A WARC record of newsmill's own raw archive comes back with what the
+    archive knew (site, source, hints, final URL:
+    :func:`~newsmill.sources.files.iter_warc`), so importing ``raw/``
+    rebuilds the store it came from; a WARC file inside ``archive`` (the
+    run's raw archive) is not archived again: its documents point at their
+    records. Records that hold no page (feeds, sitemaps, error responses)
+    go to ``skipped``, not to the documents."""
+    if path.is_file():
+        if path.name.lower().endswith(WARC_SUFFIXES):
+            yield from _read_warc(path, archive, skipped)
+        else:
+            yield from iter_folder(path, SourceRef(name="import", kind="folder", url=path.resolve().as_uri()), "")
+        return
+    ref = SourceRef(name="import", kind="folder", url=path.resolve().as_uri())
+    if not path.is_dir():
+        yield from iter_folder(path, ref, "")  # says it is missing
+        return
+    for item in walk_files(path, IMPORT_SUFFIXES, ref, ""):
+        if isinstance(item, Failure):
+            yield item
+        elif item.name.lower().endswith(WARC_SUFFIXES):
+            yield from _read_warc(item, archive, skipped)
+        else:
+            yield read_file(item, ref, "")
+
+
+def read_imports(paths: Iterable[str | Path], report: RunReport, window: int, archive: RawArchive | None = None,
+                 *, site: str | None = None, language: str | None = None
+                 ) -> Iterator[tuple[list[RawDocument], bool]]:
     """The documents of the files and folders given to ``newsmill import``,
     ``window`` at a time, each window with whether more follow; what cannot
-    be read goes to the report's failures. ``site``, ``language``: given by
-    the user (``--site``, ``--language``), they are every document's (the
-    language as the ``set_language`` hint, kept in the archive). Reading
-    ends early when a stop is requested (:mod:`~newsmill.pipeline.stopping`)."""
+    be read goes to the report's failures, WARC records that hold no page
+    to its ``skipped`` counts. ``archive``: the run's raw archive (see
+    :func:`read_import_path`). ``site``, ``language``: given by the user
+    (``--site``, ``--language``), they are every document's (the language
+    as the ``set_language`` hint, kept in the archive), over what a raw
+    archive's record says. Reading ends early when a stop is requested
+    (:mod:`~newsmill.pipeline.stopping`)."""
     docs: list[RawDocument] = []
     read = 0
+
+    def skip(record: Skipped) -> None:
+        report.count(site or record.site or "local", "skipped")  # as the flow counts what it read
+
     for item in expand_import_paths(paths):
         if isinstance(item, Failure):
             report.add_failures([item])
             continue
-        for got in read_import_path(item):
+        for got in read_import_path(item, archive=archive, skipped=skip):
             if stopping.stop_requested():
                 break
             if isinstance(got, Failure):
@@ -63,6 +117,8 @@ def read_imports(paths: Iterable[str | Path], report: RunReport, window: int, *,
             if len(docs) >= window:
                 yield docs, True
                 docs = []
+            if (site and got.site != site) or (language and got.hints.get("set_language") != language):
+                got.archive = None  # a record of the raw archive says otherwise: archive it as it is now
             if site:
                 got.site = site
             if language:
@@ -94,4 +150,4 @@ def read_archived(archive: RawArchive, uris: Sequence[str], *, site: str | None 
     return docs, failures
 
 
-__all__ = ["IMPORT_SUFFIXES", "expand_import_paths", "read_archived", "read_import_path", "read_imports"]
+__all__ = ["IMPORT_SUFFIXES", "WARC_SUFFIXES", "expand_import_paths", "read_archived", "read_import_path", "read_imports"]

@@ -21,6 +21,7 @@ COLUMNS = (
     "boilerplate_removed",
     "blocked",
     "failed",
+    "skipped",  # WARC records an import leaves out: feeds, sitemaps, error responses (core.records.Skipped)
 )
 
 

@@ -283,7 +283,8 @@ def import_files(host: Host, paths: list[str], settings: RunSettings, *, site: s
         tracker = ExtractionProgress(host, 0)
         seen: set[str] = set()
         archiver = Archiver(run.archive, run.run_id, "changed_only")
-        for docs, more in inputs.read_imports(paths, report, IMPORT_WINDOW, site=site, language=language):
+        for docs, more in inputs.read_imports(paths, report, IMPORT_WINDOW, run.archive, site=site,
+                                              language=language):
             if stopping.stop_requested():
                 break
             for d in docs:

@@ -7,11 +7,19 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
 
-from newsmill.core.records import Failure, RawDocument, SourceRef
+from newsmill.core.records import ArchiveLocation, Failure, RawDocument, Skipped, SourceRef
+from newsmill.storage.archive import (
+    DISCOVERY_KINDS,
+    archived_kind,
+    document_from_record,
+    is_archive_record,
+)
 
 FILE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".txt")
 MAX_FILE_BYTES = 50_000_000
@@ -52,16 +60,10 @@ def read_file(path: Path, source: SourceRef, site: str) -> RawDocument | Failure
                        content_type=_content_type(resolved.name), hints={"file": str(resolved)})
 
 
-def iter_folder(path: Path, source: SourceRef, site: str) -> Iterator[RawDocument | Failure]:
-    """Every importable file under ``path`` (or ``path`` itself), sorted;
-    unreadable files and symlink loops yield a Failure instead of raising."""
-    path = Path(path)
-    if path.is_file():
-        yield read_file(path, source, site)
-        return
-    if not path.is_dir():
-        yield _failure(path, "not_found", f"no such file or folder: {path}", source, site)
-        return
+def walk_files(path: Path, suffixes: tuple[str, ...], source: SourceRef, site: str) -> Iterator[Path | Failure]:
+    """Every file under the folder ``path`` whose name ends with one of
+    ``suffixes``, sorted; folders that cannot be entered and symlink loops
+    yield a Failure instead of raising."""
     visited: set[tuple[int, int]] = set()
     for root, dirs, files in os.walk(path, followlinks=True, onerror=None):
         try:
@@ -77,20 +79,99 @@ def iter_folder(path: Path, source: SourceRef, site: str) -> Iterator[RawDocumen
         visited.add((st.st_dev, st.st_ino))
         dirs.sort()
         for name in sorted(files):
-            if name.lower().endswith(FILE_SUFFIXES):
-                yield read_file(Path(root) / name, source, site)
+            if name.lower().endswith(suffixes):
+                yield Path(root) / name
 
 
-def iter_warc(path: Path, source: SourceRef, site: str) -> Iterator[RawDocument | Failure]:
-    """Response and resource records of a WARC file; a truncated or corrupt
-    file yields what is readable, then one Failure for the rest."""
+def iter_folder(path: Path, source: SourceRef, site: str) -> Iterator[RawDocument | Failure]:
+    """Every importable file under ``path`` (or ``path`` itself), sorted;
+    unreadable files and symlink loops yield a Failure instead of raising."""
+    path = Path(path)
+    if path.is_file():
+        yield read_file(path, source, site)
+        return
+    if not path.is_dir():
+        yield _failure(path, "not_found", f"no such file or folder: {path}", source, site)
+        return
+    for item in walk_files(path, FILE_SUFFIXES, source, site):
+        yield item if isinstance(item, Failure) else read_file(item, source, site)
+
+
+# What feeds and sitemaps are served as: a record of these types is no page.
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json")
+XML_TYPES = ("application/xml", "text/xml")
+
+
+def skip_reason(doc: RawDocument, kind: str | None) -> str | None:
+    """Why a WARC record's document is no page to extract, or None: a
+    response other than 200 OK, or what the raw archive read to discover
+    articles (``kind``: the record's ``WARC-Newsmill-Kind``). A record
+    without a kind (another crawler's WARC, or an archive written before
+    the archive said) is told by its address and type: the source's own
+    address, robots.txt, a feed type, an XML sitemap or feed."""
+    if doc.http_status is not None and doc.http_status != 200:
+        return f"HTTP {doc.http_status}"
+    if kind is not None:
+        return kind if kind in DISCOVERY_KINDS else None
+    if doc.source.kind in DISCOVERY_KINDS and doc.url == doc.source.url:
+        return doc.source.kind
+    path = urlsplit(doc.url).path.lower()
+    if path.endswith("/robots.txt"):
+        return "robots.txt"
+    media = (doc.content_type or "").split(";")[0].strip().lower()
+    if media in FEED_TYPES:
+        return "feed"
+    head = doc.body[:2048]
+    if path.endswith(".xml.gz") and head[:2] == b"\x1f\x8b":
+        return "sitemap"
+    if media in XML_TYPES or path.endswith(".xml"):
+        if b"<urlset" in head or b"<sitemapindex" in head:
+            return "sitemap"
+        if b"<rss" in head or b"<feed" in head or b"<rdf:RDF" in head:
+            return "feed"
+    return None
+
+
+def _foreign_document(record: ArcWarcRecord, body: bytes, path: Path, source: SourceRef,
+                      site: str) -> RawDocument:
+    """The document of a WARC record from elsewhere (no ``WARC-Newsmill-*``
+    headers): its body after transfer and content decoding."""
+    status = None
+    headers: dict[str, str] = {}
+    ctype = record.rec_headers.get_header("Content-Type")
+    if record.rec_type == "response" and record.http_headers is not None:
+        status = int(record.http_headers.get_statuscode() or 0) or None
+        headers = {k: v for k, v in record.http_headers.headers}
+        ctype = record.http_headers.get_header("Content-Type")
+    date = record.rec_headers.get_header("WARC-Date")
+    fetched = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else datetime.now(UTC)
+    return RawDocument(url=record.rec_headers.get_header("WARC-Target-URI") or "", body=body, source=source,
+                       site=site, fetched_at=fetched, http_status=status, content_type=ctype, headers=headers,
+                       hints={"warc": str(path)})
+
+
+def iter_warc(path: Path, source: SourceRef, site: str, *, restore_source: bool = False,
+              archived_as: str | None = None) -> Iterator[RawDocument | Failure | Skipped]:
+    """Response and resource records of a WARC file, as raw documents; a
+    truncated or corrupt file yields what is readable, then one Failure for
+    the rest.
+
+    A record of newsmill's raw archive (``WARC-Newsmill-*`` headers) comes
+    back as it was archived: its URL, site (unless ``site`` names one),
+    hints, fetch time, final URL and original headers, and with
+    ``restore_source`` its source (else ``source``). ``archived_as``: the
+    file's path inside the raw archive of the run, when it is there: its
+    records are archived already, and each document says where
+    (``doc.archive``). A record that holds no page to extract
+    (:func:`skip_reason`) is yielded as Skipped."""
     try:
         fh = open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         yield _failure(path, "read_error", f"cannot open {path}: {exc.strerror}", source, site)
         return
     with fh:
-        it = iter(ArchiveIterator(fh))
+        reader = ArchiveIterator(fh)
+        it = iter(reader)
         count = 0
         while True:
             try:
@@ -104,27 +185,27 @@ def iter_warc(path: Path, source: SourceRef, site: str) -> Iterator[RawDocument 
             if record.rec_type not in ("response", "resource"):
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            ours = is_archive_record(record)
             try:
-                body = record.content_stream().read()
-            except Exception as exc:  # zlib/brotli errors of a damaged record
+                doc = document_from_record(record) if ours else _foreign_document(
+                    record, record.content_stream().read(), path, source, site)
+            except Exception as exc:  # zlib/brotli errors of a damaged record, bad JSON headers
                 yield _failure(path, "truncated", f"record {url} unreadable: {exc}", source, site)
                 return
             if getattr(record.raw_stream, "limit", 0):  # fewer bytes than the record declares
                 yield _failure(path, "truncated", f"WARC truncated inside record {url} after {count} "
                                "complete record(s)", source, site)
                 return
-            status = None
-            headers: dict[str, str] = {}
-            ctype = record.rec_headers.get_header("Content-Type")
-            if record.rec_type == "response" and record.http_headers is not None:
-                status = int(record.http_headers.get_statuscode() or 0) or None
-                headers = {k: v for k, v in record.http_headers.headers}
-                ctype = record.http_headers.get_header("Content-Type")
-            date = record.rec_headers.get_header("WARC-Date")
-            fetched = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else datetime.now(UTC)
             count += 1
-            if status is not None and status != 200:
+            reason = skip_reason(doc, archived_kind(record) if ours else None)
+            if ours:
+                doc.site = site or doc.site
+                if not restore_source:
+                    doc.source = source
+                if archived_as is not None:
+                    doc.archive = ArchiveLocation(archived_as, reader.get_record_offset(),
+                                                  reader.get_record_length())
+            if reason is not None:
+                yield Skipped(url=doc.url, reason=reason, site=doc.site)
                 continue
-            yield RawDocument(url=url, body=body, source=source, site=site, fetched_at=fetched,
-                              http_status=status, content_type=ctype, headers=headers,
-                              hints={"warc": str(path)})
+            yield doc
