@@ -297,7 +297,7 @@ def test_the_summary_of_a_local_import_says_files_read(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "  read:                1 file\n" in out and "fetched" not in out
     assert out.splitlines()[-2].split() == ["site", "read", "new", "updated", "unchanged", "duplicates",
-                                            "duplicate_passages", "boilerplate_removed", "blocked", "failed"]
+                                            "duplicate_passages", "boilerplate_removed", "blocked", "failed", "skipped"]
     assert outcome("import", _report("import-files", 2, failures=12)) == 1
     out, err = capsys.readouterr()
     assert "newsmill import: done, 12 inputs failed" in out and "read:                3 files" in out
