@@ -6,7 +6,10 @@ are skipped, not failed; importing again changes nothing."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -30,9 +33,13 @@ SAME = ("id", "url", "canonical_url", "site", "title", "authors", "published_at"
 
 
 def _newsmill(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a process; a run goes to the session's Prefect test
+    server (no temporary server to start)."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PREFECT_API_URL": str(PREFECT_API_URL.value())}
     return subprocess.run([sys.executable, "-m", "newsmill.cli", "--home", str(home), *args],
-                          capture_output=True, text=True, timeout=300, check=False,
-                          env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
+                          capture_output=True, text=True, timeout=300, check=False, env=env)
 
 
 def _export(home: Path) -> list[dict[str, Any]]:
@@ -71,9 +78,7 @@ def original(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) ->
 
 
 def _import(home: Path, *paths: Path) -> tuple[int, str]:
-    import contextlib
-    import io
-
+    """``newsmill import`` in this process: its exit status and its summary."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main(["--home", str(home), "import", *map(str, paths)])
