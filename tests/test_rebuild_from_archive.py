@@ -77,11 +77,11 @@ def original(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) ->
     return home
 
 
-def _import(home: Path, *paths: Path) -> tuple[int, str]:
+def _import(home: Path, *paths: Path, options: tuple[str, ...] = ()) -> tuple[int, str]:
     """``newsmill import`` in this process: its exit status and its summary."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["--home", str(home), "import", *map(str, paths)])
+        code = main(["--home", str(home), "import", *map(str, paths), *options])
     return code, out.getvalue()
 
 
@@ -133,6 +133,23 @@ def test_lost_the_database_kept_raw(original: Path, tmp_path: Path, monkeypatch:
     assert _archive_files(home) == files
     assert [(r["id"], r["raw"]) for r in _export(home)] == [(r["id"], r["raw"]) for r in _export(original)]
     assert _articles(home) == _articles(original)
+
+
+def test_a_site_given_on_the_command_line_wins_and_is_archived(original: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--site`` over what the archive says: the records are archived again
+    with it, so a reprocess keeps it."""
+    monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "default")
+    home = tmp_path / "home"
+    shutil.copytree(original, home)
+    shutil.rmtree(home / "data")
+    files = _archive_files(home)
+    _import(home, home / "raw", options=("--site", "mirror.example"))
+    records = _export(home)
+    assert records and {r["site"] for r in records} == {"mirror.example"}
+    assert set(_archive_files(home)) > set(files)
+    archive = RawArchive(home / "raw")
+    assert {archive.read(ArchiveLocation.from_uri(r["raw"])).site for r in records} == {"mirror.example"}
 
 
 def test_import_through_the_command(original: Path, tmp_path: Path) -> None:
