@@ -23,8 +23,6 @@ from newsmill.core.records import ArchiveLocation
 from newsmill.storage import RawArchive
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
-
 # What an article is, apart from where and when this store put it.
 SAME = ("id", "url", "canonical_url", "site", "title", "authors", "published_at", "modified_at", "fetched_at",
         "language", "description", "image", "extraction", "text", "paragraphs", "word_count", "content_hash",
@@ -33,11 +31,9 @@ SAME = ("id", "url", "canonical_url", "site", "title", "authors", "published_at"
 
 
 def _newsmill(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The command as a process; a run goes to the session's Prefect test
-    server (no temporary server to start)."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {**os.environ, "PYTHONPATH": str(REPO), "PREFECT_API_URL": str(PREFECT_API_URL.value())}
+    """The command as a process (a run in that process, no Prefect)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("PREFECT_API_URL", None)
     return subprocess.run([sys.executable, "-m", "newsmill.cli", "--home", str(home), *args],
                           capture_output=True, text=True, timeout=300, check=False, env=env)
 
@@ -63,15 +59,18 @@ def _archive_files(home: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def original(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Path:
+def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store built by a real ingest of the sample site (feeds, a sitemap,
     a 404 and a video page among them), and its raw archive."""
-    from newsmill.flows.ingest import ingest
+    from newsmill.core.settings import RunSettings
+    from newsmill.pipeline import acquire, runs
+    from newsmill.pipeline.host import LocalHost
     from newsmill.pipeline.sample_site import SampleSite
 
     home = tmp_path_factory.mktemp("original")
-    with SampleSite(port=0) as site:
-        report = ingest(config=site.sources_config(), home=str(home))
+    with SampleSite(port=0) as site, LocalHost() as host:
+        plan, chosen = acquire.choose_sources(None, site.sources_config(), None, None)
+        report = runs.ingest(host, plan, chosen, RunSettings.from_env(str(home))).to_dict()
     assert report["totals"]["new"] >= 30, report["totals"]
     assert any(f["stage"] == "fetch" for f in report["failures"]), report["failures"]  # the 404
     return home
