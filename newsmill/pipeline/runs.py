@@ -272,7 +272,8 @@ def demo(host: Host, settings: RunSettings) -> RunReport:
 def import_files(host: Host, paths: list[str], settings: RunSettings, *, site: str | None = None,
                  language: str | None = None) -> RunReport:
     """Ingest local files and folders; every file of a new or changed
-    article is archived as a WARC resource record, so it can be reprocessed.
+    article is archived as a WARC record, so it can be reprocessed (a record
+    of the run's own raw archive is not: the article points at it).
     ``site``, ``language``: every document's, when given (``--site``,
     ``--language``)."""
     report = RunReport(flow="import-files")
