@@ -119,7 +119,7 @@ async def _feed_items(source: SourceConfig, fetcher: Fetcher, ref: SourceRef, do
             raise SourceError(f"discovered feed {links[0]} failed: {outcome.reason}", status=outcome.status.value)
         doc = feed
         ctype = (doc.content_type or "").lower()
-    _, items = parse_feed(doc.body, ctype)
+    _, items = parse_feed(doc.body, ctype, doc.headers, doc.effective_url)
     return items
 
 

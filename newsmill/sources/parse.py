@@ -1,9 +1,15 @@
 """Parsing of feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed), XML sitemaps
 (indexes, Google News) and URL lists into discovered items.
 
-XML is parsed defensively: documents declaring entities or external DTDs
-are refused before any parser sees them (entity-expansion and external
-entity attacks), lxml runs with entity resolution and network off.
+XML is parsed defensively. The prolog is read with lxml set to never
+resolve entities, load a DTD or touch the network; a document whose
+internal DTD declares an entity that could expand or reach out (an external
+or parameter entity, one that refers to other entities, or a long one) is
+refused before feedparser sees it. A DOCTYPE alone (RSS 0.91's public DTD)
+is fine and never loaded, and a DOCTYPE inside an item's CDATA is content.
+Feeds are then parsed by feedparser with the response's headers (charset,
+``Content-Location``); sitemaps by lxml's pull parser, which keeps the
+complete entries of a truncated file.
 """
 
 from __future__ import annotations
@@ -12,10 +18,12 @@ import gzip
 import io
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 from lxml import etree
@@ -23,7 +31,11 @@ from lxml import html as lxml_html
 
 from newsmill.core.errors import SourceError
 
-_ENTITY_DECL = re.compile(rb"<!ENTITY|<!DOCTYPE[^>]*(SYSTEM|PUBLIC)", re.IGNORECASE)
+_SAFE_XML: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+MAX_ENTITY_VALUE = 200  # characters: longer declared entities are refused (quadratic-blowup attack)
+_ENTITY_REF = re.compile(r"[&%][^#\s]")  # a reference to another entity (not a character reference)
+_FIRST_ELEMENT = re.compile(rb"<([a-z][\w:.-]*)")
+_SOFT_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
                "application/rdf+xml", "text/xml", "application/xml")
 NS_SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -38,11 +50,44 @@ class DiscoveredItem:
     hints: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
+def _internal_dtd(body: bytes) -> etree.DTD | None:
+    """The internal DTD of the document's prolog, read by lxml without
+    resolving entities or loading anything; None when it has none (or lxml
+    finds no element)."""
+    parser = etree.XMLPullParser(events=("start",), recover=True, **_SAFE_XML)
+    for at in range(0, len(body), 65_536):
+        try:
+            parser.feed(body[at:at + 65_536])
+        except etree.XMLSyntaxError:
+            return None
+        for _, element in parser.read_events():
+            dtd: etree.DTD | None = element.getroottree().docinfo.internalDTD
+            return dtd
+    return None
+
+
 def refuse_dangerous_xml(body: bytes) -> None:
-    """Raise SourceError for XML declaring entities or external DTDs."""
-    if _ENTITY_DECL.search(body[:200_000]):
-        raise SourceError("XML declares entities or an external DTD; refused (entity-expansion or "
-                          "external-entity attack)", status="parse_error")
+    """Raise SourceError when the document's DTD declares an entity that
+    could expand or reach out: external (``SYSTEM``/``PUBLIC``), a parameter
+    entity, one whose value refers to other entities, or one over
+    ``MAX_ENTITY_VALUE`` characters. Short literal entities (``&nbsp;``
+    as ``&#160;``) and a DOCTYPE naming an external DTD that is never loaded
+    are accepted."""
+    dtd = _internal_dtd(body)
+    if dtd is None:
+        return
+    for entity in dtd.iterentities():
+        value = entity.orig or ""
+        if entity.system_url is not None or entity.content is None:
+            why = f"external entity {entity.name!r} ({str(entity.system_url)[:80]})"
+        elif _ENTITY_REF.search(value):
+            why = f"entity {entity.name!r} refers to other entities"
+        elif len(value) > MAX_ENTITY_VALUE:
+            why = f"entity {entity.name!r} is {len(value)} characters long"
+        else:
+            continue
+        raise SourceError(f"XML declares an {why}; refused (entity-expansion or external-entity attack)",
+                          status="parse_error")
 
 
 def gunzip_capped(body: bytes, max_bytes: int) -> bytes:
@@ -72,8 +117,13 @@ def _to_datetime(value: Any) -> datetime | None:
 
 
 def looks_like_html(body: bytes) -> bool:
-    head = body[:2048].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]
+    """An HTML page: an HTML DOCTYPE or ``<html>`` as its first element (an
+    ``<html>`` inside a feed's CDATA content is no such thing)."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<!doctype html"):
+        return True
+    first = _FIRST_ELEMENT.search(head)
+    return first is not None and first.group(1) == b"html"
 
 
 def discover_feed_links(body: bytes, base_url: str) -> list[str]:
@@ -92,14 +142,37 @@ def discover_feed_links(body: bytes, base_url: str) -> list[str]:
     return links
 
 
-def parse_feed(body: bytes, content_type: str = "") -> tuple[str, list[DiscoveredItem]]:
-    """Items of an RSS, Atom or JSON feed (title, date, language as hints)."""
+def feed_headers(headers: Mapping[str, str], content_type: str = "", base_url: str = "") -> dict[str, str]:
+    """The response headers feedparser is given: lower-case names, a
+    ``Content-Location`` made absolute against ``base_url`` (the feed's URL
+    when the response names none, so relative links and ``xml:base``
+    resolve against where the feed was), and a neutral XML type when the
+    response had none (feedparser would otherwise read it as ISO-8859-1)."""
+    out = {k.lower(): v for k, v in headers.items()}
+    if content_type and "content-type" not in out:
+        out["content-type"] = content_type
+    out.setdefault("content-type", "application/xml")
+    location = out.get("content-location", "")
+    out["content-location"] = urljoin(base_url, location) if base_url else location
+    if not out["content-location"]:
+        del out["content-location"]
+    return out
+
+
+def parse_feed(body: bytes, content_type: str = "", headers: Mapping[str, str] | None = None,
+               base_url: str = "") -> tuple[str, list[DiscoveredItem]]:
+    """Items of an RSS, Atom or JSON feed (title, date, language as hints).
+    ``headers`` are the response's (their charset wins over the document's
+    declaration for XML media types, as RFC 3023 says), ``base_url`` the
+    feed's URL: relative links resolve against ``xml:base``, then
+    ``Content-Location``, then it."""
     stripped = body.lstrip()
     if "json" in content_type or stripped.startswith(b"{"):
         return parse_json_feed(body)
     refuse_dangerous_xml(body)
-    parsed = feedparser.parse(body)
-    if parsed.bozo and not any(e.get("link") for e in parsed.entries):
+    parsed = feedparser.parse(body, response_headers=feed_headers(headers or {}, content_type, base_url))
+    hard = parsed.bozo and not isinstance(parsed.get("bozo_exception"), _SOFT_BOZO)
+    if hard and not any(e.get("link") for e in parsed.entries):
         err = parsed.get("bozo_exception")
         raise SourceError(f"malformed feed: {err}", status="parse_error")
     feed_lang = parsed.feed.get("language")

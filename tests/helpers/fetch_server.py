@@ -157,3 +157,54 @@ class FetchServer:
 
     def url(self, path: str) -> str:
         return self.base + path
+
+
+class RouteServer:
+    """A loopback server of fixed responses, set with :meth:`route`; other
+    paths are 404. A context manager; ``hits`` counts the requests of each
+    path."""
+
+    def __init__(self, host: str = "127.0.0.5") -> None:
+        self.routes: dict[str, tuple[str, bytes, dict[str, str]]] = {}
+        self.hits: Counter[str] = Counter()
+        routes, hits, lock = self.routes, self.hits, threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                with lock:
+                    hits[path] += 1
+                ctype, body, extra = routes.get(path, ("text/plain", b"not here", {}))
+                self.send_response(200 if path in routes else 404)
+                self.send_header("Content-Type", ctype)
+                for k, v in extra.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://{host}:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def route(self, path: str, content_type: str, body: bytes | str, **headers: str) -> str:
+        """Serve ``body`` at ``path`` (extra headers: ``Content_Location="..."``
+        is sent as ``Content-Location``); returns the path's URL."""
+        data = body.encode() if isinstance(body, str) else body
+        self.routes[path] = (content_type, data, {k.replace("_", "-"): v for k, v in headers.items()})
+        return self.url(path)
+
+    def __enter__(self) -> RouteServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def url(self, path: str) -> str:
+        return self.base + path
