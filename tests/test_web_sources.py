@@ -128,3 +128,78 @@ def test_feed_served_without_a_charset_keeps_its_declaration(web: RouteServer) -
     d = run_discover(web.route("/cp1251.xml", "text/xml", body))
     assert d.outcome.status is FetchStatus.OK and not d.errors, d.errors
     assert [i.hints["title"] for i in d.items] == ["Павлодар"]
+
+
+# -- sitemaps -------------------------------------------------------------------
+
+
+def _urlset(base: str, n: int, path: str = "s") -> str:
+    entries = "".join(f"<url><loc>{base}/{path}/{i}.html</loc><lastmod>2026-11-{1 + i % 28:02d}</lastmod></url>\n"
+                      for i in range(n))
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {SM_NS}>\n{entries}</urlset>\n'
+
+
+def test_a_sitemap_cut_mid_url_keeps_its_complete_entries(web: RouteServer) -> None:
+    full = _urlset(web.base, 50)
+    cut = full[: full.index(f"{web.base}/s/49.html") + len(web.base) + 5]  # inside the 50th <loc>
+    d = run_discover(web.route("/cut-mid-url.xml", "application/xml", cut), kind="sitemap")
+    assert sorted(i.url for i in d.items) == sorted(f"{web.base}/s/{i}.html" for i in range(49))
+    assert any("truncated" in e and "kept its 49 complete entries" in e for e in d.errors), d.errors
+
+
+def test_a_sitemap_missing_its_closing_tag_keeps_every_entry(web: RouteServer) -> None:
+    d = run_discover(web.route("/no-close.xml", "application/xml", _urlset(web.base, 50).replace("</urlset>", "")),
+                     kind="sitemap")
+    assert len(d.items) == 50 and {i.url for i in d.items} == {f"{web.base}/s/{i}.html" for i in range(50)}
+    assert d.items[0].hints["modified"].startswith("2026-11-28")  # newest first
+    assert any("kept its 50 complete entries" in e for e in d.errors), d.errors
+
+
+def test_a_truncated_sitemap_index_follows_its_complete_children(web: RouteServer) -> None:
+    web.route("/child-a.xml", "application/xml", _urlset(web.base, 3, "a"))
+    web.route("/child-b.xml", "application/xml", _urlset(web.base, 2, "b"))
+    index = (f'<?xml version="1.0"?><sitemapindex {SM_NS}>'
+             f"<sitemap><loc>{web.base}/child-a.xml</loc></sitemap>"
+             f"<sitemap><loc>{web.base}/child-b.xml</loc></sitemap>"
+             f"<sitemap><loc>{web.base}/child-c")
+    d = run_discover(web.route("/cut-index.xml", "application/xml", index), kind="sitemap")
+    assert sorted(i.url for i in d.items) == sorted([f"{web.base}/a/{i}.html" for i in range(3)]
+                                                    + [f"{web.base}/b/{i}.html" for i in range(2)])
+    assert web.hits["/child-c"] == 0
+
+
+def test_a_plain_text_sitemap_listed_in_robots_txt(web: RouteServer) -> None:
+    web.route("/sitemap.txt", "text/plain; charset=utf-8",
+              f"{web.base}/t/1.html\n{web.base}/t/2.html\r\n\n{web.base}/t/3.html\n")
+    web.route("/robots.txt", "text/plain", f"User-agent: *\nDisallow: /private/\nSitemap: {web.base}/sitemap.txt\n")
+    d = run_discover(web.url("/robots.txt"), kind="sitemap")
+    assert not d.errors, d.errors
+    assert [i.url for i in d.items] == [f"{web.base}/t/{i}.html" for i in (1, 2, 3)]
+    # The text sitemap as the source itself, too.
+    assert len(run_discover(web.url("/sitemap.txt"), kind="sitemap").items) == 3
+
+
+def test_rss_and_atom_sitemaps(web: RouteServer) -> None:
+    rss = web.route("/sitemap-rss.xml", "application/rss+xml", f"""<?xml version="1.0"?>
+<rss version="2.0"><channel><title>S</title><link>{web.base}/</link><description>d</description>
+<item><title>R1</title><link>{web.base}/r/1.html</link><pubDate>Mon, 30 Nov 2026 08:00:00 +0000</pubDate></item>
+<item><title>R2</title><link>/r/2.html</link><pubDate>Sun, 29 Nov 2026 08:00:00 +0000</pubDate></item>
+</channel></rss>""")
+    atom = web.route("/sitemap-atom.xml", "application/atom+xml", f"""<?xml version="1.0"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:a</id><updated>2026-11-30T08:00:00Z</updated>
+<entry><title>A1</title><id>urn:a:1</id><link href="{web.base}/atom/1.html"/><updated>2026-11-30T08:00:00Z</updated></entry>
+</feed>""")
+    d = run_discover(rss, kind="sitemap")
+    assert not d.errors and [i.url for i in d.items] == [f"{web.base}/r/1.html", f"{web.base}/r/2.html"], d.errors
+    assert [i.url for i in run_discover(atom, kind="sitemap").items] == [f"{web.base}/atom/1.html"]
+    # ... and as the children of a sitemap index.
+    index = web.route("/index-of-feeds.xml", "application/xml", f'<?xml version="1.0"?><sitemapindex {SM_NS}>'
+                      f"<sitemap><loc>{rss}</loc></sitemap><sitemap><loc>{atom}</loc></sitemap></sitemapindex>")
+    assert len(run_discover(index, kind="sitemap").items) == 3
+
+
+def test_something_that_is_no_sitemap_is_said(web: RouteServer) -> None:
+    d = run_discover(web.route("/page.html", "text/html", "<html><body>hello</body></html>"), kind="sitemap")
+    assert not d.items and d.errors and "not a sitemap: root element <html>" in d.errors[0]
+    d = run_discover(web.route("/words.txt", "text/plain", "just some words\nand more\n"), kind="sitemap")
+    assert not d.items and d.errors and "not a sitemap" in d.errors[0]

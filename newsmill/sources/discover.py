@@ -125,42 +125,43 @@ async def _feed_items(source: SourceConfig, fetcher: Fetcher, ref: SourceRef, do
 
 async def _sitemap_items(source: SourceConfig, fetcher: Fetcher, ref: SourceRef, doc: RawDocument,
                          result: Discovery) -> list[DiscoveredItem]:
+    """The items of a sitemap source: a sitemap or sitemap index (XML, text,
+    RSS or Atom; gzipped or not) or a ``robots.txt`` whose ``Sitemap:``
+    lines are followed, child sitemaps down to ``MAX_SITEMAP_DEPTH``."""
     max_bytes = fetcher.settings.max_bytes
+    queue: list[tuple[str, int]] = []
+    docs: list[tuple[RawDocument, int]] = []
     if urlsplit(doc.effective_url).path.endswith("robots.txt"):
         todo = await fetcher.robots_sitemaps(doc.effective_url)
         if not todo:
             raise SourceError(f"{doc.effective_url} lists no Sitemap", status="parse_error")
         queue = [(u, 0) for u in todo]
-        body: bytes | None = None
     else:
-        queue = []
-        body = doc.body
+        docs = [(doc, 0)]
     items: list[DiscoveredItem] = []
-    seen: set[str] = set()
-    first = True
-    while first or queue:
-        if first and body is not None:
-            data, depth = body, 0
+    seen: set[str] = {doc.effective_url}
+    while docs or queue:
+        if docs:
+            sm, depth = docs.pop()
         else:
             sm_url, depth = queue.pop(0)
             if sm_url in seen:
-                first = False
                 continue
             seen.add(sm_url)
-            outcome, sm = await fetcher.fetch(sm_url, source=ref, site=source.site,
-                                              allow_private=source.allow_private, kind="feed")
-            if sm is not None:
-                result.raw.append(sm)
-            if sm is None or outcome.status is not FetchStatus.OK:
+            outcome, got = await fetcher.fetch(sm_url, source=ref, site=source.site,
+                                               allow_private=source.allow_private, kind="feed")
+            if got is not None:
+                result.raw.append(got)
+            if got is None or outcome.status is not FetchStatus.OK:
                 result.errors.append(f"sitemap {sm_url}: {outcome.reason or outcome.status.value}")
-                first = False
                 continue
-            data = sm.body
-        first = False
-        if data[:2] == b"\x1f\x8b":
-            data = gunzip_capped(data, max_bytes)
+            sm = got
+        data = sm.body
         try:
-            children, page_items = parse_sitemap(data)
+            if data[:2] == b"\x1f\x8b":
+                data = gunzip_capped(data, max_bytes)
+            children, page_items = parse_sitemap(data, (sm.content_type or "").lower(), sm.headers,
+                                                 sm.effective_url, result.errors)
         except SourceError as exc:
             result.errors.append(str(exc))
             continue

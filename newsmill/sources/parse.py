@@ -38,7 +38,6 @@ _FIRST_ELEMENT = re.compile(rb"<([a-z][\w:.-]*)")
 _SOFT_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
                "application/rdf+xml", "text/xml", "application/xml")
-NS_SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NS_NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 
@@ -223,44 +222,116 @@ def parse_json_feed(body: bytes) -> tuple[str, list[DiscoveredItem]]:
     return "json", items
 
 
-def parse_sitemap(body: bytes) -> tuple[list[str], list[DiscoveredItem]]:
-    """(child sitemap URLs, page items) of a sitemap or sitemap index."""
+def parse_sitemap(body: bytes, content_type: str = "", headers: Mapping[str, str] | None = None,
+                  base_url: str = "", notes: list[str] | None = None) -> tuple[list[str], list[DiscoveredItem]]:
+    """(child sitemap URLs, page items) of a sitemap in any form sitemaps.org
+    allows: an XML sitemap or sitemap index, a plain-text sitemap (one URL
+    a line), or an RSS or Atom feed (read by :func:`parse_feed`). A
+    truncated or broken XML sitemap keeps the entries that were complete
+    (their closing tag read); what was lost is said in ``notes``."""
     if body[:2] == b"\x1f\x8b":
         raise SourceError("gzip sitemap must be decompressed first", status="parse_error")
+    if not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return [], parse_text_sitemap(body)
     refuse_dangerous_xml(body)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                             recover=False)
-    try:
-        root = etree.fromstring(body, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise SourceError(f"malformed sitemap XML: {exc}", status="parse_error") from exc
-    tag = etree.QName(root).localname
-    if tag == "sitemapindex":
-        return [loc.text.strip() for loc in root.iter(f"{{{NS_SITEMAP}}}loc", "loc") if loc.text], []
-    if tag != "urlset":
-        raise SourceError(f"not a sitemap: root element <{tag}>", status="parse_error")
-    items = []
-    for url in root.iter(f"{{{NS_SITEMAP}}}url", "url"):
-        loc = url.findtext(f"{{{NS_SITEMAP}}}loc") or url.findtext("loc")
-        if not loc:
-            continue
-        hints: dict[str, Any] = {}
-        lastmod = _to_datetime(url.findtext(f"{{{NS_SITEMAP}}}lastmod") or url.findtext("lastmod"))
-        if lastmod:
-            hints["modified"] = lastmod.isoformat()
-        news = url.find(f"{{{NS_NEWS}}}news")
-        if news is not None:
-            pub = _to_datetime(news.findtext(f"{{{NS_NEWS}}}publication_date"))
-            if pub:
-                hints["published"] = pub.isoformat()
-            title = news.findtext(f"{{{NS_NEWS}}}title")
-            if title:
-                hints["title"] = title.strip()
-            lang = news.findtext(f"{{{NS_NEWS}}}publication/{{{NS_NEWS}}}language")
-            if lang:
-                hints["language"] = lang.strip().lower()
-        items.append(DiscoveredItem(loc.strip(), hints))
-    return [], items
+    return _parse_xml_sitemap(body, content_type, headers, base_url, notes)
+
+
+def parse_text_sitemap(body: bytes) -> list[DiscoveredItem]:
+    """A plain-text sitemap: one URL a line (UTF-8). Lines that are no
+    http(s) URL are kept as items, for discovery to reject and count."""
+    lines = [line.strip() for line in body.decode("utf-8", "replace").splitlines()]
+    items = [DiscoveredItem(line) for line in lines if line]
+    if not any(i.url.lower().startswith(("http://", "https://")) for i in items):
+        raise SourceError("not a sitemap: neither XML nor lines of http(s) URLs", status="parse_error")
+    return items
+
+
+_FEED_ROOTS = ("rss", "RDF", "feed")
+
+
+def _parse_xml_sitemap(body: bytes, content_type: str, headers: Mapping[str, str] | None, base_url: str,
+                       notes: list[str] | None) -> tuple[list[str], list[DiscoveredItem]]:
+    parser = etree.XMLPullParser(events=("start", "end"), recover=True, **_SAFE_XML)
+    root_tag = ""
+    root_closed = False
+    children: list[str] = []
+    items: list[DiscoveredItem] = []
+    for at in range(0, len(body), 1 << 20):
+        try:
+            parser.feed(body[at:at + (1 << 20)])
+        except etree.XMLSyntaxError as exc:
+            if notes is not None:
+                notes.append(f"sitemap {base_url or ''} is malformed ({exc}); kept its complete entries")
+            break
+        for event, element in parser.read_events():
+            tag = etree.QName(element).localname if isinstance(element.tag, str) else ""
+            if event == "start":
+                if not root_tag:
+                    root_tag = tag
+                    if tag in _FEED_ROOTS:
+                        return [], parse_feed(body, content_type, headers, base_url)[1]
+                    if tag not in ("urlset", "sitemapindex"):
+                        raise SourceError(f"not a sitemap: root element <{tag}>", status="parse_error")
+                continue
+            if element.getparent() is None:
+                root_closed = True
+            elif tag == "sitemap" and root_tag == "sitemapindex":
+                loc = _child_text(element, "loc")
+                if loc:
+                    children.append(urljoin(base_url, loc) if base_url else loc)
+                _forget(element)
+            elif tag == "url" and root_tag == "urlset":
+                item = _sitemap_entry(element, base_url)
+                if item is not None:
+                    items.append(item)
+                _forget(element)
+    if not root_tag:
+        raise SourceError("malformed sitemap XML: no root element", status="parse_error")
+    if not root_closed and notes is not None:
+        kept = len(children) if root_tag == "sitemapindex" else len(items)
+        notes.append(f"sitemap {base_url} ends before its closing </{root_tag}> (truncated?); "
+                     f"kept its {kept} complete entries")
+    return children, items
+
+
+def _forget(element: etree._Element) -> None:
+    """Drop an entry once read, so a 50,000-entry sitemap stays small."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _child_text(element: etree._Element, name: str, ns: str | None = None) -> str | None:
+    for child in element:
+        if isinstance(child.tag, str) and etree.QName(child).localname == name and \
+                (ns is None or etree.QName(child).namespace == ns):
+            return (child.text or "").strip() or None
+    return None
+
+
+def _sitemap_entry(url: etree._Element, base_url: str) -> DiscoveredItem | None:
+    loc = _child_text(url, "loc")
+    if not loc:
+        return None
+    hints: dict[str, Any] = {}
+    lastmod = _to_datetime(_child_text(url, "lastmod"))
+    if lastmod:
+        hints["modified"] = lastmod.isoformat()
+    news = url.find(f"{{{NS_NEWS}}}news")
+    if news is not None:
+        pub = _to_datetime(news.findtext(f"{{{NS_NEWS}}}publication_date"))
+        if pub:
+            hints["published"] = pub.isoformat()
+        title = news.findtext(f"{{{NS_NEWS}}}title")
+        if title:
+            hints["title"] = title.strip()
+        lang = news.findtext(f"{{{NS_NEWS}}}publication/{{{NS_NEWS}}}language")
+        if lang:
+            hints["language"] = lang.strip().lower()
+    return DiscoveredItem(urljoin(base_url, loc) if base_url else loc, hints)
 
 
 def parse_url_list(text: str) -> list[DiscoveredItem]:
