@@ -100,6 +100,8 @@ def _linked(run: list[int], links: Sequence[float | None] | None) -> bool:
     return sum(1 for x in known if x is not None and x >= 0.5) >= MENU_LINKED * len(known)
 
 
+DATELINE_MAX_LINES = 3  # more date-and-author lines than this in one page are its items' dates
+
 NEAR_TEMPLATE_MIN_WORDS = 8
 NEAR_TEMPLATE_JACCARD = 0.5
 
@@ -165,21 +167,33 @@ class Cleaner:
 
     def _line_rules(self, lines: list[str], drop: dict[int, str], links: Sequence[float | None] | None) -> None:
         for i, line in enumerate(lines):
-            words = len(line.split())
-            cjk = len(r._CJK.findall(line)) if words <= 3 else 0  # CJK lines have few spaces
-            length = max(words, cjk // 2)
-            share = links[i] if links is not None else None
-            text_in_page = share is not None and share < MENU_LINKED
-            for rule in r.LINE_RULES:
-                assert rule.match is not None
-                if rule.name in self.disabled or (text_in_page and rule.name in LINKED_ONLY):
-                    continue
-                if length <= rule.max_words and rule.match(line):
-                    drop[i] = rule.name
-                    break
-            else:
-                if self.templates and "site.template" not in self.disabled and self._is_template(_key(line)):
-                    drop[i] = "site.template"
+            self._line_rule(i, line, drop, links, self.disabled)
+        datelines = [i for i, rule in drop.items() if rule == "byline.dateline"]
+        if len(datelines) > DATELINE_MAX_LINES:
+            # A date on every item (posts of a thread, entries of a listing,
+            # messages of a mail archive) is the items' own: an article has
+            # one byline, maybe repeated at the end.
+            skip = self.disabled | {"byline.dateline"}
+            for i in datelines:
+                del drop[i]
+                self._line_rule(i, lines[i], drop, links, skip)
+
+    def _line_rule(self, i: int, line: str, drop: dict[int, str], links: Sequence[float | None] | None,
+                   disabled: frozenset[str]) -> None:
+        words = len(line.split())
+        cjk = len(r._CJK.findall(line)) if words <= 3 else 0  # CJK lines have few spaces
+        length = max(words, cjk // 2)
+        share = links[i] if links is not None else None
+        text_in_page = share is not None and share < MENU_LINKED
+        for rule in r.LINE_RULES:
+            assert rule.match is not None
+            if rule.name in disabled or (text_in_page and rule.name in LINKED_ONLY):
+                continue
+            if length <= rule.max_words and rule.match(line):
+                drop[i] = rule.name
+                return
+        if self.templates and "site.template" not in disabled and self._is_template(_key(line)):
+            drop[i] = "site.template"
 
     def is_template(self, line: str) -> bool:
         """Whether ``line`` is one of the templates or a near variant of one."""

@@ -83,7 +83,8 @@ LINE_RULES: tuple[Rule, ...] = (
     Rule("markup.shortcode", "CMS shortcodes leaked into the text ('[button link=...]...[/button]')",
          is_shortcode, 40),
     Rule("footer.address", "a footer address line: phone number with street, postcode or tax id", is_address, 40),
-    Rule("byline.dateline", "short date-and-author or date-and-outlet lines", is_dateline, 10),
+    Rule("byline.dateline", "short date-and-author or date-and-outlet lines (at most three in a page: more "
+         "are the dates of its posts or entries, and stay)", is_dateline, 10),
     Rule("widget.exchange_rate", "exchange-rate and stock tickers (number-heavy lines)", is_exchange_ticker,
          40),
     Rule("widget.weather", "weather widgets: temperatures and widget ids", is_weather, 10),

@@ -18,7 +18,6 @@ from newsmill.extractors.rules.patterns import (
     ADS,
     APP_PROMO,
     BYLINE,
-    CSS_TOKEN,
     EXCHANGE_HEAD,
     RELATED,
     RELATED_INLINE,
@@ -281,9 +280,9 @@ def _first_literals(rx: re.Pattern[str]) -> frozenset[str] | None:
 # the start of the line.
 _FIRST_GATED = {bit: rx for bit, rx in zip((1 << i for i in range(12, 100)), (
     SHARE, ADS, SOURCE_LINE, TAGS_INLINE, WIDGET_MESSAGE, RELATED_INLINE, _PHOTO_HEAD_RX, BYLINE, STAMP, TAGS_HEAD,
-    RELATED, EXCHANGE_HEAD, WEATHER_HEAD, CSS_TOKEN, APP_PROMO), strict=False)}
+    RELATED, EXCHANGE_HEAD, WEATHER_HEAD, APP_PROMO), strict=False)}
 (_G_SHARE, _G_ADS, _G_SOURCE, _G_TAGS_INLINE, _G_WIDGET, _G_RELATED_INLINE, _G_PHOTO_HEAD, _G_BYLINE, _G_STAMP,
- _G_TAGS_HEAD, _G_RELATED, _G_EXCHANGE_HEAD, _G_WEATHER_HEAD, _G_CSS, _G_APP) = _FIRST_GATED
+ _G_TAGS_HEAD, _G_RELATED, _G_EXCHANGE_HEAD, _G_WEATHER_HEAD, _G_APP) = _FIRST_GATED
 _FIRST_BITS: dict[str, int] = {}
 _UNGATED = 0  # the bits of regexes _first_chars cannot read: always set
 for _bit, _rx_ in _FIRST_GATED.items():

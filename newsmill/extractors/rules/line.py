@@ -17,7 +17,6 @@ from newsmill.extractors.rules.gates import (
     _G_CONTRIBUTOR,
     _G_COOKIE,
     _G_COPYRIGHT,
-    _G_CSS,
     _G_DEGREE,
     _G_DIGIT,
     _G_EXCHANGE_HEAD,
@@ -64,7 +63,6 @@ from newsmill.extractors.rules.patterns import (
     CONTRIBUTORS,
     COOKIES,
     COPYRIGHT,
-    CSS_TOKEN,
     CURRENCY,
     DATE,
     EXCHANGE_HEAD,
@@ -363,7 +361,9 @@ def is_weather(line: str) -> bool:
     t, words, gates = _facts(line)
     if not t or words > 10 or t.endswith((".", "!", "?")):
         return False
-    return (bool(gates & (_G_DIGIT | _G_DEGREE)) and bool(TEMPERATURE.search(t))) or (bool(gates & _G_CSS) and bool(CSS_TOKEN.match(t)))
+    # (A lone css-token-like line, "location-current", goes only inside a
+    # weather block: elsewhere it is a code identifier or a compound word.)
+    return bool(gates & (_G_DIGIT | _G_DEGREE)) and bool(TEMPERATURE.search(t))
 
 
 def is_exchange_heading(line: str) -> bool:

@@ -244,5 +244,4 @@ UPDOWN = re.compile(
     re.IGNORECASE,
 )
 WEATHER_HEAD = _rx(r"^(weather|погода|ауа райы|hava durumu|hava|天气|天气预报|ob-havo|wetter|météo|tiempo|el tiempo)\s*:?$")
-TEMPERATURE = re.compile(r"[+\-−]?\d{1,2}\s*°\s*[CF]?|\b\d{1,2}\s*(℃|°)|градус", re.IGNORECASE)
-CSS_TOKEN = re.compile(r"^[a-z]+(?:[-_][a-z]+)+$")
+TEMPERATURE = re.compile(r"(?<![\d.,])[+\-−]?\d{1,2}\s*°\s*[CF]?|\b\d{1,2}\s*(℃|°)|градус", re.IGNORECASE)
