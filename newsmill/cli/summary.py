@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from newsmill.cli.errors import INTERRUPTED, OK, SOME_FAILED
+from newsmill.pipeline.report import items_line
 
 SITE_ROWS = 20  # per-site rows printed; the other sites are totalled on one line
 LOCAL_FLOWS = ("import-files",)  # runs that read files rather than fetch: their `fetched` counts files read
@@ -41,7 +42,9 @@ def summary_lines(title: str, report: Mapping[str, Any], site_rows: int = SITE_R
         f"{plural(totals['duplicate_passages'], 'duplicate passage')}",
         f"  boilerplate removed: {plural(totals['boilerplate_removed'], 'line')}",
         _input_line(flow, totals),
-        *([f"  skipped:             {plural(totals['skipped'], 'WARC record')} with no page (feeds, sitemaps, error responses)"] if totals.get("skipped") else []),
+        *([f"  items:               {items_line(report['items'], report.get('skipped_reasons', {}))}"]
+          if report.get("items", {}).get("discovered") else
+          [f"  skipped:             {plural(totals['skipped'], 'WARC record')} with no page (feeds, sitemaps, error responses)"] if totals.get("skipped") else []),
         f"  failures:            {len(failures)}" + (" (all of them: `newsmill failures`)" if failures else ""),
     ]
     lines += [f"    - [{f['stage']}/{f['status']}] {f['url']}: {f['reason'][:120]}" for f in failures[:10]]

@@ -56,6 +56,7 @@ class FetchStatus(StrEnum):
     REFUSED_ADDRESS = "refused_address"
     INVALID_URL = "invalid_url"
     READ_ERROR = "read_error"
+    SKIPPED = "skipped"  # a discovered item not fetched on purpose; the reason begins with why (SKIP_REASONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,7 @@ class FetchOutcome:
     reason: str = ""
     at: datetime = field(default_factory=utcnow)
     archive: ArchiveLocation | None = None
+    kind: str = "article"  # what was fetched: an article page, or "feed" for a source's own documents
 
 
 @dataclass(frozen=True, slots=True)

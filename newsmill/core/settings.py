@@ -140,6 +140,7 @@ class SourceConfig:
     allow_private: bool = False
     recheck_hours: float = 0.0
     max_age_hours: float = 0.0
+    hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_age_hours < 0:
@@ -164,6 +165,9 @@ class SourceConfig:
                                   f"got {self.url!r}")
         if self.max_articles < 1:
             raise ConfigError(f"source {self.name!r}: max_articles must be >= 1")
+        for host in self.hosts:
+            if not host or "/" in host or " " in host:
+                raise ConfigError(f"source {self.name!r}: hosts must be host names (or '*'), got {host!r}")
         for pattern in (*self.include, *self.exclude):
             try:
                 re.compile(pattern)
@@ -179,6 +183,27 @@ class SourceConfig:
         if self.include and not any(re.search(p, url) for p in self.include):
             return False
         return not any(re.search(p, url) for p in self.exclude)
+
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """The hosts this source may fetch from, each with its subdomains:
+        the source URL's host (less a leading ``www.``) and ``hosts``; ``*``
+        (or a ``urls`` list read from a local file, with no ``hosts``) is
+        any host."""
+        listed = tuple(h.lower().strip(".") for h in self.hosts)
+        own = (urlsplit(self.url).hostname or "") if self.url and "://" in self.url and \
+            not self.url.startswith("file://") else ""
+        if not own and not listed:
+            return ("*",)
+        own = own.lower().strip(".")
+        return (*((own.removeprefix("www."),) if own else ()), *listed)
+
+    def allows_host(self, url: str) -> bool:
+        """True if ``url``'s host is one of :meth:`allowed_hosts` or a subdomain of one."""
+        allowed = self.allowed_hosts()
+        if "*" in allowed:
+            return True
+        host = (urlsplit(url).hostname or "").lower().strip(".")
+        return bool(host) and any(host == h or host.endswith("." + h) for h in allowed)
 
 
 @dataclass(frozen=True)
@@ -206,10 +231,10 @@ def _build(cls: type[Any], data: dict[str, Any], where: str) -> Any:
     if unknown:
         raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}", where=(min(unknown),))
     values = dict(data)
-    for key in ("include", "exclude"):
+    for key in ("include", "exclude", "hosts"):
         if key in values:
             if not isinstance(values[key], list | tuple):
-                raise ConfigError(f"{where}: {key} must be a list of regexes")
+                raise ConfigError(f"{where}: {key} must be a list of " + ("host names" if key == "hosts" else "regexes"))
             values[key] = tuple(str(v) for v in values[key])
     try:
         return cls(**values)

@@ -30,6 +30,7 @@ from newsmill.core.settings import (
 )
 from newsmill.pipeline.archiving import archive_documents
 from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
+from newsmill.sources.discover import skipped_item
 from newsmill.storage import RawArchive, Store
 
 REMOTE_KINDS = ("feed", "sitemap", "urls")
@@ -114,36 +115,59 @@ def discover_articles(
     archive_documents(archive, f"{run_id}-{source.name}", discovery.raw, kind=source.kind)
     if discovery.raw:
         result.outcomes = [replace(o, archive=discovery.raw[0].archive) for o in result.outcomes]
+    # Every item the source listed and discovery left out has its row.
+    result.outcomes += [skip_outcome(item, source) for item in discovery.skipped]
     store.record_fetches(result.outcomes, run_id=run_id)
     if not discovery.errors:
         result.state = discovery.state
     return result
 
 
+def skip_outcome(item: DiscoveredItem, source: SourceConfig) -> FetchOutcome:
+    """The fetch-log row of an item not fetched on purpose (``item.skip``
+    says why: ``"<reason>: <detail>"``, reasons in
+    :data:`~newsmill.sources.discover.SKIP_REASONS`)."""
+    return FetchOutcome(url=item.url, status=FetchStatus.SKIPPED,
+                        source=SourceRef(name=source.name, kind=source.kind, url=source.location),
+                        site=source.site, attempts=0, reason=item.skip, kind="article")
+
+
 def assign_items(discovered: Sequence[Discovered], store: Store) -> dict[str, list[DiscoveredItem]]:
-    """Items to fetch per source: each URL once across sources (the first
+    """Items per source: each URL fetched once across sources (the first
     source that lists it wins) and never a URL already stored, except the
     source's own articles of the last ``recheck_hours``, re-checked for
     updates even when the feed is unchanged (a changed page becomes a new
-    version, an unchanged one only updates ``last_seen``)."""
+    version, an unchanged one only updates ``last_seen``). An item not to be
+    fetched stays in its source's list, marked with why
+    (``duplicate_in_run``, ``already_stored``): :func:`fetch_items` records
+    it as skipped, so every listed item has its row."""
     assigned: dict[str, list[DiscoveredItem]] = {}
-    seen: set[str] = set()
+    first: dict[str, str] = {}  # URL -> the source that listed it first
     for d in discovered:
         mine = []
         for item in d.items:
-            if item.url not in seen:
-                seen.add(item.url)
+            if item.url in first:
+                mine.append(skipped_item(item, item.url, "duplicate_in_run",
+                                         f"listed by source {first[item.url]!r} too"))
+            else:
+                first[item.url] = d.source.name
                 mine.append(item)
         assigned[d.source.name] = mine
-    known = store.known_urls(seen)
-    out = {name: [i for i in items if i.url not in known] for name, items in assigned.items()}
-    taken = {i.url for items in out.values() for i in items}
+    known = store.known_urls(first)
+    taken = {u for u in first if u not in known}
+    out: dict[str, list[DiscoveredItem]] = {}
     for d in discovered:
+        name = d.source.name
+        recent: list[str] = []
         if d.source.recheck_hours > 0:
             since = datetime.now(UTC) - timedelta(hours=d.source.recheck_hours)
-            again = [u for u in store.recent_urls(d.source.name, since) if u not in taken]
-            out[d.source.name] += [DiscoveredItem(u) for u in again[: d.source.max_articles]]
-            taken.update(again)
+            recent = [u for u in store.recent_urls(name, since) if u not in taken][: d.source.max_articles]
+            taken.update(recent)
+        again = set(recent)
+        items = [skipped_item(i, i.url, "already_stored", "stored before, not due for a re-check")
+                 if not i.skip and i.url in known and i.url not in again else i for i in assigned[name]]
+        listed = {i.url for i in items if not i.skip}
+        out[name] = items + [DiscoveredItem(u) for u in recent if u not in listed]
     return out
 
 
@@ -152,7 +176,8 @@ async def _fetch_async(source: SourceConfig, items: Sequence[DiscoveredItem],
     ref = SourceRef(name=source.name, kind=source.kind, url=source.location)
     async with Fetcher(settings) as fetcher:
         return list(await asyncio.gather(*(
-            fetcher.fetch(item.url, source=ref, site=source.site, allow_private=source.allow_private)
+            fetcher.fetch(item.url, source=ref, site=source.site, allow_private=source.allow_private,
+                          allow_host=source.allows_host)
             for item in items
         )))
 
@@ -166,12 +191,18 @@ def fetch_items(
     run_id: str,
 ) -> Fetched:
     """Fetch one source's new articles politely, archive every response
-    and record every fetch in the store's fetch log."""
+    and record every fetch in the store's fetch log; an item marked as not
+    to be fetched (:func:`assign_items`) is recorded as skipped."""
     result = Fetched(source=source.name)
-    fetched = asyncio.run(_fetch_async(source, items, settings)) if items else []
+    to_fetch = [i for i in items if not i.skip]
+    fetched = iter(asyncio.run(_fetch_async(source, to_fetch, settings)) if to_fetch else [])
     docs: list[RawDocument] = []
     ok: set[int] = set()
-    for item, (outcome, doc) in zip(items, fetched, strict=True):
+    for item in items:
+        if item.skip:
+            result.outcomes.append(skip_outcome(item, source))
+            continue
+        outcome, doc = next(fetched)
         result.outcomes.append(outcome)
         if doc is not None:
             doc.hints = {**item.hints, **doc.hints}
@@ -180,11 +211,12 @@ def fetch_items(
             if outcome.status is FetchStatus.OK:
                 ok.add(id(doc))
             docs.append(doc)
-        if outcome.status is not FetchStatus.OK:
+        if outcome.status not in (FetchStatus.OK, FetchStatus.SKIPPED):
             result.failures.append(failure_from_outcome(outcome))
     archive_documents(archive, f"{run_id}-{source.name}", docs)
     archived = {d.url: d.archive for d in docs}
-    result.outcomes = [replace(o, archive=archived.get(o.url)) for o in result.outcomes]
+    result.outcomes = [o if o.status is FetchStatus.SKIPPED else replace(o, archive=archived.get(o.url))
+                       for o in result.outcomes]
     result.docs = [d for d in docs if id(d) in ok]
     store.record_fetches(result.outcomes, run_id=run_id)
     return result
@@ -226,4 +258,4 @@ def commit_source_states(discovered: Sequence[Discovered], store: Store) -> None
 
 
 __all__ = ["LOCAL_KINDS", "REMOTE_KINDS", "Discovered", "Fetched", "assign_items", "choose_sources", "commit_source_states",
-           "discover_articles", "failure_from_outcome", "fetch_items", "read_new_files"]
+           "discover_articles", "failure_from_outcome", "fetch_items", "read_new_files", "skip_outcome"]

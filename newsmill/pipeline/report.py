@@ -21,8 +21,17 @@ COLUMNS = (
     "boilerplate_removed",
     "blocked",
     "failed",
-    "skipped",  # WARC records an import leaves out: feeds, sitemaps, error responses (core.records.Skipped)
+    "skipped",  # left out on purpose, neither articles nor failures: WARC records an import leaves out
+    # (feeds, sitemaps, error responses: core.records.Skipped), discovered items an ingest does not fetch
 )
+ITEMS = ("discovered", "fetched", "skipped", "failed")  # the article items of a run: the first is the sum of the others
+
+
+def items_line(items: dict[str, int], reasons: dict[str, int]) -> str:
+    """``12 items discovered: 5 fetched, 6 skipped (no_link 1, ...), 1 failed``."""
+    why = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
+    return (f"{items['discovered']} items discovered: {items['fetched']} fetched, {items['skipped']} skipped"
+            + (f" ({why})" if why else "") + f", {items['failed']} failed")
 
 
 @dataclass
@@ -43,6 +52,8 @@ class RunReport:
     stored_batches: int = 0
     extracted_batches: int = 0
     interrupted: bool = False  # stopped early on request: what is counted was stored, the rest was not read
+    items: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ITEMS, 0))
+    skipped_reasons: dict[str, int] = field(default_factory=dict)  # discovered items not fetched, by reason
 
     def count(self, site: str, column: str, n: int = 1) -> None:
         if column not in COLUMNS:
@@ -50,11 +61,23 @@ class RunReport:
         self.per_site[site or "(unknown)"][column] += n
 
     def add_fetches(self, outcomes: list[FetchOutcome]) -> None:
+        """Count fetches (the columns count every response, a source's own
+        documents too) and, for article items, :attr:`items`: each item a
+        source listed is fetched, skipped (its reason in
+        :attr:`skipped_reasons`) or failed."""
         for o in outcomes:
             if o.status is FetchStatus.OK:
                 self.count(o.site, "fetched")
             elif o.status is FetchStatus.BLOCKED:
                 self.count(o.site, "blocked")
+            elif o.status is FetchStatus.SKIPPED:
+                self.count(o.site, "skipped")
+                why = o.reason.split(":", 1)[0].strip() or "unknown"
+                self.skipped_reasons[why] = self.skipped_reasons.get(why, 0) + 1
+            if o.kind == "article":
+                self.items["discovered"] += 1
+                self.items["fetched" if o.status is FetchStatus.OK else
+                           "skipped" if o.status is FetchStatus.SKIPPED else "failed"] += 1
 
     def add_failures(self, failures: list[Failure]) -> None:
         for f in failures:
@@ -83,9 +106,14 @@ class RunReport:
             "duplicate_links": list(self.duplicate_links),
             "relinked": self.relinked,
             "interrupted": self.interrupted,
+            "items": dict(self.items),
+            "skipped_reasons": dict(sorted(self.skipped_reasons.items())),
             "store": self.store,
             "archive": self.archive,
         }
+
+    def items_line(self) -> str:
+        return items_line(self.items, self.skipped_reasons)
 
     def to_markdown(self) -> str:
         """The per-site table shown as the run's report artifact."""
@@ -102,6 +130,8 @@ class RunReport:
             lines.append(f"{len(self.failures)} failure(s); see the failures table artifact.")
         else:
             lines.append("No failures.")
+        if self.items["discovered"]:
+            lines.append(self.items_line() + "  ")
         if self.relinked:
             lines.append(f"{self.relinked} stored article(s) relinked to an earlier original that arrived in this run.")
         if self.store:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +24,19 @@ from newsmill.sources.urls import canonicalize_url, is_http_url
 
 MAX_SITEMAP_DEPTH = 3
 MAX_CHILD_SITEMAPS = 200
+# Why a discovered item is not fetched: each is a `skipped` row of the fetch
+# log and a count of the run report, whose reason begins with one of these.
+SKIP_REASONS = (
+    "no_link",  # the entry has no link
+    "bad_link",  # its link is no http(s) URL
+    "host_not_allowed",  # on a host the source does not allow (also a redirect there)
+    "duplicate_in_feed",  # listed again by the same source
+    "excluded",  # by the source's include/exclude patterns
+    "too_old",  # dated before max_age_hours
+    "over_limit",  # past max_articles
+    "duplicate_in_run",  # listed by an earlier source of the run too
+    "already_stored",  # stored before, and not due for a re-check
+)
 
 
 @dataclass
@@ -38,6 +51,7 @@ class Discovery:
     state: SourceState | None = None
     errors: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # links that are no http(s) URL
+    skipped: list[DiscoveredItem] = field(default_factory=list)  # items left out, each with its reason
 
 
 def _too_old(item: DiscoveredItem, cutoff: datetime | None) -> bool:
@@ -53,26 +67,54 @@ def _too_old(item: DiscoveredItem, cutoff: datetime | None) -> bool:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)) < cutoff
 
 
+def skipped_item(item: DiscoveredItem, url: str, reason: str, detail: str) -> DiscoveredItem:
+    """``item`` marked as not to be fetched, with why: ``"<reason>: <detail>"``."""
+    return replace(item, url=url, skip=f"{reason}: {detail}")
+
+
+def _entry_name(item: DiscoveredItem, n: int) -> str:
+    title = item.hints.get("title")
+    return f"entry {n}" + (f" ({str(title)[:80]!r})" if title else "")
+
+
 def select_items(source: SourceConfig, items: list[DiscoveredItem], base: str,
-                 rejected: list[str] | None = None) -> list[DiscoveredItem]:
-    """Resolve, canonicalize, filter (include/exclude, freshness), dedupe and
-    cap. Links that are no http(s) URL even once resolved (``javascript:``,
-    ``mailto:``, garbage) go to ``rejected``."""
+                 rejected: list[str] | None = None,
+                 skipped: list[DiscoveredItem] | None = None) -> list[DiscoveredItem]:
+    """Resolve, canonicalize, filter (hosts, include/exclude, freshness),
+    dedupe and cap. Every item left out goes to ``skipped``, marked with
+    its reason (:data:`SKIP_REASONS`); links that are no http(s) URL even
+    once resolved (``javascript:``, ``mailto:``, garbage) also go to
+    ``rejected``."""
     seen: set[str] = set()
     out: list[DiscoveredItem] = []
+    left: list[DiscoveredItem] = [] if skipped is None else skipped
     cutoff = datetime.now(UTC) - timedelta(hours=source.max_age_hours) if source.max_age_hours else None
-    for item in items:
+    for n, item in enumerate(items, 1):
+        if not item.url.strip():
+            left.append(skipped_item(item, base or source.location, "no_link", f"{_entry_name(item, n)} has no link"))
+            continue
         url = canonicalize_url(item.url, base)
         if not is_http_url(url):
             if rejected is not None:
                 rejected.append(item.url)
-            continue
-        if url in seen or not source.wants(url) or _too_old(item, cutoff):
-            continue
-        seen.add(url)
-        out.append(DiscoveredItem(url, item.hints))
-        if len(out) >= source.max_articles:
-            break
+            left.append(skipped_item(item, item.url[:2000], "bad_link", "no http(s) URL"))
+        elif not source.allows_host(url):
+            left.append(skipped_item(item, url, "host_not_allowed",
+                                     f"{urlsplit(url).hostname} is not among the source's hosts "
+                                     f"({', '.join(source.allowed_hosts())})"))
+        elif url in seen:
+            left.append(skipped_item(item, url, "duplicate_in_feed", f"listed again as {_entry_name(item, n)}"))
+        elif not source.wants(url):
+            left.append(skipped_item(item, url, "excluded", "by the source's include/exclude patterns"))
+        elif _too_old(item, cutoff):
+            when = item.hints.get("published") or item.hints.get("modified")
+            left.append(skipped_item(item, url, "too_old", f"dated {when}, over max_age_hours "
+                                                            f"({source.max_age_hours:g})"))
+        elif len(out) >= source.max_articles:
+            left.append(skipped_item(item, url, "over_limit", f"past max_articles ({source.max_articles})"))
+        else:
+            seen.add(url)
+            out.append(DiscoveredItem(url, item.hints))
     return out
 
 
@@ -84,7 +126,7 @@ async def discover(source: SourceConfig, fetcher: Fetcher, state: SourceState | 
     if source.kind == "urls" and not is_http_url(url):
         return _local_url_list(source, ref)
     outcome, doc = await fetcher.fetch(url, source=ref, site=source.site, allow_private=source.allow_private,
-                                       kind="feed", state=state)
+                                       kind="feed", state=state, allow_host=source.allows_host)
     result = Discovery(items=[], outcome=outcome, raw=[doc] if doc is not None else [])
     if doc is None or outcome.status is not FetchStatus.OK:
         return result
@@ -100,7 +142,7 @@ async def discover(source: SourceConfig, fetcher: Fetcher, state: SourceState | 
     except SourceError as exc:
         result.errors.append(str(exc))
         return result
-    result.items = select_items(source, items, doc.effective_url, result.rejected)
+    result.items = select_items(source, items, doc.effective_url, result.rejected, result.skipped)
     return result
 
 
@@ -112,7 +154,8 @@ async def _feed_items(source: SourceConfig, fetcher: Fetcher, ref: SourceRef, do
         if not links:
             raise SourceError(f"{doc.effective_url} is an HTML page announcing no feed", status="parse_error")
         outcome, feed = await fetcher.fetch(links[0], source=ref, site=source.site,
-                                            allow_private=source.allow_private, kind="feed")
+                                            allow_private=source.allow_private, kind="feed",
+                                            allow_host=source.allows_host)
         if feed is not None:
             result.raw.append(feed)
         if feed is None or outcome.status is not FetchStatus.OK:
@@ -149,7 +192,8 @@ async def _sitemap_items(source: SourceConfig, fetcher: Fetcher, ref: SourceRef,
                 continue
             seen.add(sm_url)
             outcome, got = await fetcher.fetch(sm_url, source=ref, site=source.site,
-                                               allow_private=source.allow_private, kind="feed")
+                                               allow_private=source.allow_private, kind="feed",
+                                            allow_host=source.allows_host)
             if got is not None:
                 result.raw.append(got)
             if got is None or outcome.status is not FetchStatus.OK:
@@ -181,8 +225,11 @@ def _local_url_list(source: SourceConfig, ref: SourceRef) -> Discovery:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         outcome = FetchOutcome(url=source.location, status=FetchStatus.READ_ERROR, source=ref, site=source.site,
-                               reason=f"cannot read URL list {path}: {exc}")
+                               reason=f"cannot read URL list {path}: {exc}", kind="feed")
         return Discovery(items=[], outcome=outcome)
     outcome = FetchOutcome(url=source.location, status=FetchStatus.OK, source=ref, site=source.site,
-                           bytes=len(text.encode("utf-8")))
-    return Discovery(items=select_items(source, parse_url_list(text), ""), outcome=outcome)
+                           bytes=len(text.encode("utf-8")), kind="feed")
+    skipped: list[DiscoveredItem] = []
+    rejected: list[str] = []
+    items = select_items(source, parse_url_list(text), "", rejected, skipped)
+    return Discovery(items=items, outcome=outcome, rejected=rejected, skipped=skipped)

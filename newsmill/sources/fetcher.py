@@ -18,7 +18,7 @@ import asyncio
 import random
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -240,8 +240,13 @@ class Fetcher:
         allow_private: bool = False,
         kind: str = "article",
         state: SourceState | None = None,
+        allow_host: Callable[[str], bool] | None = None,
     ) -> tuple[FetchOutcome, RawDocument | None]:
-        """Fetch one URL politely; never raises for web misbehaviour."""
+        """Fetch one URL politely; never raises for web misbehaviour.
+        ``allow_host`` (the source's :meth:`~newsmill.core.settings.SourceConfig.allows_host`)
+        is asked before every hop: an address it refuses, the URL itself or
+        a redirect's target, is never requested (status ``skipped``, reason
+        ``host_not_allowed: ...``)."""
         started = time.monotonic()
         at = utcnow()
 
@@ -249,10 +254,12 @@ class Fetcher:
                     final_url: str | None = None, size: int = 0, attempts: int = 1) -> FetchOutcome:
             return FetchOutcome(url=url, status=status, source=source, site=site, final_url=final_url,
                                 http_status=http_status, bytes=size, elapsed=time.monotonic() - started,
-                                attempts=attempts, reason=reason, at=at)
+                                attempts=attempts, reason=reason, at=at, kind="article" if kind == "article" else "feed")
 
         if not is_http_url(url):
             return outcome(FetchStatus.INVALID_URL, f"not an http(s) URL: {url[:200]}"), None
+        if allow_host is not None and not allow_host(url):
+            return outcome(FetchStatus.SKIPPED, _host_refused(url)), None
         if not allow_private and (why := await asyncio.to_thread(private_address_reason, url)):
             return outcome(FetchStatus.REFUSED_ADDRESS, f"refused: {why} (set allow_private to permit)"), None
         headers: dict[str, str] = {}
@@ -268,7 +275,7 @@ class Fetcher:
             delay: float | None = None
             try:
                 async with asyncio.timeout(s.timeout):
-                    result = await self._follow(url, headers, kind, allow_private)
+                    result = await self._follow(url, headers, kind, allow_private, allow_host)
             except _TooLarge as exc:
                 return outcome(FetchStatus.TOO_LARGE, str(exc), attempts=attempt), None
             except _Refused as exc:
@@ -333,11 +340,13 @@ class Fetcher:
             wait = max(wait, retry_after)
         await asyncio.sleep(wait)
 
-    async def _follow(self, url: str, headers: dict[str, str], kind: str,
-                      allow_private: bool) -> tuple[_Response, int]:
+    async def _follow(self, url: str, headers: dict[str, str], kind: str, allow_private: bool,
+                      allow_host: Callable[[str], bool] | None = None) -> tuple[_Response, int]:
         """GET with manual redirects (each hop checked like the first)."""
         current = url
         for hop in range(self.settings.max_redirects + 1):
+            if hop and allow_host is not None and not allow_host(current):
+                raise _Refused(FetchStatus.SKIPPED, _host_refused(current, redirect=True), current)
             if hop and not allow_private and (why := await asyncio.to_thread(private_address_reason, current)):
                 raise _Refused(FetchStatus.REFUSED_ADDRESS, f"redirect refused: {why}", current)
             if not await self.allowed(current):
@@ -374,6 +383,11 @@ class _Refused(Exception):
     def __init__(self, status: FetchStatus, reason: str, url: str) -> None:
         super().__init__(reason)
         self.status, self.reason, self.url = status, reason, url
+
+
+def _host_refused(url: str, *, redirect: bool = False) -> str:
+    what = "a redirect to " if redirect else ""
+    return f"host_not_allowed: {what}{urlsplit(url).hostname} is not among the source's hosts"
 
 
 def _is_html(headers: httpx.Headers) -> bool:

@@ -45,8 +45,9 @@ NS_NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
 class DiscoveredItem:
     """A URL a source points at, with what the source says about it."""
 
-    url: str
+    url: str  # "" for an entry that has no link
     hints: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    skip: str = field(default="", compare=False)  # why it is not fetched: "<reason>: <detail>" (SKIP_REASONS)
 
 
 def _internal_dtd(body: bytes) -> etree.DTD | None:
@@ -177,9 +178,7 @@ def parse_feed(body: bytes, content_type: str = "", headers: Mapping[str, str] |
     feed_lang = parsed.feed.get("language")
     items = []
     for entry in parsed.entries:
-        link = entry.get("link")
-        if not link:
-            continue
+        link = entry.get("link") or ""
         hints: dict[str, Any] = {}
         if entry.get("title"):
             hints["title"] = entry["title"]
@@ -206,10 +205,11 @@ def parse_json_feed(body: bytes) -> tuple[str, list[DiscoveredItem]]:
     items = []
     for entry in data["items"]:
         if not isinstance(entry, dict):
+            items.append(DiscoveredItem(""))  # not an item object: counted as an entry without a link
             continue
         link = entry.get("url") or entry.get("external_url")
         if not isinstance(link, str):
-            continue
+            link = ""
         hints: dict[str, Any] = {}
         if isinstance(entry.get("title"), str):
             hints["title"] = entry["title"]
@@ -282,9 +282,7 @@ def _parse_xml_sitemap(body: bytes, content_type: str, headers: Mapping[str, str
                     children.append(urljoin(base_url, loc) if base_url else loc)
                 _forget(element)
             elif tag == "url" and root_tag == "urlset":
-                item = _sitemap_entry(element, base_url)
-                if item is not None:
-                    items.append(item)
+                items.append(_sitemap_entry(element, base_url))
                 _forget(element)
     if not root_tag:
         raise SourceError("malformed sitemap XML: no root element", status="parse_error")
@@ -312,10 +310,8 @@ def _child_text(element: etree._Element, name: str, ns: str | None = None) -> st
     return None
 
 
-def _sitemap_entry(url: etree._Element, base_url: str) -> DiscoveredItem | None:
-    loc = _child_text(url, "loc")
-    if not loc:
-        return None
+def _sitemap_entry(url: etree._Element, base_url: str) -> DiscoveredItem:
+    loc = _child_text(url, "loc") or ""
     hints: dict[str, Any] = {}
     lastmod = _to_datetime(_child_text(url, "lastmod"))
     if lastmod:
@@ -331,7 +327,7 @@ def _sitemap_entry(url: etree._Element, base_url: str) -> DiscoveredItem | None:
         lang = news.findtext(f"{{{NS_NEWS}}}publication/{{{NS_NEWS}}}language")
         if lang:
             hints["language"] = lang.strip().lower()
-    return DiscoveredItem(urljoin(base_url, loc) if base_url else loc, hints)
+    return DiscoveredItem(urljoin(base_url, loc) if base_url and loc else loc, hints)
 
 
 def parse_url_list(text: str) -> list[DiscoveredItem]:

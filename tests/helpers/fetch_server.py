@@ -165,7 +165,7 @@ class RouteServer:
     path."""
 
     def __init__(self, host: str = "127.0.0.5") -> None:
-        self.routes: dict[str, tuple[str, bytes, dict[str, str]]] = {}
+        self.routes: dict[str, tuple[int, str, bytes, dict[str, str]]] = {}
         self.hits: Counter[str] = Counter()
         routes, hits, lock = self.routes, self.hits, threading.Lock()
 
@@ -177,8 +177,8 @@ class RouteServer:
                 path = self.path.split("?")[0]
                 with lock:
                     hits[path] += 1
-                ctype, body, extra = routes.get(path, ("text/plain", b"not here", {}))
-                self.send_response(200 if path in routes else 404)
+                status, ctype, body, extra = routes.get(path, (404, "text/plain", b"not here", {}))
+                self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 for k, v in extra.items():
                     self.send_header(k, v)
@@ -191,11 +191,12 @@ class RouteServer:
         self.base = f"http://{host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def route(self, path: str, content_type: str, body: bytes | str, **headers: str) -> str:
-        """Serve ``body`` at ``path`` (extra headers: ``Content_Location="..."``
-        is sent as ``Content-Location``); returns the path's URL."""
+    def route(self, path: str, content_type: str, body: bytes | str, status: int = 200, **headers: str) -> str:
+        """Serve ``body`` at ``path`` with ``status`` (extra headers:
+        ``Content_Location="..."`` is sent as ``Content-Location``); returns
+        the path's URL."""
         data = body.encode() if isinstance(body, str) else body
-        self.routes[path] = (content_type, data, {k.replace("_", "-"): v for k, v in headers.items()})
+        self.routes[path] = (status, content_type, data, {k.replace("_", "-"): v for k, v in headers.items()})
         return self.url(path)
 
     def __enter__(self) -> RouteServer:
