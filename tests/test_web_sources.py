@@ -6,6 +6,7 @@ Atom sitemaps. Every fixture here is written for these tests."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -203,3 +204,42 @@ def test_something_that_is_no_sitemap_is_said(web: RouteServer) -> None:
     assert not d.items and d.errors and "not a sitemap: root element <html>" in d.errors[0]
     d = run_discover(web.route("/words.txt", "text/plain", "just some words\nand more\n"), kind="sitemap")
     assert not d.items and d.errors and "not a sitemap" in d.errors[0]
+
+
+# -- what a source may fetch, and entries without a link -------------------------
+
+
+def test_child_sitemaps_and_announced_feeds_on_other_hosts_are_never_requested(web: RouteServer) -> None:
+    with RouteServer("127.0.0.9") as other:
+        other.route("/elsewhere.xml", "application/xml", _urlset(other.base, 2, "e"))
+        other.route("/feed.xml", "application/rss+xml", f"""<?xml version="1.0"?><rss version="2.0"><channel>
+<title>O</title><link>{other.base}/</link><description>d</description>
+<item><title>O1</title><link>{web.base}/o/1.html</link></item></channel></rss>""")
+        index = web.route("/index-elsewhere.xml", "application/xml", f'<?xml version="1.0"?><sitemapindex {SM_NS}>'
+                          f"<sitemap><loc>{other.base}/elsewhere.xml</loc></sitemap>"
+                          f"<sitemap><loc>{web.base}/child-a.xml</loc></sitemap></sitemapindex>")
+        web.route("/child-a.xml", "application/xml", _urlset(web.base, 3, "a"))
+        d = run_discover(index, kind="sitemap")
+        assert len(d.items) == 3 and other.hits["/elsewhere.xml"] == 0
+        assert any("host_not_allowed: 127.0.0.9" in e for e in d.errors), d.errors
+        home = web.route("/announces-elsewhere.html", "text/html", '<html><head><link rel="alternate" '
+                         f'type="application/rss+xml" href="{other.base}/feed.xml"></head><body>x</body></html>')
+        d = run_discover(home)
+        assert not d.items and other.hits["/feed.xml"] == 0 and "host_not_allowed" in d.errors[0], d.errors
+        # Listed, the other host is fetched from, and its items on it are taken.
+        d = run_discover(index, kind="sitemap", hosts=("127.0.0.9",))
+        assert len(d.items) == 5 and other.hits["/elsewhere.xml"] == 1, d.errors
+
+
+def test_entries_without_a_link_are_skipped_with_their_reason(web: RouteServer) -> None:
+    sm = web.route("/no-loc.xml", "application/xml", f'<?xml version="1.0"?><urlset {SM_NS}>'
+                   f"<url><loc>{web.base}/l/1.html</loc></url><url><lastmod>2026-11-30</lastmod></url></urlset>")
+    d = run_discover(sm, kind="sitemap")
+    assert [i.url for i in d.items] == [f"{web.base}/l/1.html"]
+    assert [(i.url, i.skip) for i in d.skipped] == [(sm, "no_link: entry 2 has no link")]
+    jf = web.route("/no-url.json", "application/feed+json", json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "J",
+        "items": [{"id": "1", "url": f"{web.base}/j/1.html"}, {"id": "2", "title": "Only text"}, "junk"]}))
+    d = run_discover(jf)
+    assert [i.url for i in d.items] == [f"{web.base}/j/1.html"]
+    assert [i.skip for i in d.skipped] == ["no_link: entry 2 ('Only text') has no link", "no_link: entry 3 has no link"]

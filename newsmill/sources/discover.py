@@ -73,8 +73,10 @@ def skipped_item(item: DiscoveredItem, url: str, reason: str, detail: str) -> Di
 
 
 def _entry_name(item: DiscoveredItem, n: int) -> str:
+    """``entry 3 ('Title')``: its place in the document when the parser
+    kept it, else in the list."""
     title = item.hints.get("title")
-    return f"entry {n}" + (f" ({str(title)[:80]!r})" if title else "")
+    return f"entry {item.hints.get('entry', n)}" + (f" ({str(title)[:80]!r})" if title else "")
 
 
 def select_items(source: SourceConfig, items: list[DiscoveredItem], base: str,
@@ -103,7 +105,7 @@ def select_items(source: SourceConfig, items: list[DiscoveredItem], base: str,
                                      f"{urlsplit(url).hostname} is not among the source's hosts "
                                      f"({', '.join(source.allowed_hosts())})"))
         elif url in seen:
-            left.append(skipped_item(item, url, "duplicate_in_feed", f"listed again as {_entry_name(item, n)}"))
+            left.append(skipped_item(item, url, "duplicate_in_feed", "listed again by the source"))
         elif not source.wants(url):
             left.append(skipped_item(item, url, "excluded", "by the source's include/exclude patterns"))
         elif _too_old(item, cutoff):

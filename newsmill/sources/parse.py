@@ -176,7 +176,7 @@ def parse_feed(body: bytes, content_type: str = "", headers: Mapping[str, str] |
         err = parsed.get("bozo_exception")
         raise SourceError(f"malformed feed: {err}", status="parse_error")
     feed_lang = parsed.feed.get("language")
-    items = []
+    items: list[DiscoveredItem] = []
     for entry in parsed.entries:
         link = entry.get("link") or ""
         hints: dict[str, Any] = {}
@@ -190,8 +190,14 @@ def parse_feed(body: bytes, content_type: str = "", headers: Mapping[str, str] |
         authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
         if authors:
             hints["authors"] = authors
-        items.append(DiscoveredItem(str(link), hints))
+        items.append(_entry(str(link), hints, len(items) + 1))
     return str(parsed.get("version") or "feed"), items
+
+
+def _entry(link: str, hints: dict[str, Any], n: int) -> DiscoveredItem:
+    """An item; one without a link keeps its place in the document
+    (``entry`` hint) for the row that says it was skipped."""
+    return DiscoveredItem(link, hints if link else {**hints, "entry": n})
 
 
 def parse_json_feed(body: bytes) -> tuple[str, list[DiscoveredItem]]:
@@ -202,10 +208,10 @@ def parse_json_feed(body: bytes) -> tuple[str, list[DiscoveredItem]]:
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise SourceError("not a JSON Feed: no `items` list", status="parse_error")
     lang = data.get("language")
-    items = []
+    items: list[DiscoveredItem] = []
     for entry in data["items"]:
         if not isinstance(entry, dict):
-            items.append(DiscoveredItem(""))  # not an item object: counted as an entry without a link
+            items.append(_entry("", {}, len(items) + 1))  # not an item object: an entry without a link
             continue
         link = entry.get("url") or entry.get("external_url")
         if not isinstance(link, str):
@@ -218,7 +224,7 @@ def parse_json_feed(body: bytes) -> tuple[str, list[DiscoveredItem]]:
             hints["published"] = published.isoformat()
         if isinstance(lang, str):
             hints["language"] = lang.split("-")[0].lower()
-        items.append(DiscoveredItem(link, hints))
+        items.append(_entry(link, hints, len(items) + 1))
     return "json", items
 
 
@@ -282,7 +288,8 @@ def _parse_xml_sitemap(body: bytes, content_type: str, headers: Mapping[str, str
                     children.append(urljoin(base_url, loc) if base_url else loc)
                 _forget(element)
             elif tag == "url" and root_tag == "urlset":
-                items.append(_sitemap_entry(element, base_url))
+                entry = _sitemap_entry(element, base_url)
+                items.append(_entry(entry.url, entry.hints, len(items) + 1))
                 _forget(element)
     if not root_tag:
         raise SourceError("malformed sitemap XML: no root element", status="parse_error")
