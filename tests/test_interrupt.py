@@ -71,6 +71,21 @@ def _runs(db: Path) -> list[tuple[str, str, dict[str, int]]]:
     return [(flow, status, json.loads(counts)) for flow, status, counts in rows]
 
 
+def _no_process_left(pgid: int) -> None:
+    """Every process of the command's group has ended (its extraction
+    workers and their fork server too), within LIMIT seconds."""
+    deadline = time.monotonic() + LIMIT
+    while True:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        if time.monotonic() > deadline:
+            os.killpg(pgid, signal.SIGKILL)
+            raise AssertionError(f"processes of the command's group were still running {LIMIT:.0f} s after it ended")
+        time.sleep(0.05)
+
+
 def _gated(mode: str, home: Path, pages: Path, tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path, Path]:
     out, err = tmp_path / f"{mode}.out", tmp_path / f"{mode}.err"
     with out.open("wb") as o, err.open("wb") as e:
@@ -89,6 +104,7 @@ def test_first_ctrl_c_stops_after_the_batch_and_a_rerun_resumes(pages: Path, tmp
         _until("stored batch", lambda: b"gate: first batch stored" in err.read_bytes(), proc)
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=LIMIT) == 130, err.read_text()
+        _no_process_left(proc.pid)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -123,6 +139,7 @@ def test_second_ctrl_c_quits_at_once(pages: Path, tmp_path: Path) -> None:
         _until("stop notice", lambda: b"stopping after the batch in flight" in err.read_bytes(), proc)
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=LIMIT) == 130, err.read_text()
+        _no_process_left(proc.pid)  # the workers see the run's process gone and end too
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -3,12 +3,15 @@ every core of one machine, without a cluster."""
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 from newsmill.core.errors import ConfigError
 from newsmill.core.records import RawDocument
@@ -21,6 +24,24 @@ from newsmill.pipeline.extraction import (
     extract_failure,
     split_parts,
 )
+
+
+def _watch_run(alive: Connection) -> None:
+    """In each worker: end the worker when the run's process is gone (the
+    write end of ``alive`` closed: a second Ctrl-C's ``os._exit``, a
+    SIGKILL), rather than waiting forever for work from it. Workers ignore
+    SIGINT (:mod:`newsmill.execution.signals`), so nothing else ends them."""
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            alive.recv()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="newsmill-run-watch", daemon=True).start()
+
+
+def _executor(processes: int, alive: Connection) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=processes, mp_context=fork_server(), initializer=_watch_run,
+                               initargs=(alive,))
 
 
 class ExtractPool:
@@ -49,6 +70,9 @@ class ExtractPool:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._generation = 0
+        # The workers' watch on this process: they hold the read end, this
+        # process the write end, until the pool is closed.
+        self._alive, self._alive_w = multiprocessing.Pipe(duplex=False)
 
     def __enter__(self) -> ExtractPool:
         self._start()
@@ -60,7 +84,7 @@ class ExtractPool:
     def _start(self) -> tuple[ProcessPoolExecutor, int]:
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.processes, mp_context=fork_server())
+                self._pool = _executor(self.processes, self._alive)
                 self._generation += 1
             return self._pool, self._generation
 
@@ -83,6 +107,11 @@ class ExtractPool:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+
+    def __del__(self) -> None:
+        for conn in (getattr(self, "_alive", None), getattr(self, "_alive_w", None)):
+            if conn is not None:
+                conn.close()
 
     def submit(self, docs: Sequence[RawDocument], settings: ExtractSettings | None = None) -> PoolBatch:
         """Start extracting ``docs``; the result waits in the returned handle."""
@@ -122,30 +151,30 @@ class PoolBatch:
         if any(r is None for r in results):
             self.pool._restart(self.generation)
             # Each unfinished part on its own: only documents that kill a worker fail.
-            results = [r if r is not None else _extract_alone(self.pool.work, part, self.settings)
+            results = [r if r is not None else _extract_alone(self.pool.work, part, self.settings, self.pool._alive)
                        for r, part in zip(results, self.parts, strict=True)]
         return Extracted.join(r for r in results if r is not None)
 
 
-def _extract_alone(work: ExtractFn, docs: Sequence[RawDocument], settings: ExtractSettings | None) -> Extracted:
+def _extract_alone(work: ExtractFn, docs: Sequence[RawDocument], settings: ExtractSettings | None,
+                   alive: Connection) -> Extracted:
     """Extract a part whose worker died: in a worker of its own, then, if
     that dies too, document by document, so only the documents that kill a
     worker are recorded as failures."""
-    ctx = fork_server()
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+    with _executor(1, alive) as pool:
         try:
             return pool.submit(work, list(docs), settings).result()
         except BrokenProcessPool:
             pass
     results: list[Extracted] = []
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+    pool = _executor(1, alive)
     try:
         for doc in docs:
             try:
                 results.append(pool.submit(work, [doc], settings).result())
             except BrokenProcessPool as exc:
                 pool.shutdown(wait=False)
-                pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+                pool = _executor(1, alive)
                 results.append(Extracted(failures=[extract_failure(
                     doc, "extract_error", f"the extraction worker process died on this document ({exc})")]))
     finally:
