@@ -55,6 +55,15 @@ def test_shingles_are_deterministic_and_sorted_unique() -> None:
     assert shingle_hashes([], 5).size == 0
 
 
+def test_permutations_are_datasketchs() -> None:
+    from newsmill.dedup.minhash import affine32_permutations
+
+    for num_perm, seed in ((128, 1), (64, 7)):
+        a, b = affine32_permutations(num_perm, seed)
+        theirs = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        assert np.array_equal(a, theirs[0]) and np.array_equal(b, theirs[1])
+
+
 def test_signatures_equal_datasketch() -> None:
     params = SketchParams()
     sets = [shingle_hashes(words(text(i)), 5) for i in range(20)]

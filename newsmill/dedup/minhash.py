@@ -1,9 +1,11 @@
 """MinHash signatures and LSH band keys (datasketch's ``affine32`` scheme).
 
 Signatures are computed vectorized over many passages at once, with the
-permutations and the pre-mix of ``datasketch.MinHash(scheme="affine32")``, so
-they equal what datasketch computes for the same 32-bit shingle hashes
-(``tests/test_dedup_minhash.py`` checks it).
+permutations and the pre-mix of ``datasketch.MinHash(scheme="affine32")``
+(made here as datasketch makes them, without importing it: it imports
+scipy, half a second at every start of a worker's fork server), so they
+equal what datasketch computes for the same 32-bit shingle hashes
+(``tests/test_dedup.py`` checks it against datasketch).
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
-from datasketch import MinHash
-from datasketch.minhash import _fmix
 
 from newsmill.core.errors import DedupError
 from newsmill.dedup.normalize import U32, fmix64
@@ -23,6 +23,27 @@ SCHEME = "affine32"
 _MAX32 = np.uint32(0xFFFFFFFF)
 _BAND_MULT = np.uint64(0x100000001B3)
 _CHUNK_SHINGLES = 1 << 13  # shingles per step: a 128 x 8192 block stays in cache (measured fastest)
+# MurmurHash3's 32-bit finalizer (datasketch's pre-mix of the affine32 scheme)
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+def _fmix32(hv: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    """The finalizer element-wise (multiplication wraps around: modulo 2^32)."""
+    s1, m1, s2, m2, s3 = _FMIX32
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    return hv ^ (hv >> s3)
+
+
+def affine32_permutations(num_perm: int, seed: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """The (a, b) of datasketch's affine32 permutations h -> a * h + b mod
+    2^32 for this seed: odd ``a`` (a bijection), drawn as datasketch draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
 
 def candidate_probability(j: float, bands: int, rows: int) -> float:
@@ -94,8 +115,8 @@ class SketchParams:
     @cached_property
     def permutations(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
         """datasketch's (a, b) for this seed and num_perm, as uint32 columns."""
-        a, b = MinHash(num_perm=self.num_perm, seed=self.seed, scheme=SCHEME).permutations
-        return a.astype(np.uint32).reshape(-1, 1), b.astype(np.uint32).reshape(-1, 1)
+        a, b = affine32_permutations(self.num_perm, self.seed)
+        return a.reshape(-1, 1), b.reshape(-1, 1)
 
 
 def signatures(sets: list[U32], params: SketchParams) -> npt.NDArray[np.uint32]:
@@ -117,7 +138,7 @@ def signatures(sets: list[U32], params: SketchParams) -> npt.NDArray[np.uint32]:
         if nonempty.size:
             flat = np.concatenate([group[k] for k in nonempty]).astype(np.uint32)
             with np.errstate(over="ignore"):
-                mixed = _fmix(flat, 32)
+                mixed = _fmix32(flat)
                 phv = a * mixed + b  # (num_perm, total), uint32 wraparound
             starts = np.concatenate(([0], np.cumsum(sizes[nonempty])[:-1]))
             out[i + nonempty] = np.minimum.reduceat(phv, starts, axis=1).T
@@ -157,6 +178,7 @@ def exact_key(value: int) -> int:
 __all__ = [
     "SCHEME",
     "SketchParams",
+    "affine32_permutations",
     "band_keys",
     "band_keys_many",
     "candidate_probability",
