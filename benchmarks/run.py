@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks import (
+    cli_bench,
     dedup_bench,
     extraction_quality,
     fetch_bench,
@@ -57,7 +58,8 @@ def main() -> None:
         "baseline measured in the same run.",
         "",
     ]
-    for bench in (extraction_quality, dedup_bench, fetch_bench, store_bench, flow_bench, syndication_bench):
+    for bench in (extraction_quality, dedup_bench, fetch_bench, store_bench, flow_bench, syndication_bench,
+                  cli_bench):
         print(f"== {bench.__name__}", flush=True)
         sections += [*bench.main([]), ""]
     OUT.write_text("\n".join(sections) + "\n", encoding="utf-8")
