@@ -68,6 +68,18 @@ def _batch_runner_default() -> str | None:
     return "processes" if many else None
 
 
+def _boot_workers(runner: str | None) -> None:
+    """When the run will extract on local worker processes, start their fork
+    server first thing: it imports and warms up the extractors while this
+    process imports the rest and reads the input."""
+    from newsmill.core.settings import RunnerSettings
+
+    if RunnerSettings.from_env(runner).kind == "processes":
+        from newsmill.execution.fork import start_fork_server
+
+        start_fork_server()
+
+
 def _show_progress() -> bool:
     """Progress bars go to stderr when it is a terminal (``NEWSMILL_PROGRESS=1``
     forces them, ``0`` turns them off)."""
@@ -134,6 +146,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if all(os.path.exists(p) for p in args.paths):  # else check_paths says which is missing
+        _boot_workers(_batch_runner_default())
     check_paths(args.paths, "import")
     check_database(Paths.resolve(args.home).database_url)
     from newsmill.core.settings import RunSettings
@@ -151,6 +165,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     check_database(Paths.resolve(args.home).database_url)
+    _boot_workers(_batch_runner_default())
     from newsmill.core.settings import RunSettings
     from newsmill.pipeline import runs
 

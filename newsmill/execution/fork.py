@@ -30,4 +30,15 @@ def fork_server(*preload: str) -> multiprocessing.context.ForkServerContext:
     return ctx
 
 
-__all__ = ["POOL_WORKER", "WORKER_NICENESS", "WORKER_PRIORITY", "WORKER_SIGNALS", "fork_server"]
+def start_fork_server() -> None:
+    """Start the fork server now, so that it imports the pipeline and warms
+    the extractors up while this process does its own imports and reads its
+    input (the ``newsmill`` command calls it first thing for a run that
+    extracts on local workers); the pool forks its workers from it later."""
+    from multiprocessing import forkserver
+
+    fork_server()
+    forkserver.ensure_running()
+
+
+__all__ = ["POOL_WORKER", "WORKER_NICENESS", "WORKER_PRIORITY", "WORKER_SIGNALS", "fork_server", "start_fork_server"]

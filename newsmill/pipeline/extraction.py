@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import yaml
 
@@ -18,8 +18,9 @@ from newsmill.core.settings import DedupSettings
 from newsmill.dedup import ArticleSketches, SketchParams, sketch_article
 from newsmill.extractors import ExtractSettings, extract
 from newsmill.extractors.sites import SITE_OVERRIDES, SiteOverride, parse_site_overrides
-from newsmill.storage import Store
-from newsmill.storage.templates import SharedLines, template_key
+
+if TYPE_CHECKING:  # the store is the run's process's; extraction workers never import it (their start)
+    from newsmill.storage import Store
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -86,6 +87,8 @@ def learned_settings(store: Store, sites: Iterable[str],
     publisher group and lines shared across sites:
     :mod:`newsmill.storage.templates`) for the cleaner's ``site.template``
     rule, and the site ``overrides`` (default: the bundled ones)."""
+    from newsmill.storage.templates import SharedLines, template_key
+
     wanted = sorted({site for site in sites if site})
     shared = SharedLines.load(store).templates(min_articles) if wanted else {}
     templates: dict[str, tuple[str, ...]] = {}

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsmill.core.errors import SourceError
 from newsmill.core.records import Failure, RawDocument
@@ -25,7 +25,7 @@ from newsmill.core.settings import DedupSettings, RunSettings, SourceConfig, Sou
 from newsmill.execution.extractor import Extractor
 from newsmill.execution.scale import ScaleOut
 from newsmill.extractors import ExtractSettings
-from newsmill.pipeline import acquire, extraction, inputs, progress, stopping, storing
+from newsmill.pipeline import extraction, inputs, progress, stopping, storing
 from newsmill.pipeline.archiving import Archiver
 from newsmill.pipeline.extraction import Extracted
 from newsmill.pipeline.host import (
@@ -41,6 +41,9 @@ from newsmill.pipeline.host import (
 from newsmill.pipeline.lifecycle import Run, run_lifecycle
 from newsmill.pipeline.report import RunReport
 from newsmill.storage import Store
+
+if TYPE_CHECKING:  # imported by the runs that fetch: an import needs no HTTP stack
+    from newsmill.pipeline import acquire
 
 REPROCESS_WINDOW = 2000  # archived pages a reprocess reads back before it extracts and stores them
 IMPORT_WINDOW = 2000  # documents an import reads before it extracts and stores them
@@ -206,6 +209,8 @@ def _lifecycle(host: Host, flow: str, params: dict[str, Any], settings: RunSetti
 
 def ingest(host: Host, plan: SourcesFile, chosen: list[SourceConfig], settings: RunSettings) -> RunReport:
     """The ingest story, shared by the ``ingest`` and ``demo`` runs."""
+    from newsmill.pipeline import acquire
+
     report = RunReport(flow="ingest")
     with _lifecycle(host, "ingest", {"sources": [s.name for s in chosen]}, settings, report) as run, \
             host.scale_out(settings.runner) as scale:
@@ -247,6 +252,8 @@ def ingest(host: Host, plan: SourcesFile, chosen: list[SourceConfig], settings: 
 def _discover(source: SourceConfig, plan: SourcesFile, store: Store, archive: Any, run_id: str,
               host: Host) -> acquire.Discovered:
     """Read one source's feed, sitemap or URL list."""
+    from newsmill.pipeline import acquire
+
     found = acquire.discover_articles(source, plan.fetch, store, archive, run_id)
     host.log("%s: %d item(s) listed", source.name, len(found.items))
     return found
@@ -255,6 +262,8 @@ def _discover(source: SourceConfig, plan: SourcesFile, store: Store, archive: An
 def _fetch(source: SourceConfig, items: list[Any], plan: SourcesFile, store: Store, archive: Any, run_id: str,
            host: Host) -> acquire.Fetched:
     """Fetch and archive one source's new article pages."""
+    from newsmill.pipeline import acquire
+
     fetched = acquire.fetch_items(source, items, plan.fetch, store, archive, run_id)
     host.log("%s: %d page(s) fetched, %d failure(s)", source.name, len(fetched.docs), len(fetched.failures))
     return fetched
@@ -262,6 +271,7 @@ def _fetch(source: SourceConfig, items: list[Any], plan: SourcesFile, store: Sto
 
 def demo(host: Host, settings: RunSettings) -> RunReport:
     """Serve the bundled sample news site on loopback and ingest it once."""
+    from newsmill.pipeline import acquire
     from newsmill.pipeline.sample_site import SampleSite
 
     with SampleSite() as site:

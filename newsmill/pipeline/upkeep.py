@@ -6,8 +6,10 @@ from __future__ import annotations
 import gc
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from newsmill.storage import RawArchive, Store
+if TYPE_CHECKING:  # extraction workers import this module (settle_heap), not the store
+    from newsmill.storage import Store
 
 
 def prune(store: Store, raw_dir: Path, before: datetime, *, articles: bool = False,
@@ -15,6 +17,8 @@ def prune(store: Store, raw_dir: Path, before: datetime, *, articles: bool = Fal
     """Retention: delete raw-archive files last written before ``before``
     (after dropping the store's references to them), fetch-log and failure
     rows older than that, and, only if ``articles``, articles not seen since."""
+    from newsmill.storage import RawArchive
+
     archive = RawArchive(raw_dir)
     old_files = archive.files_older_than(before)
     done = {"raw_files": len(old_files), "raw_bytes": 0, "articles": 0}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from newsmill.core.errors import SourceError
 from newsmill.core.records import FetchOutcome, FetchStatus, RawDocument, SourceRef, SourceState
 from newsmill.core.settings import SourceConfig
-from newsmill.sources.fetcher import Fetcher
 from newsmill.sources.parse import (
     DiscoveredItem,
     discover_feed_links,
@@ -21,6 +21,9 @@ from newsmill.sources.parse import (
     parse_url_list,
 )
 from newsmill.sources.urls import canonicalize_url, is_http_url
+
+if TYPE_CHECKING:  # the caller brings the fetcher: reading files needs no HTTP stack
+    from newsmill.sources.fetcher import Fetcher
 
 MAX_SITEMAP_DEPTH = 3
 MAX_CHILD_SITEMAPS = 200
