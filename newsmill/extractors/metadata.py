@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from dateutil import parser as dateparser
+
+# A page's date with a zone name dateutil does not know ("EST") is read
+# without the zone (then taken as UTC, as every zoneless date); dateutil's
+# warning about it is noise on the command's stderr.
+warnings.filterwarnings("ignore", category=dateparser.UnknownTimezoneWarning)
 
 # schema.org's Article and its subtypes (NewsArticle's, BlogPosting's with
 # LiveBlogPosting, ...), lower case. Not VideoObject, ImageObject and the like:
