@@ -22,6 +22,7 @@ from newsmill.extractors.body import BodyOptions, find_body
 from newsmill.extractors.clean import Cleaner
 from newsmill.extractors.decode import decode
 from newsmill.extractors.dom import Line
+from newsmill.extractors.language import load_identifier
 from newsmill.extractors.metadata import PageMeta, clean_authors, page_metadata, parse_datetime
 from newsmill.extractors.sites import SITE_OVERRIDES, SiteOverride, find_override
 from newsmill.extractors.text import parse_text
@@ -80,6 +81,7 @@ def detect_language(text: str, hint: str | None = None) -> str | None:
     sample = text[:1200]  # langid's cost grows with the text; its answer settles well before this
     if len(sample.split()) < 5 and not re.search(r"[\u4e00-\u9fff]{10}", sample):
         return hint
+    load_identifier()  # py3langid's model, from the cache (once per process)
     lang, _ = py3langid.classify(sample)
     return str(lang) if lang else hint
 
