@@ -139,3 +139,29 @@ def test_the_local_host_retries_as_the_prefect_tasks_do() -> None:
     finally:
         stopping.clear()
     assert len(calls) == 1
+
+
+def test_a_dask_run_in_process_stores_what_the_default_runner_stores(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """The ``dask`` runner without Prefect: a LocalCluster of ``distributed``
+    itself, made and closed by the run (batches of 8, several in flight)."""
+    pytest.importorskip("distributed")
+    import logging
+
+    from newsmill.pipeline import extraction
+
+    monkeypatch.setattr(extraction, "EXTRACT_BATCH", 8)
+
+    def stored(home: Path) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(home / "data" / "newsmill.db") as conn:
+            return sorted(conn.execute("SELECT id, title, text, duplicate_of FROM articles").fetchall())
+
+    monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "default")
+    assert main(["--home", str(tmp_path / "default"), "import", str(SAMPLE)]) == 1  # the sample's robots.txt files
+    monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "dask")
+    monkeypatch.setenv("NEWSMILL_DASK_WORKERS", "2")
+    with caplog.at_level(logging.INFO, logger="newsmill.run"):
+        assert main(["--home", str(tmp_path / "dask"), "import", str(SAMPLE)]) == 1
+    assert any("on Dask LocalCluster, 2 worker(s)" in r.getMessage() for r in caplog.records), caplog.text
+    assert stored(tmp_path / "dask") == stored(tmp_path / "default") and len(stored(tmp_path / "default")) > 20

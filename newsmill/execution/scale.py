@@ -61,11 +61,17 @@ def dask_client(settings: RunnerSettings) -> Iterator[Callable[[], Any]]:
     except ImportError as exc:  # the optional extra is not installed
         raise ConfigError("NEWSMILL_TASK_RUNNER=dask needs distributed: pip install 'newsmill[dask]'") from exc
     with ExitStack() as stack:
+        # Made in a background thread and closed in this one: closed, not
+        # entered as context managers (a client's context is its thread's).
         def connect() -> Any:
             if settings.dask_address:
-                return stack.enter_context(Client(settings.dask_address, **CLIENT_KWARGS))  # type: ignore[no-untyped-call]
-            cluster = stack.enter_context(LocalCluster(**local_cluster_kwargs(settings)))  # type: ignore[no-untyped-call]
-            return stack.enter_context(Client(cluster, **CLIENT_KWARGS))  # type: ignore[no-untyped-call]
+                target: Any = settings.dask_address
+            else:
+                target = LocalCluster(**local_cluster_kwargs(settings))  # type: ignore[no-untyped-call]
+                stack.callback(target.close)
+            client = Client(target, set_as_default=False, **CLIENT_KWARGS)  # type: ignore[no-untyped-call]
+            stack.callback(client.close)
+            return client
 
         yield connect
 
