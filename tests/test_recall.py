@@ -128,6 +128,27 @@ def test_prose_in_divs_counts_as_page_text_for_the_guard(monkeypatch: pytest.Mon
     assert dom_module.loose_chars(other) == 0
 
 
+def test_fast_mode_text_of_an_article_length_is_not_second_guessed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast mode's text of ``GUARD_ENOUGH_CHARS`` or more is the article,
+    even on a page with five times more text: the cascade is not run."""
+    article = [f"{LEAD} ({n})" for n in range(body_module.GUARD_ENOUGH_CHARS // len(LEAD) + 1)]
+    tree = lxml_html.document_fromstring(page("".join(f"<p>{line}</p>" for line in article * 6)))
+    calls: list[bool] = []
+
+    def fake(page: lxml_html.HtmlElement, url: str | None, o: BodyOptions, *, fast: bool) -> list[str]:
+        calls.append(fast)
+        return article if fast else [f"{line} [{k}]" for k in range(6) for line in article]
+
+    monkeypatch.setattr(body_module, "_trafilatura", fake)
+    assert find_body(tree, tree, URL, BodyOptions()).path.startswith("trafilatura.fast")
+    assert calls == [True]
+    # One line less than that: the guard weighs it against the page, and the cascade wins.
+    calls.clear()
+    article = article[:-2]
+    assert find_body(tree, tree, URL, BodyOptions()).path.startswith("trafilatura.cascade")
+    assert calls == [True, False]
+
+
 def test_a_cascade_longer_only_by_repeating_itself_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     """A page's hidden copies of its teasers make the cascade's text three
     times longer with nothing new: fast mode's text stays."""

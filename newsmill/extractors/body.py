@@ -9,8 +9,9 @@ the page itself says, and tries the next path:
 2. ``trafilatura.cascade``: the full cascade (readability and jusText
    compared), when fast mode's text is under ``GUARD_MIN_CHARS`` or under
    ``GUARD_PAGE_SHARE`` of the page's text (its blocks, and prose written
-   straight into ``<div>``s: :func:`newsmill.extractors.dom.loose_chars`);
-   kept when its distinct lines are over ``CASCADE_FACTOR`` times longer (a
+   straight into ``<div>``s: :func:`newsmill.extractors.dom.loose_chars`)
+   and not ``GUARD_ENOUGH_CHARS`` long (the cascade costs about twice fast
+   mode, and on text that long it almost never found more); kept when its distinct lines are over ``CASCADE_FACTOR`` times longer (a
    cascade only a little longer is mostly the same text with an edge more
    of the page; one longer by repeating lines found nothing more).
 3. ``jsonld``: the page's JSON-LD ``articleBody``, when it is over
@@ -43,6 +44,7 @@ from newsmill.extractors.dom import Block, Line, complete, loose_chars, page_blo
 
 GUARD_MIN_CHARS = 250
 GUARD_PAGE_SHARE = 0.2
+GUARD_ENOUGH_CHARS = 3000  # fast mode's text this long is the article found, whatever the page's size
 CASCADE_FACTOR = 2.0
 JSONLD_FACTOR = 2.0
 JSONLD_MIN_CHARS = 500
@@ -143,6 +145,16 @@ def _jsonld_lines(text: str) -> list[str]:
     return [line.strip() for line in re.split(r"\n\s*\n|\n|\r", text) if line.strip()]
 
 
+def _too_short(chars: int, blocks: list[Block], page: lxml_html.HtmlElement) -> bool:
+    """Whether fast mode's ``chars`` are a stub of the page's text (its
+    blocks, and the prose outside blocks only when the blocks alone do
+    not already say so)."""
+    if chars < GUARD_MIN_CHARS:
+        return True
+    block_chars = sum(len(b.text) for b in blocks)
+    return chars < GUARD_PAGE_SHARE * block_chars or chars < GUARD_PAGE_SHARE * (block_chars + loose_chars(page))
+
+
 def find_body(tree: lxml_html.HtmlElement, page: lxml_html.HtmlElement, url: str | None, o: BodyOptions) -> Body:
     """The article text of ``page`` (``tree`` narrowed by a site override,
     or ``tree`` itself); raises ExtractionError when every path fails."""
@@ -153,8 +165,7 @@ def find_body(tree: lxml_html.HtmlElement, page: lxml_html.HtmlElement, url: str
         chars = _chars(lines)
         if o.fast:
             blocks = page_blocks(page)
-            page_chars = sum(len(b.text) for b in blocks) + loose_chars(page)
-            if chars < GUARD_MIN_CHARS or chars < GUARD_PAGE_SHARE * page_chars:
+            if chars < GUARD_ENOUGH_CHARS and _too_short(chars, blocks, page):
                 alt = _trafilatura(page, url, o, fast=False)
                 # Distinct lines: a cascade longer only by repeating itself
                 # (a page's hidden copies of its teasers) has found nothing more.
