@@ -170,19 +170,45 @@ def timed(fn: Callable[[Page], str], pages: Iterable[Page]) -> tuple[list[str], 
     return out, time.perf_counter() - start
 
 
-def compare(pages: Sequence[Page]) -> tuple[list[str], list[Outcome], float, float]:
+@dataclass
+class Timing:
+    """Seconds of bare trafilatura and of newsmill over the same pages:
+    wall-clock and this process's CPU time (which other processes on a
+    shared machine do not inflate, as they do the wall-clock time)."""
+
+    base_wall: float = 0.0
+    ours_wall: float = 0.0
+    base_cpu: float = 0.0
+    ours_cpu: float = 0.0
+
+    @property
+    def cost(self) -> float:
+        """newsmill's CPU time over bare trafilatura's (the cost target's)."""
+        return self.ours_cpu / self.base_cpu if self.base_cpu else float("nan")
+
+    def line(self, pages: int, what: str = "") -> str:
+        return (f"Time: bare trafilatura {self.base_wall:.1f} s, newsmill extract{what} {self.ours_wall:.1f} s "
+                f"over the same {pages} pages: {self.ours_wall / self.base_wall - 1:+.0%} wall-clock; "
+                f"process CPU time {self.base_cpu:.1f} s and {self.ours_cpu:.1f} s: {self.cost - 1:+.0%}.")
+
+
+def compare(pages: Sequence[Page]) -> tuple[list[str], list[Outcome], Timing]:
     """Bare trafilatura and newsmill on each page in turn, each timed: a
     busy spell of the machine lands on both alike."""
-    texts, outcomes, base_seconds, ours_seconds = [], [], 0.0, 0.0
+    texts: list[str] = []
+    outcomes: list[Outcome] = []
+    t = Timing()
     for page in pages:
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         texts.append(bare(page))
-        t1 = time.perf_counter()
+        w1, c1 = time.perf_counter(), time.process_time()
         outcomes.append(run_newsmill(page, DEFAULT, keep=True))
-        t2 = time.perf_counter()
-        base_seconds += t1 - t0
-        ours_seconds += t2 - t1
-    return texts, outcomes, base_seconds, ours_seconds
+        w2, c2 = time.perf_counter(), time.process_time()
+        t.base_wall += w1 - w0
+        t.ours_wall += w2 - w1
+        t.base_cpu += c1 - c0
+        t.ours_cpu += c2 - c1
+    return texts, outcomes, t
 
 
 _POOL_PAGES: Sequence[Page] = ()
@@ -279,10 +305,9 @@ def main(argv: list[str] | None = None) -> list[str]:
         print(line)
         return [line]
     timed(bare, pages[:5])  # warm-up: imports, trafilatura's caches
-    base_texts, outcomes, base_seconds, ours_seconds = compare(pages)
-    if "--time" in (argv or []):  # the time line alone (a few minutes: to measure on a quiet machine)
-        line = (f"Time: bare trafilatura {base_seconds:.1f} s, newsmill extract {ours_seconds:.1f} s over the same "
-                f"{len(pages)} pages: {ours_seconds / base_seconds - 1:+.0%}.")
+    base_texts, outcomes, timing = compare(pages)
+    if "--time" in (argv or []):  # the time line alone (a few minutes)
+        line = timing.line(len(pages))
         print(line)
         return [line]
     ours_texts = [o.text for o in outcomes]
@@ -294,21 +319,20 @@ def main(argv: list[str] | None = None) -> list[str]:
     for name in base:
         lines.append(_row(f"{name}, trafilatura 2.3 (bare)", base[name]))
         lines.append(_row(f"{name}, newsmill extract", ours[name], base[name]))
-    lines += ["", *targets(base, ours, ours_seconds / base_seconds), ""]
+    lines += ["", *targets(base, ours, timing), ""]
     lines += paths(pages, outcomes, base)
     lines += ["", "Per-rule ablation: each rule switched off in turn (the lines found are re-cleaned); ΔF1 all is",
               "over the pages of all sets together, positive when the rule costs more than it gains; the set",
               "columns are each set's change against newsmill with every rule on.", ""]
     lines += ablation(pages, outcomes, {s: ours[s] for s in SETS if s in ours})
     lines += ["", *regressions(pages, base_texts, outcomes)]
-    lines.append(f"\nTime: bare trafilatura {base_seconds:.1f} s, newsmill extract (decoding, metadata, fast mode, "
-                 f"recall guard and fallbacks, fill, date fallback, cleaning, language) {ours_seconds:.1f} s "
-                 f"over the same {len(pages)} pages: {ours_seconds / base_seconds - 1:+.0%}.")
+    lines.append("\n" + timing.line(len(pages), " (decoding, metadata, fast mode, recall guard and fallbacks, fill, "
+                                            "date fallback, cleaning, language)"))
     print("\n".join(lines))
     return lines
 
 
-def targets(base: dict[str, Scores], ours: dict[str, Scores], cost: float) -> list[str]:
+def targets(base: dict[str, Scores], ours: dict[str, Scores], timing: Timing) -> list[str]:
     out = ["| target (issue 21) | measured | met |", "|---|---|---|"]
 
     def add(name: str, value: str, ok: bool) -> None:
@@ -326,7 +350,8 @@ def targets(base: dict[str, Scores], ours: dict[str, Scores], cost: float) -> li
         add("Scrapinghub: F1 >= 0.975", f"{a.f1:.3f}", a.f1 >= 0.975)
         add("Scrapinghub: precision >= 0.975", f"{a.precision:.3f}", a.precision >= 0.975)
         add("Scrapinghub: recall >= 0.970", f"{a.recall:.3f}", a.recall >= 0.970)
-    add("time on top of bare trafilatura <= +25%", f"{cost - 1:+.0%}", cost <= 1.25)
+    add("time on top of bare trafilatura <= +25% (process CPU time)",
+        f"{timing.cost - 1:+.0%} ({timing.ours_wall / timing.base_wall - 1:+.0%} wall-clock)", timing.cost <= 1.25)
     return out
 
 
