@@ -388,6 +388,14 @@ def test_the_library_imports(library: Library) -> None:
     assert "newsmill import: done, 1 input failed" in library.outputs[0]
     assert "read:                4 files" in library.outputs[0]
     assert "read:                1 file\n" in library.outputs[1] and "wire.example" in library.outputs[1]
+    # Each file is counted read under the site it turned out to have (its
+    # canonical address), beside what was stored for that site.
+    rows = {line.split()[0]: line.split()[1:] for line in library.outputs[0].splitlines()
+            if line.startswith("  ") and line.split() and line.split()[0].endswith(".example")}
+    header = next(line.split()[1:] for line in library.outputs[0].splitlines() if line.split()[:1] == ["site"])
+    read, new = header.index("read") if "read" in header else header.index("fetched"), header.index("new")
+    assert {site: (int(row[read]), int(row[new])) for site, row in rows.items()} == {
+        "news.example": (1, 1), "other.example": (2, 2)}
 
 
 def test_import_site_and_language_are_every_document_s(library: Library,

@@ -125,13 +125,15 @@ class ExtractionProgress:
 
 
 def extract_batches(host: Host, docs: list[RawDocument], run: Run, scale: ScaleOut | None, archiver: Archiver,
-                    tracker: ExtractionProgress | None = None) -> Iterator[Extracted]:
+                    tracker: ExtractionProgress | None = None, *, count_read: bool = False) -> Iterator[Extracted]:
     """Extract every document in batch steps, with each site's learned
     templates, in process, on the local worker pool or on Dask (``scale``),
     and yield the batches in order as they finish (so the caller stores one
     batch while the next ones are extracted); failures go to the report.
     ``tracker``: the run's progress when these documents are only part of it.
-    No batch is started once a stop is requested."""
+    ``count_read``: count each document read under the site its article
+    (or failure) got, for documents that had none before extraction (an
+    import's files). No batch is started once a stop is requested."""
     settings = run.extract_settings(d.site for d in docs)
     batches = extraction.cut_batches(docs)
     if not batches:
@@ -141,6 +143,9 @@ def extract_batches(host: Host, docs: list[RawDocument], run: Run, scale: ScaleO
     number = iter(range(run.report.extracted_batches + 1, 1 << 62))
 
     def finished(e: Extracted, batch: list[RawDocument]) -> Extracted:
+        if count_read:
+            for site in [*(a.site for a in e.articles), *(f.site for f in e.failures)]:
+                run.report.count(site, "fetched")
         run.report.add_failures(e.failures)
         tracker.advance(len(batch))
         run.report.extracted_batches += 1
@@ -184,14 +189,15 @@ def store_all(host: Host, extracted: list[Extracted], run: Run, seen: set[str] |
 
 
 def extract_and_store(host: Host, docs: list[RawDocument], run: Run, scale: ScaleOut | None, archiver: Archiver,
-                      tracker: ExtractionProgress | None = None, seen: set[str] | None = None) -> None:
+                      tracker: ExtractionProgress | None = None, seen: set[str] | None = None, *,
+                      count_read: bool = False) -> None:
     """Extract the documents batch by batch and dedup-and-store each batch
     as soon as it is extracted (in document order), until a stop is
     requested. ``seen``: the canonical URLs this run stored before these
     documents (see :func:`store_batch`)."""
     seen = set() if seen is None else seen
     archiver.reading(docs)
-    for extracted in extract_batches(host, docs, run, scale, archiver, tracker):
+    for extracted in extract_batches(host, docs, run, scale, archiver, tracker, count_read=count_read):
         store_all(host, [extracted], run, seen, archiver)
         if stopping.stop_requested():
             break
@@ -298,10 +304,10 @@ def import_files(host: Host, paths: list[str], settings: RunSettings, *, site: s
                                               language=language):
             if stopping.stop_requested():
                 break
-            for d in docs:
-                report.count(d.site or "local", "fetched")
+            # What was read is counted under the site each document turns
+            # out to have (a plain file's is only known once extracted).
             tracker.grow(len(docs), more=more)
-            extract_and_store(host, docs, run, scale, archiver, tracker=tracker, seen=seen)
+            extract_and_store(host, docs, run, scale, archiver, tracker=tracker, seen=seen, count_read=True)
         if stopping.stop_requested():
             report.interrupted = True
     return report
