@@ -207,6 +207,8 @@ SOURCES_ERRORS = {
     "bad-url": ("sources:\n  - {name: wire, kind: feed, url: 'wire.example/rss', site: w}\n",
                 "sources file {file}, line 2: source 'wire': url must be an http:// or https:// address"),
     "no-match": ("sources:\n" + GOOD_SOURCE, "no source matches group='nope'"),
+    "missing-key": ("sources:\n  - name: wire\n    kind: feed\n    url: https://wire.example/rss.xml\n",
+                    "sources file {file}, line 2: sources[0] (wire): missing required setting(s) site"),
 }
 
 
