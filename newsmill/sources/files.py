@@ -132,6 +132,47 @@ def skip_reason(doc: RawDocument, kind: str | None) -> str | None:
     return None
 
 
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Text newsmill reads as a page (an imported ``.txt`` file is archived as
+# ``text/plain``); a type that says nothing is sniffed.
+_TEXT_TYPES = (*HTML_TYPES, "text/plain")
+_UNTOLD_TYPES = ("", "application/octet-stream", "unk", "no-type", "unknown/unknown", "binary/octet-stream")
+# The first bytes of what is often archived beside pages: images, PDF,
+# archives, fonts, audio and video.
+_BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"%PDF", b"PK\x03\x04", b"\x1f\x8b",
+                 b"BM", b"II*\x00", b"MM\x00*", b"wOFF", b"wOF2", b"OggS", b"ID3", b"fLaC", b"\x00\x00\x01\x00",
+                 b"\x1a\x45\xdf\xa3")
+
+
+def sniffed_type(body: bytes) -> str | None:
+    """What the first bytes of a body say it is when it is no text: a
+    known binary signature (PNG, JPEG, PDF, ZIP...), a RIFF/MP4 container,
+    or NUL bytes in what should be markup; None when it may be a page."""
+    head = body[:512]
+    if head.startswith(_BINARY_MAGIC) or (head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE", b"AVI ")):
+        return "binary data"
+    if head[4:8] == b"ftyp":
+        return "video/mp4"
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 pages have NULs
+        return "binary data"
+    return None
+
+
+def not_html_reason(doc: RawDocument) -> str | None:
+    """Why a WARC/ARC record's document is no HTML page, or None: its
+    Content-Type names something else (an image, a PDF, a script...), or,
+    when it names nothing useful, its first bytes are no text."""
+    media = (doc.content_type or "").split(";")[0].strip().lower()
+    if media in _TEXT_TYPES:
+        return None
+    if media not in _UNTOLD_TYPES:
+        return f"content type {media} is not HTML"
+    sniffed = sniffed_type(doc.body)
+    if sniffed is not None:
+        return f"content type {media or '(none)'} is not HTML: the body is {sniffed}"
+    return None
+
+
 def _foreign_document(record: ArcWarcRecord, body: bytes, path: Path, source: SourceRef,
                       site: str) -> RawDocument:
     """The document of a WARC record from elsewhere (no ``WARC-Newsmill-*``
@@ -150,11 +191,18 @@ def _foreign_document(record: ArcWarcRecord, body: bytes, path: Path, source: So
                        hints={"warc": str(path)})
 
 
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")  # ARC files are read as WARC (warcio's arc2warc)
+
+
 def iter_warc(path: Path, source: SourceRef, site: str, *, restore_source: bool = False,
               archived_as: str | None = None) -> Iterator[RawDocument | Failure | Skipped]:
-    """Response and resource records of a WARC file, as raw documents; a
-    truncated or corrupt file yields what is readable, then one Failure for
-    the rest.
+    """Response and resource records of a WARC or ARC file, as raw
+    documents; a truncated or corrupt file yields what is readable, then
+    one Failure for the rest. A file with no response or resource record at
+    all (requests, revisits or metadata only) yields one ``no_records``
+    Failure; a record that holds no HTML (an image, a PDF: by its
+    Content-Type, else by its first bytes) a ``not_html`` Failure of its
+    URL.
 
     A record of newsmill's raw archive (``WARC-Newsmill-*`` headers) comes
     back as it was archived: its URL, site (unless ``site`` names one),
@@ -170,19 +218,21 @@ def iter_warc(path: Path, source: SourceRef, site: str, *, restore_source: bool 
         yield _failure(path, "read_error", f"cannot open {path}: {exc.strerror}", source, site)
         return
     with fh:
-        reader = ArchiveIterator(fh)
+        reader = ArchiveIterator(fh, arc2warc=True)
         it = iter(reader)
         count = 0
+        others: dict[str, int] = {}  # records of other types, by type
         while True:
             try:
                 record = next(it)
             except StopIteration:
-                return
+                break
             except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
                 yield _failure(path, "truncated", f"WARC unreadable after {count} record(s): {exc}",
                                source, site)
                 return
             if record.rec_type not in ("response", "resource"):
+                others[record.rec_type] = others.get(record.rec_type, 0) + 1
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
             ours = is_archive_record(record)
@@ -208,4 +258,13 @@ def iter_warc(path: Path, source: SourceRef, site: str, *, restore_source: bool 
             if reason is not None:
                 yield Skipped(url=doc.url, reason=reason, site=doc.site)
                 continue
+            why = not_html_reason(doc)
+            if why is not None:
+                yield Failure(url=doc.url, stage="import", status="not_html", reason=why, site=doc.site,
+                              source=doc.source.name)
+                continue
             yield doc
+    if count == 0:
+        told = f"{others.pop('request', 0)} request, {others.pop('revisit', 0)} revisit"
+        told += "".join(f", {n} {kind}" for kind, n in sorted(others.items()) if kind != "warcinfo")
+        yield _failure(path, "no_records", f"no response records ({told})", source, site)
