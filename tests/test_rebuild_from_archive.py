@@ -169,5 +169,5 @@ def test_a_folder_of_warc_files_is_read_and_an_empty_one_is_a_usage_error(tmp_pa
     (raw / "run-1-herald.warc.gz").write_bytes(b"")
     check_paths([str(tmp_path / "raw")], "import")  # .warc.gz files are what a folder holds
     (raw / "run-1-herald.warc.gz").rename(raw / "notes.pdf")
-    with pytest.raises(UsageError, match=r"no file to read in .*\.warc, \.warc\.gz files\)$"):
+    with pytest.raises(UsageError, match=r"no file to read in .*\.warc, \.warc\.gz, \.arc, \.arc\.gz files\)$"):
         check_paths([str(tmp_path / "raw")], "import")

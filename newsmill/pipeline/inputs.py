@@ -11,10 +11,11 @@ from newsmill.core.records import ArchiveLocation, Failure, RawDocument, Skipped
 from newsmill.pipeline import progress, stopping
 from newsmill.pipeline.report import RunReport
 from newsmill.sources import iter_folder, iter_warc, read_file
-from newsmill.sources.files import walk_files
-from newsmill.storage import RawArchive
+from newsmill.sources.files import FILE_SUFFIXES, WARC_SUFFIXES, walk_files
+from newsmill.storage import RawArchive, Store
+from newsmill.storage.archive import payload_digest
 
-IMPORT_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".txt", ".warc", ".warc.gz")
+IMPORT_SUFFIXES = (*FILE_SUFFIXES, *WARC_SUFFIXES)
 
 
 def expand_import_paths(paths: Iterable[str | Path]) -> Iterator[Path | Failure]:
@@ -24,14 +25,11 @@ def expand_import_paths(paths: Iterable[str | Path]) -> Iterator[Path | Failure]
         if not p.exists():
             yield Failure(url=p.as_uri() if p.is_absolute() else str(p), stage="import",
                           status="not_found", reason=f"no such file or folder: {p}")
-        elif p.is_dir() or p.name.endswith(IMPORT_SUFFIXES):
+        elif p.is_dir() or p.name.lower().endswith(IMPORT_SUFFIXES):
             yield p
         else:
             yield Failure(url=p.resolve().as_uri(), stage="import", status="unsupported",
                           reason=f"not an importable file type (want {', '.join(IMPORT_SUFFIXES)}): {p}")
-
-
-WARC_SUFFIXES = (".warc", ".warc.gz")
 
 
 def _in_archive(path: Path, archive: RawArchive | None) -> str | None:
@@ -58,7 +56,7 @@ def _read_warc(path: Path, archive: RawArchive | None,
 def read_import_path(path: Path, *, archive: RawArchive | None = None,
                      skipped: Callable[[Skipped], None] | None = None) -> Iterator[RawDocument | Failure]:
     """Raw documents from one file or folder given to ``newsmill import``
-    (a folder: every file of IMPORT_SUFFIXES under it, WARC files too).
+    (a folder: every file of IMPORT_SUFFIXES under it, WARC and ARC files too).
 
     A WARC record of newsmill's own raw archive comes back with what the
     archive knew (site, source, hints, final URL:
@@ -130,6 +128,62 @@ def read_imports(paths: Iterable[str | Path], report: RunReport, window: int, ar
         yield docs, False
 
 
+def capture_rounds(docs: Sequence[RawDocument]) -> list[list[RawDocument]]:
+    """The documents in rounds that hold one capture of a URL each: the
+    first round the earliest capture (``fetched_at``: a record's WARC-Date)
+    of every URL, in reading order, the next the second capture of the
+    URLs captured more than once, and so on. Stored round after round, each
+    changed capture of a URL becomes a new version over the one before and
+    the latest is current; no batch holds two captures of one URL."""
+    by_url: dict[str, list[RawDocument]] = {}
+    for doc in docs:
+        by_url.setdefault(doc.url, []).append(doc)
+    rounds: list[list[RawDocument]] = []
+    for captures in by_url.values():
+        captures.sort(key=lambda d: d.fetched_at)  # stable: captures of one date stay in reading order
+        for i, doc in enumerate(captures):
+            if i == len(rounds):
+                rounds.append([])
+            rounds[i].append(doc)
+    return rounds
+
+
+def stored_already(docs: Sequence[RawDocument], store: Store, archive: RawArchive,
+                   report: RunReport) -> list[RawDocument]:
+    """The documents whose body is not the archived raw document of a
+    stored version of their URL (the current one or a revision: same
+    payload digest). The others (a file or WARC record imported before)
+    are counted ``unchanged`` and marked seen, neither extracted nor
+    archived again: importing the same input twice changes nothing."""
+    versions = store.archived_versions(d.url for d in docs)
+    if not versions:
+        return list(docs)
+    digests: dict[str, str | None] = {}
+    todo: list[RawDocument] = []
+    same: list[str] = []
+    for doc in docs:
+        mine = payload_digest(doc.body) if doc.url in versions else None
+        hit = None
+        for canonical, site, raw in versions.get(doc.url, []):
+            if raw not in digests:
+                try:
+                    digests[raw] = archive.payload_digest(ArchiveLocation.from_uri(raw))
+                except ValueError:
+                    digests[raw] = None
+            if digests[raw] == mine:
+                hit = (canonical, site)
+                break
+        if hit is None:
+            todo.append(doc)
+        else:
+            for counted in ("fetched", "unchanged"):  # read, under its article's site, and found unchanged
+                report.count(hit[1] or doc.site or "local", counted)
+            same.append(hit[0])
+    if same:
+        store.touch(dict.fromkeys(same))
+    return todo
+
+
 def read_archived(archive: RawArchive, uris: Sequence[str], *, site: str | None = None,
                   done: int = 0, total: int | None = None) -> tuple[list[RawDocument], list[Failure]]:
     """The raw documents at these archive locations (of stored articles:
@@ -150,4 +204,5 @@ def read_archived(archive: RawArchive, uris: Sequence[str], *, site: str | None 
     return docs, failures
 
 
-__all__ = ["IMPORT_SUFFIXES", "WARC_SUFFIXES", "expand_import_paths", "read_archived", "read_import_path", "read_imports"]
+__all__ = ["IMPORT_SUFFIXES", "WARC_SUFFIXES", "capture_rounds", "expand_import_paths", "read_archived",
+           "read_import_path", "read_imports", "stored_already"]

@@ -62,19 +62,22 @@ def extract_batch(docs: list[RawDocument], settings: ExtractSettings | None = No
 
 
 def store_batch(extracted: list[Extracted], store: Store, report: RunReport, settings: DedupSettings,
-                seen: set[str] | None = None, archiver: Archiver | None = None) -> RunReport:
+                seen: dict[str, str] | None = None, archiver: Archiver | None = None) -> RunReport:
     """Link duplicates against the store and save the batch in one transaction.
 
-    ``seen``: canonical URLs stored by earlier batches of this run; a page
-    reached again under another address in the same run keeps its first
-    copy, as within one batch (no new version within a run). ``archiver``:
+    ``seen``: canonical URL -> URL of the pages stored by earlier batches of
+    this run; a page reached again under another address in the same run
+    keeps its first copy, as within one batch (no new version within a run:
+    only another capture of the same address, an import's later WARC record
+    of it, becomes one). ``archiver``:
     archives the documents of new or changed articles first (imports)."""
     batch = Extracted.join(extracted)
     before_save = archiver.before_store if archiver is not None else None
     storing.store_articles(batch.articles, store, report, settings, sketches=batch.sketches, seen=seen,
                            before_save=before_save)
     if seen is not None:  # only once stored: a retry of this step must store them
-        seen.update(a.canonical_url for a in batch.articles)
+        for a in batch.articles:
+            seen.setdefault(a.canonical_url, a.url)
     return report
 
 
@@ -179,7 +182,7 @@ def extract_batches(host: Host, docs: list[RawDocument], run: Run, scale: ScaleO
             yield finished(host.call(EXTRACT, extract_batch, batch, settings, label=str(next(number))), batch)
 
 
-def store_all(host: Host, extracted: list[Extracted], run: Run, seen: set[str] | None = None,
+def store_all(host: Host, extracted: list[Extracted], run: Run, seen: dict[str, str] | None = None,
               archiver: Archiver | None = None) -> None:
     """Dedup and store extracted articles (one step), telling the CLI."""
     host.call(STORE, store_batch, extracted, run.store, run.report, run.settings.dedup, seen, archiver,
@@ -189,13 +192,13 @@ def store_all(host: Host, extracted: list[Extracted], run: Run, seen: set[str] |
 
 
 def extract_and_store(host: Host, docs: list[RawDocument], run: Run, scale: ScaleOut | None, archiver: Archiver,
-                      tracker: ExtractionProgress | None = None, seen: set[str] | None = None, *,
+                      tracker: ExtractionProgress | None = None, seen: dict[str, str] | None = None, *,
                       count_read: bool = False) -> None:
     """Extract the documents batch by batch and dedup-and-store each batch
     as soon as it is extracted (in document order), until a stop is
-    requested. ``seen``: the canonical URLs this run stored before these
-    documents (see :func:`store_batch`)."""
-    seen = set() if seen is None else seen
+    requested. ``seen``: canonical URL -> URL of what this run stored before
+    these documents (see :func:`store_batch`)."""
+    seen = {} if seen is None else seen
     archiver.reading(docs)
     for extracted in extract_batches(host, docs, run, scale, archiver, tracker, count_read=count_read):
         store_all(host, [extracted], run, seen, archiver)
@@ -289,7 +292,13 @@ def import_files(host: Host, paths: list[str], settings: RunSettings, *, site: s
                  language: str | None = None) -> RunReport:
     """Ingest local files and folders; every file of a new or changed
     article is archived as a WARC record, so it can be reprocessed (a record
-    of the run's own raw archive is not: the article points at it).
+    of the run's own raw archive is not: the article points at it). A file
+    or record whose body is the archived raw document of a stored version
+    of its URL is counted unchanged and not read further
+    (:func:`~newsmill.pipeline.inputs.stored_already`); several captures of
+    one URL in a window are stored in capture order, one round of captures
+    after the other (:func:`~newsmill.pipeline.inputs.capture_rounds`), so
+    each changed one becomes a version and the latest is current.
     ``site``, ``language``: every document's, when given (``--site``,
     ``--language``)."""
     report = RunReport(flow="import-files")
@@ -298,7 +307,7 @@ def import_files(host: Host, paths: list[str], settings: RunSettings, *, site: s
         # Window by window, as reprocess does: an import holds at most
         # IMPORT_WINDOW pages at a time, however large its input.
         tracker = ExtractionProgress(host, 0)
-        seen: set[str] = set()
+        seen: dict[str, str] = {}
         archiver = Archiver(run.archive, run.run_id, "changed_only")
         for docs, more in inputs.read_imports(paths, report, IMPORT_WINDOW, run.archive, site=site,
                                               language=language):
@@ -307,7 +316,13 @@ def import_files(host: Host, paths: list[str], settings: RunSettings, *, site: s
             # What was read is counted under the site each document turns
             # out to have (a plain file's is only known once extracted).
             tracker.grow(len(docs), more=more)
-            extract_and_store(host, docs, run, scale, archiver, tracker=tracker, seen=seen, count_read=True)
+            todo = inputs.stored_already(docs, run.store, run.archive, report)
+            tracker.advance(len(docs) - len(todo))
+            for captures in inputs.capture_rounds(todo):
+                if stopping.stop_requested():
+                    break
+                extract_and_store(host, captures, run, scale, archiver, tracker=tracker, seen=seen,
+                                  count_read=True)
         if stopping.stop_requested():
             report.interrupted = True
     return report

@@ -141,7 +141,7 @@ BeforeSave = Callable[[Sequence[Article], StoredState], None]
 def store_articles(articles: list[Article], store: Store, report: RunReport,
                    settings: DedupSettings | None = None,
                    sketches: Mapping[str, ArticleSketches] | None = None, *,
-                   seen: set[str] | None = None, before_save: BeforeSave | None = None) -> None:
+                   seen: Mapping[str, str] | None = None, before_save: BeforeSave | None = None) -> None:
     """Skip unchanged articles, link duplicates against the whole store (or
     the configured window) and the batch, and save articles with their
     sketches in one transaction. ``sketches``: those computed at extraction
@@ -152,14 +152,15 @@ def store_articles(articles: list[Article], store: Store, report: RunReport,
     What is stored of the batch's URLs is read once there
     (:class:`~newsmill.storage.articles.StoredState`) and handed to
     ``before_save`` (with every article given: the archiving of imports),
-    then the articles whose canonical URL is in ``seen`` (stored by an
-    earlier batch of the run) are left out and the others stored."""
+    then the articles whose canonical URL is in ``seen`` (canonical URL ->
+    URL stored by an earlier batch of the run) under another URL are left
+    out and the others stored (the same URL again: a later capture)."""
     with store.exclusive():
         stored = store.stored_state(a.canonical_url for a in articles)
         if before_save is not None:
             before_save(articles, stored)
         if seen is not None:
-            articles = [a for a in articles if a.canonical_url not in seen]
+            articles = [a for a in articles if seen.get(a.canonical_url, a.url) == a.url]
         _store_locked(articles, store, report, settings or DedupSettings(), sketches, stored)
 
 

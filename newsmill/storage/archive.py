@@ -23,7 +23,9 @@ headers are kept as ``X-Archive-Orig-*`` so readers do not decode twice.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -181,6 +183,12 @@ class ArchiveWriter:
         self.close()
 
 
+def payload_digest(body: bytes) -> str:
+    """The digest the archive writes as a record's ``WARC-Payload-Digest``
+    (``sha1:`` and the base32 SHA-1 of the body it archives)."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
 def is_archive_record(record: ArcWarcRecord) -> bool:
     """Whether a WARC record was written by newsmill's raw archive (it
     carries the ``WARC-Newsmill-*`` headers)."""
@@ -259,6 +267,24 @@ class RawArchive:
         except (OSError, ArchiveLoadFailed, EOFError, ValueError) as exc:
             raise ArchiveError(f"cannot read archive record {loc.to_uri()}: {exc}") from exc
         raise ArchiveError(f"no response or resource record at {loc.to_uri()}")
+
+    def payload_digest(self, loc: ArchiveLocation) -> str | None:
+        """The ``WARC-Payload-Digest`` of the record at ``loc`` (as written:
+        ``sha1:`` and base32 of the archived body), else that digest of its
+        body; None when the record cannot be read."""
+        try:
+            with open(self.root / loc.path, "rb") as fh:
+                fh.seek(loc.offset)
+                for record in ArchiveIterator(fh):
+                    if record.rec_type not in ("response", "resource"):
+                        return None
+                    told = str(record.rec_headers.get_header("WARC-Payload-Digest") or "")
+                    if told and told.lower().startswith("sha1:"):
+                        return "sha1:" + told[5:].upper()
+                    return payload_digest(document_from_record(record).body)
+        except (OSError, ArchiveLoadFailed, EOFError, ValueError):
+            return None
+        return None
 
     def iter_documents(self, relpath: str) -> Iterator[RawDocument]:
         """Every document of one archive file, in order. A torn or corrupt

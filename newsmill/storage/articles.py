@@ -131,6 +131,29 @@ class Articles:
                     known.update(r[0] for r in conn.execute(select(col).where(col.in_(part))))
         return known
 
+    def archived_versions(self, urls: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+        """URL -> ``(canonical URL, site, raw location)`` of every stored
+        version (the current one and the revisions) of the articles stored
+        under one of these URLs whose raw document is archived: what an
+        import compares a document with before it extracts it."""
+        a, r = t.articles, t.article_revisions
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        with self.db.connect() as conn:
+            for part in chunks(wanted):
+                rows = conn.execute(select(a.c.id, a.c.url, a.c.canonical_url, a.c.site, a.c.raw)
+                                    .where(a.c.url.in_(part))).all()
+                by_id = {row[0]: row for row in rows}
+                for _id, url, canonical, site, raw in rows:
+                    if raw:
+                        found.setdefault(url, []).append((canonical, site, raw))
+                for ids in chunks(list(by_id)):
+                    for article_id, raw in conn.execute(select(r.c.article_id, r.c.raw)
+                                                        .where(r.c.article_id.in_(ids), r.c.raw.is_not(None))):
+                        _id, url, canonical, site, _raw = by_id[article_id]
+                        found.setdefault(url, []).append((canonical, site, raw))
+        return found
+
     def raw_locations(self, *, site: str | None = None, since: datetime | None = None,
                       until: datetime | None = None) -> list[str]:
         """Raw-archive locations of stored articles, oldest first, optionally

@@ -151,6 +151,10 @@ class Store:
         """The given URLs that are stored as an article's URL or canonical URL."""
         return self._articles.known_urls(urls)
 
+    def archived_versions(self, urls: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+        """URL -> (canonical URL, site, raw location) of each archived stored version (see :meth:`Articles.archived_versions`)."""
+        return self._articles.archived_versions(urls)
+
     def raw_locations(self, *, site: str | None = None, since: datetime | None = None,
                       until: datetime | None = None) -> list[str]:
         """Raw-archive locations of stored articles, oldest first (see :meth:`Articles.raw_locations`)."""

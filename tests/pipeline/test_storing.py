@@ -44,7 +44,7 @@ def document(a: Article) -> RawDocument:
 def import_batch(store: Store, archiver: Archiver, batch: list[Article], report: RunReport) -> None:
     """The store step of one import batch, as the import flow runs it."""
     archiver.reading([document(a) for a in batch])
-    store_articles(batch, store, report, SETTINGS, seen=set(), before_save=archiver.before_store)
+    store_articles(batch, store, report, SETTINGS, seen={}, before_save=archiver.before_store)
 
 
 @contextmanager
