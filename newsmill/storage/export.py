@@ -20,6 +20,7 @@ from newsmill.storage.db import CHUNK, Database, iso, now, utc
 PARQUET_BATCH = 1000
 INT_FIELDS = frozenset({"word_count", "version", "seq"})
 FLOAT_FIELDS = frozenset({"similarity", "novelty"})
+TIME_FIELDS = frozenset({"published_at", "modified_at", "fetched_at", "stored_at"})
 EXPORT_FIELDS = ("id", "url", "canonical_url", "site", "title", "authors", "published_at", "modified_at",
                  "fetched_at", "language", "description", "image", "extraction", "text", "paragraphs",
                  "word_count", "content_hash", "duplicate_of", "similarity", "cluster_id", "novelty",
@@ -274,52 +275,69 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
     return n
 
 
+def export_schema(fields: Sequence[str] | None = None) -> Any:
+    """The Arrow schema of the export record (docs/schema.md), or of the
+    given fields of it, in that order."""
+    import pyarrow as pa
+
+    ts = pa.timestamp("us", tz="UTC")
+    types: dict[str, Any] = {name: pa.string() for name in EXPORT_FIELDS}
+    types.update({name: ts for name in TIME_FIELDS})
+    types.update({name: pa.int64() for name in INT_FIELDS})
+    types.update({name: pa.float64() for name in FLOAT_FIELDS})
+    types.update(
+        authors=pa.list_(pa.string()),
+        paragraphs=pa.list_(pa.string()),
+        duplicate_passages=pa.list_(pa.struct([("paragraph", pa.int64()), ("of_article", pa.string()),
+                                               ("of_paragraph", pa.int64()), ("similarity", pa.float64())])),
+        boilerplate_removed=pa.list_(pa.struct([("text", pa.string()), ("rule", pa.string())])),
+        source=pa.struct([("name", pa.string()), ("kind", pa.string()), ("url", pa.string())]),
+    )
+    return pa.schema([(name, types[name]) for name in (EXPORT_FIELDS if fields is None else fields)])
+
+
+def _timestamp(value: Any) -> Any:
+    """A record's time as Arrow takes it: an aware datetime (ISO strings parsed)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return utc(value) if isinstance(value, datetime) else value
+
+
+def _arrow_rows(batch: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> dict[str, list[Any]]:
+    times = [name for name in fields if name in TIME_FIELDS]
+    columns = {name: [r.get(name) for r in batch] for name in fields}
+    for name in times:
+        columns[name] = [_timestamp(v) for v in columns[name]]
+    return columns
+
+
 def write_parquet(records: Iterable[dict[str, Any]], path: Path, fields: Sequence[str] | None = None) -> int:
-    """Write records to a Parquet file in batches (memory flat in the row
-    count). Nested fields (lists, objects) are stored as JSON strings.
-    ``fields``: the record's field names, so that an export with no rows
-    still writes a file (no rows, the same columns) for the reader."""
+    """Write records to a Parquet file of the declared export schema
+    (:func:`export_schema`: timestamps in UTC, lists and structs typed), a
+    row group per ``PARQUET_BATCH`` records (memory flat in the row count).
+    ``fields``: the columns to write (default: every field of the record).
+    An export with no rows still writes a file of the same schema."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError as exc:  # pragma: no cover - pyarrow is a declared extra
         raise StorageError("Parquet export needs pyarrow: pip install 'newsmill[parquet]'") from exc
-    writer: Any = None
-    schema: Any = None
+    names = tuple(EXPORT_FIELDS if fields is None else fields)
+    schema = export_schema(names)
     n = 0
     batch: list[dict[str, Any]] = []
+    with pq.ParquetWriter(str(path), schema) as writer:
+        def flush() -> None:
+            if batch:
+                writer.write_table(pa.Table.from_pydict(_arrow_rows(batch, names), schema=schema))
+                batch.clear()
 
-    def column_type(name: str) -> Any:
-        return pa.int64() if name in INT_FIELDS else pa.float64() if name in FLOAT_FIELDS else pa.string()
-
-    def flush() -> None:
-        nonlocal writer, schema
-        if not batch:
-            return
-        rows = [
-            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for k, v in r.items()}
-            for r in batch
-        ]
-        if schema is None:  # fixed from the field names: a first batch of nulls cannot set a wrong type
-            schema = pa.schema([(k, column_type(k)) for k in rows[0]])
-        table = pa.Table.from_pylist(rows, schema=schema)
-        if writer is None:
-            writer = pq.ParquetWriter(str(path), schema)
-        writer.write_table(table)
-        batch.clear()
-
-    try:
         for record in records:
             batch.append(record)
             n += 1
             if len(batch) >= PARQUET_BATCH:
                 flush()
         flush()
-        if writer is None and fields is not None:  # nothing to export: an empty file of the same columns
-            schema = pa.schema([(k, column_type(k)) for k in fields])
-            writer = pq.ParquetWriter(str(path), schema)
+        if n == 0:  # nothing to export: an empty file of the same schema, for the reader that expects one
             writer.write_table(schema.empty_table())
-    finally:
-        if writer is not None:
-            writer.close()
     return n

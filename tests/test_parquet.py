@@ -1,0 +1,185 @@
+"""The Parquet export as analysts read it: typed columns (UTC timestamps,
+lists, structs) read back with pyarrow, pandas, polars and DuckDB, from a
+store made by a real import of pages written here."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsmill.cli import main
+from newsmill.storage.export import EXPORT_FIELDS, export_schema
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+WORDS = ["harbour", "weather", "mayor", "budget", "school", "river", "museum", "station", "orchard",
+         "tariff", "border", "hotel", "ferry", "council", "market", "bridge", "festival", "airport"]
+COPYRIGHT = "© 2025 News Example. All rights reserved."
+
+# The Arrow type of every column, as docs/schema.md gives them.
+TYPES = {
+    "id": "string", "url": "string", "canonical_url": "string", "site": "string", "title": "string",
+    "authors": "list<item: string>",
+    "published_at": "timestamp[us, tz=UTC]", "modified_at": "timestamp[us, tz=UTC]",
+    "fetched_at": "timestamp[us, tz=UTC]",
+    "language": "string", "description": "string", "image": "string", "extraction": "string", "text": "string",
+    "paragraphs": "list<item: string>", "word_count": "int64", "content_hash": "string",
+    "duplicate_of": "string", "similarity": "double", "cluster_id": "string", "novelty": "double",
+    "duplicate_passages": "list<item: struct<paragraph: int64, of_article: string, of_paragraph: int64, "
+                          "similarity: double>>",
+    "boilerplate_removed": "list<item: struct<text: string, rule: string>>",
+    "source": "struct<name: string, kind: string, url: string>",
+    "raw": "string", "version": "int64", "seq": "int64", "stored_at": "timestamp[us, tz=UTC]",
+}
+
+
+def _page(site: str, n: int, title: str, paragraphs: list[str], day: int) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<link rel="canonical" href="https://{site}/news/{n}.html">'
+            f'<meta name="author" content="Ann Writer">'
+            f'<meta property="article:published_time" content="2025-07-{day:02d}T09:00:00+03:00"></head>'
+            f"<body><main><article><h1>{title}</h1>{body}</article></main></body></html>")
+
+
+@dataclass
+class Export:
+    home: Path
+    full: Path  # every record (--all)
+    empty: Path  # nothing after the last seq
+    shared: str  # the paragraph the pages share
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> Export:
+    """A store made by a real import of three pages (an article with a
+    copyright line, a story of another site repeating one of its
+    paragraphs, a reprint of the article), exported to Parquet in full and
+    after its last record."""
+    pick = random.Random(25)
+
+    def sentence(n: int = 18) -> str:
+        return " ".join(pick.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+    pages = tmp_path_factory.mktemp("pages")
+    shared = sentence(24)
+    first = [sentence() for _ in range(4)]
+    (pages / "one.html").write_text(_page("news.example", 1, "Ferry line opens",
+                                          [first[0], shared, *first[1:], COPYRIGHT], 1), encoding="utf-8")
+    (pages / "two.html").write_text(_page("other.example", 2, "Council meets",
+                                          [sentence(), sentence(), shared, sentence()], 2), encoding="utf-8")
+    (pages / "three.html").write_text(_page("other.example", 3, "Ferry line opens again",
+                                            [first[0], shared, *first[1:]], 3), encoding="utf-8")
+    out = tmp_path_factory.mktemp("out")
+    home = out / "home"
+    full, empty = out / "full.parquet", out / "empty.parquet"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEWSMILL_TASK_RUNNER", "default")
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            assert main(["--home", str(home), "import", str(pages)]) == 0
+            assert main(["--home", str(home), "export", "--all", "--format", "parquet", "--out", str(full)]) == 0
+            last = max(pq.read_table(full).column("seq").to_pylist())
+            assert main(["--home", str(home), "export", "--all", "--format", "parquet", "--out", str(empty),
+                         "--after-seq", str(last)]) == 0
+    return Export(home, full, empty, shared)
+
+
+def test_the_schema_is_declared_and_documented() -> None:
+    schema = export_schema()
+    assert tuple(schema.names) == EXPORT_FIELDS
+    assert {f.name: str(f.type) for f in schema} == TYPES
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text(encoding="utf-8")
+    rows = [line.split("|") for line in doc.splitlines() if line.startswith("| `")]
+    documented: dict[str, str] = {}
+    for row in rows:
+        if len(row) < 6 or not row[3].strip().startswith("`"):
+            continue
+        names, arrow = [n.strip(" `") for n in row[1].split(",")], row[3].strip().strip("`")
+        for name in names:
+            documented[name] = arrow
+    assert {k: documented.get(k) for k in TYPES} == TYPES
+
+
+def test_pyarrow_reads_typed_columns(export: Export) -> None:
+    table = pq.read_table(export.full)
+    assert table.schema == export_schema() and table.num_rows == 3
+    rows = {r["canonical_url"]: r for r in table.to_pylist()}
+    one, two = rows["https://news.example/news/1.html"], rows["https://other.example/news/2.html"]
+    assert one["published_at"] == datetime(2025, 7, 1, 6, 0, tzinfo=UTC)
+    assert one["published_at"].utcoffset() is not None and isinstance(one["stored_at"], datetime)
+    assert one["authors"] == ["Ann Writer"] and export.shared in one["paragraphs"]
+    assert one["source"] == {"name": "import", "kind": "folder", "url": one["source"]["url"]}
+    assert {"text": COPYRIGHT, "rule": "footer.copyright"} in one["boilerplate_removed"]
+    passage = two["duplicate_passages"][0]
+    assert passage["of_article"] == one["id"] and isinstance(passage["paragraph"], int)
+    assert isinstance(passage["similarity"], float) and isinstance(two["word_count"], int)
+    # Written in row groups of the declared schema.
+    assert pq.ParquetFile(export.full).metadata.num_row_groups >= 1
+
+
+def test_an_empty_export_has_the_same_schema(export: Export) -> None:
+    empty, full = pq.read_table(export.empty), pq.read_table(export.full)
+    assert empty.num_rows == 0 and empty.schema == full.schema == export_schema()
+
+
+def test_pandas_reads_timestamps_and_lists(export: Export) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_parquet(export.full)
+    assert str(frame["published_at"].dtype) == "datetime64[us, UTC]"
+    assert str(frame["stored_at"].dtype) == "datetime64[us, UTC]"
+    assert frame["word_count"].dtype.kind == "i" and frame["novelty"].dtype.kind == "f"
+    one = frame[frame["canonical_url"] == "https://news.example/news/1.html"].iloc[0]
+    assert one["published_at"] == pd.Timestamp("2025-07-01T06:00:00Z")
+    assert list(one["authors"]) == ["Ann Writer"] and one["source"]["kind"] == "folder"
+    assert pd.read_parquet(export.empty).dtypes.to_dict() == frame.dtypes.to_dict()
+
+
+def test_polars_reads_typed_columns(export: Export) -> None:
+    pl = pytest.importorskip("polars")
+    frame = pl.read_parquet(export.full)
+    schema = frame.schema
+    assert schema["published_at"] == pl.Datetime("us", "UTC")
+    assert schema["authors"] == pl.List(pl.String) and schema["paragraphs"] == pl.List(pl.String)
+    assert schema["duplicate_passages"] == pl.List(pl.Struct({
+        "paragraph": pl.Int64, "of_article": pl.String, "of_paragraph": pl.Int64, "similarity": pl.Float64}))
+    assert schema["boilerplate_removed"] == pl.List(pl.Struct({"text": pl.String, "rule": pl.String}))
+    assert schema["source"] == pl.Struct({"name": pl.String, "kind": pl.String, "url": pl.String})
+    assert schema["word_count"] == pl.Int64 and schema["similarity"] == pl.Float64
+    passages = frame.select("id", "duplicate_passages").explode("duplicate_passages").drop_nulls() \
+        .unnest("duplicate_passages")
+    assert passages.height >= 2
+    assert pl.read_parquet(export.empty).schema == schema
+
+
+def test_duckdb_unnests_passages_and_joins_them_to_their_original(export: Export) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    try:
+        path = str(export.full).replace("'", "''")
+        got = con.execute(f"SELECT id, unnest(duplicate_passages, recursive := true) FROM '{path}'").fetchall()
+        assert len(got) >= 2
+        # Each linked paragraph beside the paragraph of the original it repeats (DuckDB lists count from 1).
+        joined = con.execute(f"""
+            WITH f AS (SELECT * FROM '{path}'),
+                 p AS (SELECT id, paragraphs, unnest(duplicate_passages) AS link FROM f)
+            SELECT p.id, o.id, p.paragraphs[link.paragraph + 1], o.paragraphs[link.of_paragraph + 1],
+                   o.canonical_url
+            FROM p JOIN f AS o ON o.id = link.of_article
+            ORDER BY p.id""").fetchall()
+        assert joined and all(theirs is not None for _, _, _, theirs, _ in joined)
+        assert {row[4] for row in joined} == {"https://news.example/news/1.html"}
+        assert any(mine == theirs == export.shared for _, _, mine, theirs, _ in joined)
+        kind = con.execute(f"SELECT typeof(published_at), typeof(authors) FROM '{path}' LIMIT 1").fetchone()
+        assert kind == ("TIMESTAMP WITH TIME ZONE", "VARCHAR[]")
+        empty = str(export.empty).replace("'", "''")
+        assert con.execute(f"DESCRIBE SELECT * FROM '{empty}'").fetchall() == \
+            con.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()
+    finally:
+        con.close()
