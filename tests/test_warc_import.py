@@ -220,3 +220,18 @@ def test_the_command_accepts_arc_paths(tmp_path: Path, name: str) -> None:
     (tmp_path / name).write_bytes(b"")
     check_paths([str(tmp_path / name)], "import")
     check_paths([str(tmp_path)], "import")
+
+
+def test_a_warc_source_of_an_ingest_stores_its_captures_as_versions(tmp_path: Path) -> None:
+    from newsmill.pipeline import acquire
+
+    path = tmp_path / "captures.warc.gz"
+    _captures(path)
+    config: dict[str, Any] = {"sources": [{"name": "crawl", "kind": "warc", "path": str(path), "site": "x.kz"}]}
+    home = tmp_path / "home"
+    with LocalHost() as host:
+        plan, chosen = acquire.choose_sources(None, config, None, None)
+        report = runs.ingest(host, plan, chosen, RunSettings.from_env(str(home))).to_dict()
+    assert (report["totals"]["new"], report["totals"]["updated"]) == (2, 1), report["totals"]
+    first = {r["url"]: r for r in _store_rows(home)}["https://x.kz/news/1"]
+    assert [(v["version"], v["title"]) for v in first["revisions"]] == [(2, "Second take"), (1, "First take")]

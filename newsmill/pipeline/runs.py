@@ -247,7 +247,16 @@ def ingest(host: Host, plan: SourcesFile, chosen: list[SourceConfig], settings: 
             for doc in f.docs:
                 report.count(doc.site, "fetched")
         docs = [doc for f in [*fetched, *local_read] for doc in f.docs]
-        extract_and_store(host, docs, run, scale, Archiver(archive, run_id, "before_extract"))
+        # Several captures of one URL (a warc source's records of it) are
+        # stored one round after the other, in capture order; fetched pages
+        # have a URL each and are all in the first round.
+        archiver = Archiver(archive, run_id, "before_extract")
+        seen: dict[str, str] = {}
+        tracker = ExtractionProgress(host, len(docs))
+        for captures in inputs.capture_rounds(docs):
+            if stopping.stop_requested():
+                break
+            extract_and_store(host, captures, run, scale, archiver, tracker=tracker, seen=seen)
         if stopping.stop_requested():
             report.interrupted = True
         run.on_success.append(lambda: acquire.commit_source_states(found, store))
