@@ -4,6 +4,7 @@ server is available, see scripts/test-services.sh)."""
 from __future__ import annotations
 
 import gzip
+import json
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,7 @@ from newsmill.core.records import (
 )
 from newsmill.dedup import Deduplicator, MemorySketchIndex
 from newsmill.storage import RawArchive, Store, open_store
-from newsmill.storage.export import write_jsonl, write_parquet
+from newsmill.storage.export import json_value, write_jsonl, write_parquet
 
 REF = SourceRef("src", "feed", "https://x.example/rss")
 T0 = datetime(2025, 6, 1, 12, tzinfo=UTC)
@@ -121,7 +122,8 @@ def test_export_shape_matches_article(store: Store) -> None:
     store.save_batch([a, b], [])
     records = list(store.articles(include_duplicates=True))
     expected = b.to_dict()
-    got = next(r for r in records if r["id"] == b.id)
+    # As exported in JSON Lines (the Python API's times are datetimes, written as ISO 8601 with offset).
+    got = json.loads(json.dumps(next(r for r in records if r["id"] == b.id), default=json_value))
     for key, value in expected.items():
         assert got[key] == value, key
     assert [r["id"] for r in store.articles()] == [a.id]  # canonical only by default

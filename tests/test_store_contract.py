@@ -8,7 +8,7 @@ import gzip
 import json
 import os
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +287,40 @@ def test_changed_content_makes_a_revision_and_moves_to_the_end(store: Store) -> 
     assert [(h["version"], h["current"]) for h in history] == [(2, True), (1, False)]
     assert history[1]["text"] == art(1).text and history[1]["replaced_at"] is not None
 
+
+
+def test_the_python_api_gives_aware_datetimes_and_jsonl_iso_with_offset(store: Store) -> None:
+    """Every time the Python API returns is a timezone-aware UTC datetime
+    (records, ``article``, ``revisions``, ``checkpoints``); JSON Lines
+    writes them as ISO 8601 with offset."""
+    import io
+
+    from newsmill.storage.export import write_jsonl
+
+    edt = T0.astimezone(timezone(timedelta(hours=-4)))  # stored in UTC whatever the offset given
+    store.save_batch([art(1, published_at=edt, modified_at=edt + timedelta(hours=1)), art(2)], [])
+    store.save_batch([art(1, text="A second version of the first article, with other words.", published_at=edt,
+                          modified_at=edt + timedelta(hours=1))], [])
+    store.set_checkpoint("daily", 1, 1)
+
+    def aware(value: object) -> bool:
+        return isinstance(value, datetime) and value.utcoffset() == timedelta(0)
+
+    record = next(r for r in store.articles() if r["id"] == art(1).id)
+    assert record["published_at"] == T0 and record["modified_at"] == T0 + timedelta(hours=1)
+    assert all(aware(record[k]) for k in ("published_at", "modified_at", "fetched_at", "stored_at"))
+    shown = store.article(art(1).id)
+    assert shown is not None and all(aware(shown[k]) for k in ("published_at", "stored_at", "first_seen",
+                                                               "last_seen"))
+    history = store.revisions(art(1).id)
+    assert all(aware(v[k]) for v in history for k in ("published_at", "modified_at", "fetched_at", "stored_at"))
+    assert history[0]["replaced_at"] is None and aware(history[1]["replaced_at"])
+    assert aware(store.checkpoints()[0]["updated_at"])
+    out = io.StringIO()
+    write_jsonl(store.articles(), out)
+    line = json.loads(out.getvalue().splitlines()[-1])
+    assert line["published_at"] == "2025-06-01T12:00:00+00:00" and line["stored_at"].endswith("+00:00")
+    assert datetime.fromisoformat(line["fetched_at"]) == T0
 
 def test_export_checkpoint_pulls_only_what_is_new(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home = tmp_path / "home"

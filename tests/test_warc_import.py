@@ -174,7 +174,7 @@ def test_captures_of_one_url_become_versions_and_a_second_import_changes_nothing
         "fetched": 3, "new": 2, "updated": 1, "unchanged": 0}
     rows = {r["url"]: r for r in _store_rows(home)}
     first = rows["https://x.kz/news/1"]
-    assert first["title"] == "Second take" and first["fetched_at"].startswith("2024-03-01")  # the latest is current
+    assert first["title"] == "Second take" and first["fetched_at"].isoformat().startswith("2024-03-01")  # the latest is current
     assert [(v["version"], v["current"], v["title"]) for v in first["revisions"]] == [
         (2, True, "Second take"), (1, False, "First take")]
     assert first["revisions"][0]["raw"] != first["revisions"][1]["raw"]  # each capture's own record

@@ -199,7 +199,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     if record is None:  # deleted between the two reads
         raise UsageError(f"no article {args.article!r} in the store at {describe_url(url)}")
     if args.json:
-        print(json.dumps(record, indent=2, ensure_ascii=False))
+        from newsmill.storage.export import json_value
+
+        print(json.dumps(record, indent=2, ensure_ascii=False, default=json_value))
     else:
         from newsmill.cli.views import article_lines
 

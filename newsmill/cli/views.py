@@ -8,6 +8,7 @@ import shutil
 import textwrap
 import unicodedata
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from newsmill.cli.summary import plural
@@ -63,6 +64,8 @@ def side_by_side(left: str, right: str, width: int) -> list[str]:
 
 
 def _or_dash(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
     return "-" if value in (None, "", []) else str(value)
 
 
@@ -87,8 +90,8 @@ def article_lines(r: Mapping[str, Any]) -> list[str]:
         ("language", _or_dash(r["language"])),
         ("authors", ", ".join(r["authors"]) or "-"),
         ("extraction", _or_dash(r["extraction"])),
-        ("version", f"{r['version']} (stored {r['stored_at']}, seq {r['seq']})"),
-        ("seen", f"first {r['first_seen']}, last {r['last_seen']}"),
+        ("version", f"{r['version']} (stored {_or_dash(r['stored_at'])}, seq {r['seq']})"),
+        ("seen", f"first {_or_dash(r['first_seen'])}, last {_or_dash(r['last_seen'])}"),
         ("fetched", _or_dash(r["fetched_at"])),
         ("source", f"{source.get('name')} ({source.get('kind')}) {source.get('url')}"),
         ("raw", _or_dash(r["raw"])),

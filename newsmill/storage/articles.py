@@ -17,7 +17,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 
 from newsmill.core.records import Article, SourceRef
 from newsmill.storage import schema as t
-from newsmill.storage.db import CHUNK, Database, chunks, iso, now, rows_in, sanitize, upsert, utc
+from newsmill.storage.db import CHUNK, Database, chunks, now, rows_in, sanitize, upsert, utc
 
 
 @dataclass(frozen=True)
@@ -203,11 +203,11 @@ class Articles:
             out.append({
                 "article_id": article_id, "version": row["version"], "current": current,
                 "content_hash": row["content_hash"], "url": row["url"], "title": row["title"],
-                "published_at": iso(row["published_at"]), "modified_at": iso(row["modified_at"]),
-                "fetched_at": iso(row["fetched_at"]), "extraction": row["extraction"], "text": row["text"],
+                "published_at": utc(row["published_at"]), "modified_at": utc(row["modified_at"]),
+                "fetched_at": utc(row["fetched_at"]), "extraction": row["extraction"], "text": row["text"],
                 "paragraphs": json.loads(row["paragraphs"]), "word_count": row["word_count"], "raw": row["raw"],
-                "stored_at": iso(row["stored_at"]),
-                "replaced_at": None if current else iso(row["replaced_at"]),
+                "stored_at": utc(row["stored_at"]),
+                "replaced_at": None if current else utc(row["replaced_at"]),
             })
         return out
 

@@ -41,7 +41,9 @@ def _filtered(q: Any, include_duplicates: bool, since: datetime | None, site: st
 
 def export_record(r: Mapping[str, Any], links: list[dict[str, Any]],
                   removed: list[dict[str, str]]) -> dict[str, Any]:
-    """An ``articles`` row with its passage links and removals, as exported."""
+    """An ``articles`` row with its passage links and removals, as exported
+    (times as timezone-aware UTC ``datetime`` values; :func:`write_jsonl`
+    writes them as ISO 8601 with offset)."""
     return {
         "id": r["id"],
         "url": r["url"],
@@ -49,9 +51,9 @@ def export_record(r: Mapping[str, Any], links: list[dict[str, Any]],
         "site": r["site"],
         "title": r["title"],
         "authors": json.loads(r["authors"]),
-        "published_at": iso(r["published_at"]),
-        "modified_at": iso(r["modified_at"]),
-        "fetched_at": iso(r["fetched_at"]),
+        "published_at": utc(r["published_at"]),
+        "modified_at": utc(r["modified_at"]),
+        "fetched_at": utc(r["fetched_at"]),
         "language": r["language"],
         "description": r["description"],
         "image": r["image"],
@@ -70,7 +72,7 @@ def export_record(r: Mapping[str, Any], links: list[dict[str, Any]],
         "raw": r["raw"],
         "version": r["version"],
         "seq": r["seq"],
-        "stored_at": iso(r["stored_at"]),
+        "stored_at": utc(r["stored_at"]),
     }
 
 
@@ -166,7 +168,7 @@ class Exports:
             o = rows.get(other_id)
             return {"id": other_id, "url": o.url if o else None, "canonical_url": o.canonical_url if o else None,
                     "site": o.site if o else None,
-                    "title": o.title if o else None, "published_at": iso(o.published_at) if o else None}
+                    "title": o.title if o else None, "published_at": utc(o.published_at) if o else None}
 
         def passage(other_id: str, index: int) -> str | None:
             o = rows.get(other_id)
@@ -185,8 +187,8 @@ class Exports:
                               "text": passage(x.article_id, x.paragraph)},
                     "similarity": x.similarity} for x in in_links]
         record.update(
-            first_seen=iso(r["first_seen"]),
-            last_seen=iso(r["last_seen"]),
+            first_seen=utc(r["first_seen"]),
+            last_seen=utc(r["last_seen"]),
             original=brief(r["duplicate_of"]) if r["duplicate_of"] else None,
             copies=[{**brief(c), "similarity": rows[c].similarity if c in rows else None} for c in copies],
             linked_passages=linked,
@@ -229,7 +231,7 @@ class Exports:
         with self.db.connect() as conn:
             rows = conn.execute(select(c).order_by(c.c.name)).mappings().all()
         return [{"name": r["name"], "after_seq": r["after_seq"], "exported": r["exported"],
-                 "updated_at": iso(r["updated_at"])} for r in rows]
+                 "updated_at": utc(r["updated_at"])} for r in rows]
 
     def stats(self) -> dict[str, Any]:
         a, br, f = t.articles, t.boilerplate_removals, t.failures
@@ -265,11 +267,20 @@ class Exports:
         }
 
 
+def json_value(value: Any) -> Any:
+    """A record's value JSON cannot write as it is: a ``datetime`` as ISO
+    8601 with offset (``json.dumps(..., default=json_value)``)."""
+    if isinstance(value, datetime):
+        return iso(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
 def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
-    """Write one JSON object per line; returns the number written."""
+    """Write one JSON object per line (times as ISO 8601 with offset);
+    returns the number written."""
     n = 0
     for record in records:
-        out.write(json.dumps(record, ensure_ascii=False))
+        out.write(json.dumps(record, ensure_ascii=False, default=json_value))
         out.write("\n")
         n += 1
     return n
