@@ -484,6 +484,36 @@ def test_show_of_an_unknown_article_is_a_usage_error(library: Library, tmp_path:
     assert code == 2 and "no store at" in err and list(tmp_path.iterdir()) == []
 
 
+
+def test_an_unknown_site_is_a_usage_error_naming_the_known_ones(library: Library, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    known = "known sites: news.example, other.example, wire.example"
+    out_file = tmp_path / "nosuch.parquet"
+    for args in (["export", "--site", "nosuch"], ["export", "--format", "parquet", "--out", str(out_file),
+                                                   "--site", "nosuch"], ["templates", "nosuch"]):
+        code, out, err = _run(capsys, "--home", str(library.home), *args)
+        assert code == 2 and out == "", args
+        assert _one_line(err) == f"newsmill: no site nosuch in the store; {known}", err
+    assert not out_file.exists()
+    code, out, err = _run(capsys, "--home", str(library.home), "templates", "Other.Example")
+    assert code == 2 and "no site Other.Example in the store; known sites: other.example, news.example" in err
+    code, out, _ = _run(capsys, "--home", str(library.home), "export", "--site", "wire.example")
+    assert code == 0 and [json.loads(line)["site"] for line in out.splitlines()] == ["wire.example"]
+    assert _run(capsys, "--home", str(library.home), "templates", "news.example")[0] == 0
+
+
+def test_an_unknown_site_message_lists_at_most_ten_sites() -> None:
+    from newsmill.cli.errors import UsageError, check_site
+
+    known = [f"site{i:02d}.example" for i in range(25)]
+    check_site("site03.example", known)
+    with pytest.raises(UsageError) as caught:
+        check_site("nosuch", known)
+    assert str(caught.value) == ("no site nosuch in the store; known sites: " + ", ".join(known[:10])
+                                 + ", ... (25 in all; `newsmill stats --json` lists them)")
+    with pytest.raises(UsageError, match=r"known sites: none \(the store has no articles yet\)"):
+        check_site("nosuch", [])
+
 def test_stats_prints_a_table_and_json_on_request(library: Library, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "--home", str(library.home), "stats", "--json")
     assert code == 0

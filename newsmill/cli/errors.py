@@ -23,6 +23,23 @@ class UsageError(NewsmillError):
     """The command line asks for something that cannot be done (exit 2)."""
 
 
+KNOWN_SITES_SHOWN = 10  # sites an unknown-site message lists
+
+
+def check_site(site: str, known: Sequence[str]) -> None:
+    """``site`` is one of the store's ``known`` sites (a UsageError listing
+    some of them if not)."""
+    if site in known:
+        return
+    if not known:
+        raise UsageError(f"no site {site} in the store; known sites: none (the store has no articles yet)")
+    near = [k for k in known if k.lower() == site.lower() or site.lower() in k.lower()]
+    shown = list(dict.fromkeys([*near, *known]))[:KNOWN_SITES_SHOWN]
+    more = len(known) - len(shown)
+    tail = f", ... ({len(known)} in all; `newsmill stats --json` lists them)" if more > 0 else ""
+    raise UsageError(f"no site {site} in the store; known sites: {', '.join(shown)}{tail}")
+
+
 def check_paths(paths: Sequence[str], command: str) -> None:
     """Every path exists and holds something ``import``/``extract`` reads."""
     from newsmill.pipeline.inputs import IMPORT_SUFFIXES
@@ -72,4 +89,4 @@ def check_database(database_url: str) -> None:
 
 
 __all__ = ["INTERRUPTED", "OK", "SOME_FAILED", "USAGE", "UsageError", "check_database", "check_paths",
-           "check_sources"]
+           "check_site", "check_sources"]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from newsmill.cli.errors import OK, UsageError
+from newsmill.cli.errors import OK, UsageError, check_site
 from newsmill.cli.summary import plural
 from newsmill.core.settings import DedupSettings, Paths
 
@@ -32,6 +32,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
     store = _open_store(args)
     try:
+        check_site(args.site, store.sites())
         if args.min_articles is None:
             args.min_articles = DedupSettings.from_env().template_min_articles
         found = store.site_templates(args.site, args.min_articles)
@@ -73,6 +74,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("--format parquet needs --out FILE")
     store = _open_store(args)
     try:
+        if args.site is not None:
+            check_site(args.site, store.sites())
         after = args.after_seq
         if args.checkpoint:
             after = max(after, store.checkpoint(args.checkpoint))

@@ -195,6 +195,12 @@ class Exports:
         )
         return record
 
+    def sites(self) -> list[str]:
+        """The sites of the stored articles, sorted."""
+        a = t.articles
+        with self.db.connect() as conn:
+            return [r[0] for r in conn.execute(select(a.c.site).distinct().order_by(a.c.site))]
+
     def count_articles(self, *, include_duplicates: bool = False, since: datetime | None = None,
                        site: str | None = None, after_seq: int = 0) -> int:
         """How many records :meth:`articles` would yield with these filters."""

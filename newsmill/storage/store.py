@@ -251,6 +251,10 @@ class Store:
         (``newsmill show``); None when there is none with that id."""
         return self._exports.article(article_id)
 
+    def sites(self) -> list[str]:
+        """The sites of the stored articles, sorted."""
+        return self._exports.sites()
+
     def count_articles(self, *, include_duplicates: bool = False, since: datetime | None = None,
                        site: str | None = None, after_seq: int = 0) -> int:
         """How many records :meth:`articles` would yield with these filters."""
