@@ -183,3 +183,60 @@ def test_duckdb_unnests_passages_and_joins_them_to_their_original(export: Export
             con.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()
     finally:
         con.close()
+
+
+def _cli(*args: str) -> int:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return main(list(args))
+
+
+def test_a_partitioned_export_is_read_back_with_a_partition_filter(export: Export, tmp_path: Path) -> None:
+    import pyarrow.dataset as ds
+
+    by_date, by_site = tmp_path / "by-date", tmp_path / "by-site"
+    home = str(export.home)
+    assert _cli("--home", home, "export", "--all", "--format", "parquet", "--partition-by", "date",
+                "--out", str(by_date)) == 0
+    assert _cli("--home", home, "export", "--all", "--format", "parquet", "--partition-by", "site",
+                "--out", str(by_site)) == 0
+    # Hive layout: a folder per day (published_at's, UTC) and per site.
+    assert sorted(p.name for p in by_date.iterdir()) == ["date=2025-07-01", "date=2025-07-02", "date=2025-07-03"]
+    assert sorted(p.name for p in by_site.iterdir()) == ["site=news.example", "site=other.example"]
+    dataset = ds.dataset(by_date, format="parquet", partitioning="hive")
+    day = dataset.to_table(filter=ds.field("date") == "2025-07-02")
+    assert day.column("canonical_url").to_pylist() == ["https://other.example/news/2.html"]
+    assert day.schema.field("published_at").type == pa.timestamp("us", tz="UTC")
+    assert day.schema.field("duplicate_passages").type == export_schema().field("duplicate_passages").type
+    sites = ds.dataset(by_site, format="parquet", partitioning=ds.HivePartitioning.discover(infer_dictionary=False))
+    other = sites.to_table(filter=ds.field("site") == "other.example")
+    assert sorted(other.column("canonical_url").to_pylist()) == [
+        "https://other.example/news/2.html", "https://other.example/news/3.html"]
+    # The partition is read back as the column it was.
+    assert set(other.column("site").to_pylist()) == {"other.example"}
+    full = pq.read_table(export.full)
+    assert sites.count_rows() == dataset.count_rows() == full.num_rows
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    try:
+        glob = str(by_site / "**" / "*.parquet").replace("'", "''")
+        got = con.execute(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning = true) "
+                          "WHERE site = 'news.example'").fetchone()
+        assert got == (1,)
+    finally:
+        con.close()
+    # A second export into the folder (an export cursor's next run) adds files beside the first's.
+    last = max(full.column("seq").to_pylist())
+    assert _cli("--home", home, "export", "--all", "--format", "parquet", "--partition-by", "date",
+                "--out", str(by_date), "--after-seq", str(last)) == 0
+    assert ds.dataset(by_date, format="parquet", partitioning="hive").count_rows() == full.num_rows
+
+
+def test_partition_by_needs_parquet_and_a_folder(export: Export, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    home = str(export.home)
+    assert main(["--home", home, "export", "--partition-by", "site", "--out", str(tmp_path / "x")]) == 2
+    assert "--partition-by needs --format parquet" in capsys.readouterr().err
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    assert main(["--home", home, "export", "--format", "parquet", "--partition-by", "date",
+                 "--out", str(tmp_path / "file")]) == 2
+    assert "is a file" in capsys.readouterr().err

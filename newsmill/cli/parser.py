@@ -153,7 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export", "write the store's articles in storage order (canonical ones unless --all)",
                 reading.cmd_export)
     p.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl", help="output format (default: jsonl)")
-    p.add_argument("--out", metavar="FILE", help="output file (default: standard output, for jsonl)")
+    p.add_argument("--out", metavar="FILE", help="output file (default: standard output, for jsonl); "
+                                                "with --partition-by, a folder")
+    p.add_argument("--partition-by", choices=("date", "site"), default=None,
+                   help="parquet only: a Hive-partitioned dataset under --out, a folder per day "
+                        "(date=YYYY-MM-DD, of published_at, else fetched_at, UTC) or per site (site=S)")
     p.add_argument("--all", action="store_true", help="include duplicates")
     p.add_argument("--since", type=_parse_since, metavar="WHEN",
                    help="only articles stored since then: an ISO date or an age (2d, 12h, 30m, 1w)")

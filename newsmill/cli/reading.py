@@ -68,10 +68,14 @@ def cmd_dedup_rebuild(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from newsmill.cli.running import progress_bars
-    from newsmill.storage.export import write_jsonl, write_parquet
+    from newsmill.storage.export import write_jsonl, write_parquet, write_parquet_dataset
 
     if args.format == "parquet" and not args.out:
-        raise UsageError("--format parquet needs --out FILE")
+        raise UsageError("--format parquet needs --out FILE" + (" (a folder)" if args.partition_by else ""))
+    if args.partition_by and args.format != "parquet":
+        raise UsageError("--partition-by needs --format parquet")
+    if args.partition_by and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UsageError(f"--partition-by writes a folder, and {args.out} is a file")
     store = _open_store(args)
     try:
         if args.site is not None:
@@ -93,7 +97,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         with progress_bars() as show:
             total = store.count_articles(include_duplicates=args.all, since=args.since, after_seq=after,
                                          site=args.site) if show is not None else 0
-            if args.format == "parquet":
+            if args.partition_by:
+                n = write_parquet_dataset(tracked(show, total), Path(args.out), args.partition_by,
+                                          fields=store.EXPORT_FIELDS)
+            elif args.format == "parquet":
                 n = write_parquet(tracked(show, total), Path(args.out), fields=store.EXPORT_FIELDS)
             elif args.out:
                 with open(args.out, "w", encoding="utf-8") as fh:
