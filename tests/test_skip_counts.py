@@ -121,3 +121,37 @@ def test_a_source_fetches_only_from_its_own_hosts() -> None:
     assert anywhere.allows_host("https://any.where/x")
     local_list = SourceConfig(name="s", kind="urls", url="/tmp/urls.txt", site="s")
     assert local_list.allows_host("https://any.where/x")
+
+
+def test_a_folder_source_counts_every_file(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder source's files are items too: each read, skipped with a
+    reason (its patterns exclude it, or it is stored already) or failed,
+    each skip a fetch-log row."""
+    from newsmill.core.settings import RunSettings
+    from newsmill.pipeline import acquire, runs
+    from newsmill.pipeline.host import LocalHost
+
+    monkeypatch.setenv("NEWSMILL_TASK_RUNNER", "default")
+    inbox = tmp_path / "inbox"
+    (inbox / "drafts").mkdir(parents=True)
+    for name in ("one", "two"):
+        (inbox / f"{name}.html").write_text(_page(name), encoding="utf-8")
+    (inbox / "drafts" / "three.html").write_text(_page("three"), encoding="utf-8")
+    config = {"sources": [{"name": "inbox", "kind": "folder", "path": str(inbox), "site": "inbox.example",
+                           "exclude": ["/drafts/"]}]}
+
+    def ingest() -> dict[str, Any]:
+        with LocalHost() as host:
+            plan, chosen = acquire.choose_sources(None, config, None, None)
+            return runs.ingest(host, plan, chosen, RunSettings.from_env(str(home))).to_dict()
+
+    first = ingest()
+    _adds_up(first, 3)
+    assert first["items"] == {"discovered": 3, "fetched": 2, "skipped": 1, "failed": 0}
+    assert first["skipped_reasons"] == {"excluded": 1} and first["totals"]["new"] == 2
+    assert [reason.split(":")[0] for _, reason in _skip_rows(home)] == ["excluded"]
+    again = ingest()
+    _adds_up(again, 3)
+    assert again["items"] == {"discovered": 3, "fetched": 0, "skipped": 3, "failed": 0}
+    assert again["skipped_reasons"] == {"excluded": 1, "already_stored": 2}
+    assert sorted(reason.split(":")[0] for _, reason in _skip_rows(home)) == ["already_stored"] * 2 + ["excluded"]

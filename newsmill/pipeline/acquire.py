@@ -222,10 +222,19 @@ def fetch_items(
     return result
 
 
-def read_new_files(source: SourceConfig, store: Store) -> Fetched:
+def _local_skip(url: str, reason: str, source: SourceConfig) -> FetchOutcome:
+    return FetchOutcome(url=url, status=FetchStatus.SKIPPED,
+                        source=SourceRef(name=source.name, kind=source.kind, url=source.location),
+                        site=source.site, attempts=0, reason=reason, kind="article")
+
+
+def read_new_files(source: SourceConfig, store: Store, run_id: str | None = None) -> Fetched:
     """A ``folder`` or ``warc`` source: its files not stored yet, read as
     raw documents, not archived yet (:class:`~newsmill.pipeline.archiving.Archiver`
-    archives them batch by batch as they go to extraction)."""
+    archives them batch by batch as they go to extraction). A file its
+    patterns exclude or already stored is a ``skipped`` fetch-log row with
+    its reason (``excluded``, ``already_stored``), as a feed's items are;
+    reading stops at ``max_articles`` documents."""
     ref = SourceRef(name=source.name, kind=source.kind, url=source.location)
     result = Fetched(source=source.name)
     path = Path(source.location)
@@ -238,10 +247,16 @@ def read_new_files(source: SourceConfig, store: Store) -> Fetched:
             continue  # a record that holds no page: a feed, a sitemap, an error response
         elif source.wants(got.url):
             docs.append(got)
+        else:
+            result.outcomes.append(_local_skip(got.url, "excluded: the source's include/exclude patterns", source))
         if len(docs) >= source.max_articles:
             break
     known = store.known_urls(d.url for d in docs)
     result.docs = [d for d in docs if d.url not in known]
+    result.outcomes += [_local_skip(d.url, "already_stored: stored by an earlier run", source)
+                        for d in docs if d.url in known]
+    if result.outcomes:
+        store.record_fetches(result.outcomes, run_id=run_id)
     for doc in result.docs:
         if source.language:
             doc.hints.setdefault("language", source.language)

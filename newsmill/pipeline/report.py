@@ -79,6 +79,13 @@ class RunReport:
                 self.items["fetched" if o.status is FetchStatus.OK else
                            "skipped" if o.status is FetchStatus.SKIPPED else "failed"] += 1
 
+    def add_read_items(self, read: int, failed: int) -> None:
+        """Count a local source's files as :attr:`items`: ``read`` of them
+        read (as an item fetched), ``failed`` unreadable."""
+        self.items["discovered"] += read + failed
+        self.items["fetched"] += read
+        self.items["failed"] += failed
+
     def add_failures(self, failures: list[Failure]) -> None:
         for f in failures:
             # Blocked pages have a column of their own; a feed's bad links

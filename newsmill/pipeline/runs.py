@@ -238,7 +238,7 @@ def ingest(host: Host, plan: SourcesFile, chosen: list[SourceConfig], settings: 
             f.result() for f in [host.submit(FETCH, _fetch, s, todo[s.name], plan, store, archive, run_id, host,
                                              label=s.name) for s in remote if todo[s.name]]]
         local_read = [] if stopping.stop_requested() else [
-            host.call(READ_LOCAL, acquire.read_new_files, s, store, label=s.name) for s in local]
+            host.call(READ_LOCAL, acquire.read_new_files, s, store, run_id, label=s.name) for s in local]
         report.sources_failed += sum(1 for f in local_read if f.failures and not f.docs)
         for f in [*fetched, *local_read]:
             report.add_fetches(f.outcomes)
@@ -246,6 +246,7 @@ def ingest(host: Host, plan: SourcesFile, chosen: list[SourceConfig], settings: 
         for f in local_read:
             for doc in f.docs:
                 report.count(doc.site, "fetched")
+            report.add_read_items(len(f.docs), len(f.failures))  # (its skipped files are outcomes, above)
         docs = [doc for f in [*fetched, *local_read] for doc in f.docs]
         # Several captures of one URL (a warc source's records of it) are
         # stored one round after the other, in capture order; fetched pages
