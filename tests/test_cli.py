@@ -464,6 +464,8 @@ def test_show_json_is_the_record_with_its_links(library: Library, capsys: pytest
     shown = json.loads(out)
     assert {k: shown[k] for k in two} == two  # every export field, the same
     assert shown["first_seen"] and shown["last_seen"] and shown["original"] is None and shown["copies"] == []
+    for key in ("published_at", "fetched_at", "stored_at", "first_seen", "last_seen"):  # ISO 8601 with offset
+        assert datetime.fromisoformat(shown[key]).utcoffset() == timedelta(0), key
     [link] = shown["linked_passages"]
     assert link["direction"] == "earlier" and link["paragraph"] == 2 and link["text"] == library.shared
     assert link["other"]["canonical_url"] == "https://news.example/news/1.html"
