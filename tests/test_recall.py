@@ -177,11 +177,12 @@ def test_fill_puts_back_skipped_blocks_inside_the_article_only() -> None:
 def test_utf8_served_with_a_legacy_label_is_read_as_utf8() -> None:
     text = "Ceará anuncia sessão extraordinária às 14h"
     body = f'<html><head><meta charset="iso-8859-1"></head><body><p>{text}</p></body></html>'.encode()
-    assert text in decode(body)[0]
-    assert text in decode(body, "text/html; charset=windows-1252")[0]
+    assert text in decode(body).text
+    assert text in decode(body, "text/html; charset=windows-1252").text
     # A real Latin-1 page stays Latin-1.
     latin = f'<html><head><meta charset="iso-8859-1"></head><body><p>{text}</p></body></html>'.encode("latin-1")
-    assert decode(latin) == (latin.decode("latin-1"), "iso8859-1")
+    decoded = decode(latin)
+    assert (decoded.text, decoded.encoding, decoded.source) == (latin.decode("latin-1"), "iso8859-1", "document")
 
 
 def test_a_subheading_in_capitals_is_content_and_a_linked_one_is_not() -> None:

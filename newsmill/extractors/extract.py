@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -27,7 +28,9 @@ from newsmill.extractors.metadata import PageMeta, clean_authors, page_metadata,
 from newsmill.extractors.sites import SITE_OVERRIDES, SiteOverride, find_override
 from newsmill.extractors.text import parse_text
 
-_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+log = logging.getLogger(__name__)
+
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -166,9 +169,14 @@ def read(doc: RawDocument, s: ExtractSettings = DEFAULT_SETTINGS) -> Extracted:
     if len(body) > s.max_html_bytes:
         raise ExtractionError(f"document is {len(body)} bytes, over the {s.max_html_bytes}-byte cap",
                               status="too_large")
-    if len(_BINARY.findall(body[:4096])) > 40:
+    decoded = decode(body, doc.content_type or doc.headers.get("content-type"))
+    text = decoded.text
+    # On the text, so that UTF-16/32 (a NUL byte in every character) passes.
+    if len(_BINARY.findall(text[:4096])) > 40:
         raise ExtractionError("binary data, not a text or HTML document", status="decode_error")
-    text, _encoding = decode(body, doc.content_type or doc.headers.get("content-type"))
+    if decoded.invalid:
+        log.warning("%s: %d invalid byte sequence(s) in %s text replaced by U+FFFD", doc.url, decoded.invalid,
+                    decoded.encoding)
     is_text = _is_text(doc)
     if is_text:
         tdoc = parse_text(text)
