@@ -130,7 +130,7 @@ def test_extract_exits_1_when_a_file_gives_no_article(tmp_path: Path, capsys: py
     assert main(["extract", str(PAGE), str(stub)]) == 1
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == 2 and '"error"' in out.splitlines()[1]
-    assert "1 file(s) gave no article" in err
+    assert "1 file gave no article" in err
 
 
 # --- read-only commands ---------------------------------------------------------------
@@ -290,6 +290,12 @@ def test_the_summary_has_full_column_names_plurals_and_caps_the_sites() -> None:
     one = "\n".join(summary_lines("t", _report("ingest", 21)))
     assert "… and 1 more site: 1 fetched, 1 new" in one
     assert "more site" not in "\n".join(summary_lines("t", _report("ingest", 20)))
+    from newsmill.cli.summary import site_table
+
+    rest = {f"s{i}.example": {c: 0 for c in COLUMNS} | {"new": 1, "duplicate_passages": i, "duplicates": i}
+            for i in range(2)}  # s0 shown (same volume: by name), s1 totalled: one passage, one duplicate
+    assert site_table("ingest", rest, site_rows=1)[-1] == (
+        "  … and 1 more site: 1 new, 1 duplicate, 1 duplicate passage")
 
 
 def test_the_summary_of_a_local_import_says_files_read(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsmill.cli.errors import OK, SOME_FAILED, check_database, check_paths, check_sources
 from newsmill.cli.summary import outcome as _outcome
+from newsmill.cli.summary import plural
 from newsmill.cli.summary import print_summary as _print_summary
 from newsmill.core.records import Failure
 from newsmill.core.settings import Paths
@@ -207,7 +208,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             failed += "error" in record
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     if failed:
-        print(f"newsmill extract: {failed} file(s) gave no article (their lines carry an `error`)",
+        print(f"newsmill extract: {plural(failed, 'file')} gave no article (their lines carry an `error`)",
               file=sys.stderr)
     return SOME_FAILED if failed else OK
 

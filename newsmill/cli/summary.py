@@ -59,6 +59,17 @@ def _volume(row: Mapping[str, int]) -> int:
     return sum(row.get(c, 0) for c in ("fetched", "blocked", "new", "updated", "unchanged", "failed"))
 
 
+# Columns whose name is a plural noun ("2 duplicates"); the others read as
+# participles after a number ("2 new", "2 read", "2 boilerplate removed").
+_NOUNS = {"duplicates": "duplicate", "duplicate_passages": "duplicate passage"}
+
+
+def _count(n: int, column: str) -> str:
+    if column in _NOUNS:
+        return plural(n, _NOUNS[column], column.replace("_", " "))
+    return f"{n} {column.replace('_', ' ')}"
+
+
 def site_table(flow: str, per_site: Mapping[str, Mapping[str, int]], site_rows: int = SITE_ROWS) -> list[str]:
     """The per-site rows, busiest first (``site_rows`` of them), then one
     line totalling the other sites."""
@@ -78,8 +89,7 @@ def site_table(flow: str, per_site: Mapping[str, Mapping[str, int]], site_rows: 
                    + "  ".join(str(row[c]).rjust(w) for c, w in zip(COLUMNS, widths, strict=True)))
     if rest:
         sums = {c: sum(row[c] for _, row in rest) for c in COLUMNS}
-        parts = [f"{sums[c]} {h.replace('_', ' ')}" for c, h in zip(COLUMNS, heads, strict=True)
-                 if sums[c] or c == "new"]
+        parts = [_count(sums[c], h) for c, h in zip(COLUMNS, heads, strict=True) if sums[c] or c == "new"]
         out.append(f"  … and {plural(len(rest), 'more site')}: {', '.join(parts)}")
     return out
 
@@ -95,8 +105,10 @@ def outcome(command: str, report: Mapping[str, Any]) -> int:
     if report.get("interrupted"):
         print_summary(f"newsmill {command}: interrupted", report)
         totals = report["totals"]
+        stored = totals["new"] + totals["updated"] + totals["unchanged"]
         print(f"newsmill {command}: interrupted; stored before the stop: {totals['new']} new, "
-              f"{totals['updated']} updated, {totals['unchanged']} unchanged article(s) in {report['store']}. "
+              f"{totals['updated']} updated, {totals['unchanged']} unchanged {'article' if stored == 1 else 'articles'} "
+              f"in {report['store']}. "
               "Run the same command again to resume (what is stored already is skipped).", file=sys.stderr)
         return INTERRUPTED
     print_summary(f"newsmill {command}: done" + (f", {plural(failed, 'input')} failed" if failed else ""), report)
