@@ -21,6 +21,7 @@ import pytest
 from newsmill.cli import main
 from newsmill.cli.parser import build_parser
 from tests.conftest import REPO
+from tests.helpers.stories import COPYRIGHT, Sentences, write_stories
 
 PAGE = next((REPO / "raw" / "sample").rglob("*.html"))
 
@@ -317,19 +318,6 @@ def test_the_summary_of_a_local_import_says_files_read(capsys: pytest.CaptureFix
 
 # --- a real store: show, stats, --since, import --site/--language --------------------------
 
-WORDS = ["harbour", "weather", "mayor", "budget", "school", "river", "museum", "station", "orchard",
-         "tariff", "border", "hotel", "ferry", "council", "market", "bridge", "festival", "airport"]
-COPYRIGHT = "© 2025 News Example. All rights reserved."
-
-
-def _page(site: str, n: int, title: str, paragraphs: list[str], day: int) -> str:
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-            f'<link rel="canonical" href="https://{site}/news/{n}.html">'
-            f'<meta property="article:published_time" content="2025-07-{day:02d}T09:00:00+00:00"></head>'
-            f"<body><main><article><h1>{title}</h1>{body}</article></main></body></html>")
-
-
 @dataclass
 class Library:
     home: Path
@@ -347,22 +335,9 @@ def library(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> 
     article (other.example/3, a duplicate) and a text file too short to be
     an article (a failure); then a text file imported with --site and
     --language."""
-    import random
-
-    pick = random.Random(23)
-
-    def sentence(n: int = 18) -> str:
-        return " ".join(pick.choice(WORDS) for _ in range(n)).capitalize() + "."
-
+    sentence = Sentences(23)
     pages = tmp_path_factory.mktemp("pages")
-    shared = sentence(24)
-    first = [sentence() for _ in range(4)]
-    (pages / "one.html").write_text(_page("news.example", 1, "Ferry line opens",
-                                          [first[0], shared, *first[1:], COPYRIGHT], 1), encoding="utf-8")
-    (pages / "two.html").write_text(_page("other.example", 2, "Council meets",
-                                          [sentence(), sentence(), shared, sentence()], 2), encoding="utf-8")
-    (pages / "three.html").write_text(_page("other.example", 3, "Ferry line opens again",
-                                            [first[0], shared, *first[1:]], 3), encoding="utf-8")
+    shared = write_stories(pages, sentence)
     (pages / "stub.txt").write_text("Too short.\n", encoding="utf-8")
     wire = tmp_path_factory.mktemp("wire") / "note.txt"
     wire.write_text("date 2025-07-20\nHarbour works begin on the northern pier\n\n"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,13 +14,10 @@ import pytest
 
 from newsmill.cli import main
 from newsmill.storage.export import EXPORT_FIELDS, export_schema
+from tests.helpers.stories import COPYRIGHT, Sentences, write_stories
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
-
-WORDS = ["harbour", "weather", "mayor", "budget", "school", "river", "museum", "station", "orchard",
-         "tariff", "border", "hotel", "ferry", "council", "market", "bridge", "festival", "airport"]
-COPYRIGHT = "© 2025 News Example. All rights reserved."
 
 # The Arrow type of every column, as docs/schema.md gives them.
 TYPES = {
@@ -40,15 +36,6 @@ TYPES = {
 }
 
 
-def _page(site: str, n: int, title: str, paragraphs: list[str], day: int) -> str:
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-            f'<link rel="canonical" href="https://{site}/news/{n}.html">'
-            f'<meta name="author" content="Ann Writer">'
-            f'<meta property="article:published_time" content="2025-07-{day:02d}T09:00:00+03:00"></head>'
-            f"<body><main><article><h1>{title}</h1>{body}</article></main></body></html>")
-
-
 @dataclass
 class Export:
     home: Path
@@ -63,20 +50,8 @@ def export(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> E
     copyright line, a story of another site repeating one of its
     paragraphs, a reprint of the article), exported to Parquet in full and
     after its last record."""
-    pick = random.Random(25)
-
-    def sentence(n: int = 18) -> str:
-        return " ".join(pick.choice(WORDS) for _ in range(n)).capitalize() + "."
-
     pages = tmp_path_factory.mktemp("pages")
-    shared = sentence(24)
-    first = [sentence() for _ in range(4)]
-    (pages / "one.html").write_text(_page("news.example", 1, "Ferry line opens",
-                                          [first[0], shared, *first[1:], COPYRIGHT], 1), encoding="utf-8")
-    (pages / "two.html").write_text(_page("other.example", 2, "Council meets",
-                                          [sentence(), sentence(), shared, sentence()], 2), encoding="utf-8")
-    (pages / "three.html").write_text(_page("other.example", 3, "Ferry line opens again",
-                                            [first[0], shared, *first[1:]], 3), encoding="utf-8")
+    shared = write_stories(pages, Sentences(25), author="Ann Writer", offset="+03:00")
     out = tmp_path_factory.mktemp("out")
     home = out / "home"
     full, empty = out / "full.parquet", out / "empty.parquet"

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 ARTICLE = (
     "<html><head><title>Test article</title></head><body><article><h1>Test article</h1>"
@@ -137,17 +137,17 @@ def make_handler(state: State) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class FetchServer:
-    """One misbehaving server on ``host``; a context manager."""
+class _Loopback:
+    """A threading HTTP server of ``handler`` on ``host`` (a free port),
+    serving while used as a context manager."""
 
-    def __init__(self, host: str = "127.0.0.2") -> None:
-        self.state = State()
-        self.server = ThreadingHTTPServer((host, 0), make_handler(self.state))
+    def __init__(self, host: str, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer((host, 0), handler)
         self.server.daemon_threads = True
         self.base = f"http://{host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> FetchServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -159,7 +159,15 @@ class FetchServer:
         return self.base + path
 
 
-class RouteServer:
+class FetchServer(_Loopback):
+    """One misbehaving server on ``host``; a context manager."""
+
+    def __init__(self, host: str = "127.0.0.2") -> None:
+        self.state = State()
+        super().__init__(host, make_handler(self.state))
+
+
+class RouteServer(_Loopback):
     """A loopback server of fixed responses, set with :meth:`route`; other
     paths are 404. A context manager; ``hits`` counts the requests of each
     path."""
@@ -186,10 +194,7 @@ class RouteServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://{host}:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(host, Handler)
 
     def route(self, path: str, content_type: str, body: bytes | str, status: int = 200, **headers: str) -> str:
         """Serve ``body`` at ``path`` with ``status`` (extra headers:
@@ -198,14 +203,3 @@ class RouteServer:
         data = body.encode() if isinstance(body, str) else body
         self.routes[path] = (status, content_type, data, {k.replace("_", "-"): v for k, v in headers.items()})
         return self.url(path)
-
-    def __enter__(self) -> RouteServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def url(self, path: str) -> str:
-        return self.base + path
