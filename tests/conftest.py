@@ -24,6 +24,32 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("NEWSMILL_HOME", None)
 os.environ.pop("NEWSMILL_DATABASE_URL", None)
 
+
+def _free_port_run(count: int = 3) -> int:
+    """A first loopback port with the next ``count - 1`` free as well."""
+    import socket
+
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = int(probe.getsockname()[1])
+        if base + count > 65535:
+            continue
+        try:
+            for offset in range(1, count):
+                with socket.socket() as other:
+                    other.bind(("127.0.0.1", base + offset))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError("no run of free loopback ports")
+
+
+# The demo's sample site on ports chosen for this session (the same for the
+# whole session, so a second demo run sees the same URLs): two suites, or a
+# suite and a `newsmill demo`, on one machine must not clash on 8781.
+os.environ["NEWSMILL_SAMPLE_PORT"] = str(_free_port_run())
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
