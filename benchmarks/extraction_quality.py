@@ -38,7 +38,7 @@ import trafilatura
 
 from newsmill.core.errors import ExtractionError
 from newsmill.core.records import Article, RawDocument, SourceRef
-from newsmill.extractors import ExtractSettings
+from newsmill.extractors import ExtractSettings, joiners
 from newsmill.extractors.extract import Extracted, finish, read
 from newsmill.extractors.rules import RULES
 
@@ -98,6 +98,9 @@ def load() -> list[Page]:
 def bare(page: Page) -> str:
     """trafilatura 2.3 as a user calls it: the page's bytes (its own
     decoding), comments off."""
+    if joiners.has_joiners(page.html):  # newsmill keeps ZWNJ/ZWJ through trafilatura; the baseline does not
+        with joiners.as_released():
+            return trafilatura.extract(page.html, url=page.url or None, include_comments=False) or ""
     return trafilatura.extract(page.html, url=page.url or None, include_comments=False) or ""
 
 

@@ -56,11 +56,11 @@ def _block_end(lines: list[str], start: int, kind: str) -> int:
         elif kind == "tags.list":  # one tag per line, or one comma-separated line of them
             t = r.fold(line)
             items = [x for x in re.split(r"[,;|·•]", t) if x.strip()]
-            ok = not t.endswith((".", "!", "?", "。")) and bool(items) and all(r.n_words(x) <= 6 for x in items)
+            ok = not t.endswith(r.SENTENCE_END) and bool(items) and all(r.n_words(x) <= 6 for x in items)
         elif kind == "widget.exchange_block":
-            ok = r.is_exchange_ticker(line) or (r.n_words(r.fold(line)) <= 3 and not r.fold(line).endswith("."))
+            ok = r.is_exchange_ticker(line) or (r.n_words(r.fold(line)) <= 3 and not r.fold(line).endswith(r.SENTENCE_END))
         else:  # weather
-            ok = r.is_weather(line) or (r.n_words(r.fold(line)) <= 3 and not r.fold(line).endswith("."))
+            ok = r.is_weather(line) or (r.n_words(r.fold(line)) <= 3 and not r.fold(line).endswith(r.SENTENCE_END))
         if not ok:
             break
         end += 1
@@ -75,7 +75,7 @@ def _short_item(line: str) -> int:
     """0 for prose; else the item's size class: 1 for one to three words,
     2 for four to six (menu entries, tags), without a sentence end."""
     t = r.fold(line)
-    if len(t) > 60 or t.endswith((".", "!", "?", "。", "！", "？")):
+    if len(t) > 60 or t.endswith(r.SENTENCE_END):
         return 0
     words = r.n_words(t)
     return 1 if words <= 3 else 2 if words <= 6 else 0
@@ -180,9 +180,7 @@ class Cleaner:
 
     def _line_rule(self, i: int, line: str, drop: dict[int, str], links: Sequence[float | None] | None,
                    disabled: frozenset[str]) -> None:
-        words = len(line.split())
-        cjk = len(r._CJK.findall(line)) if words <= 3 else 0  # CJK lines have few spaces
-        length = max(words, cjk // 2)
+        length = r.n_words(line)
         share = links[i] if links is not None else None
         text_in_page = share is not None and share < MENU_LINKED
         for rule in r.LINE_RULES:

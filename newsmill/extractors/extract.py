@@ -19,6 +19,7 @@ from trafilatura.utils import load_html
 from newsmill.core.errors import ConfigError, ExtractionError
 from newsmill.core.records import Article, RawDocument, Removal
 from newsmill.core.urls import canonicalize_url
+from newsmill.extractors import rules as r
 from newsmill.extractors.body import BodyOptions, find_body
 from newsmill.extractors.clean import Cleaner
 from newsmill.extractors.decode import decode
@@ -31,7 +32,6 @@ from newsmill.extractors.text import parse_text
 log = logging.getLogger(__name__)
 
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,18 @@ DEFAULT_SETTINGS = ExtractSettings()
 _SPACES = re.compile(r"\s+")
 
 
+# Invisible characters that are spelling, not formatting (joiners.py): the
+# zero-width non-joiner and joiner. Other control and format characters
+# become spaces.
+_ORTHOGRAPHIC = frozenset("\t\u200c\u200d")
+
+
 def normalize_paragraph(text: str) -> str:
     """NFC, no control characters, single spaces."""
     if not text.isascii():  # ASCII is NFC already
         text = unicodedata.normalize("NFC", text)
     if not text.isprintable():  # the per-character pass only when needed
-        text = "".join(c if c.isprintable() or c in "\t" else " " for c in text)
+        text = "".join(c if c.isprintable() or c in _ORTHOGRAPHIC else " " for c in text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -203,8 +209,8 @@ def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
                             urls=(doc.url, doc.effective_url, x.canonical), links=[line.links for line in x.lines],
                             leads=[line.opens for line in x.lines], authors=authors)
     body_text = "\n\n".join(cleaned.paragraphs)
-    words = len(body_text.split())
-    if words < s.min_words and len(_CJK.findall(body_text)) < s.min_words * 3:
+    words = r.count_words(body_text)
+    if words < s.min_words:
         status = "empty" if not x.lines else "not_article"
         raise ExtractionError(
             f"only {words} word(s) of article text after cleaning (minimum {s.min_words})", status=status)

@@ -68,7 +68,7 @@ def parse_text(text: str) -> TextDoc:
             if r.is_copyright(line) or r.is_share(line) or r.is_photo_credit(line):
                 continue
             t = r.fold(line)
-            if 3 <= len(t.split()) <= 20 and not t.endswith((".", "!", "?", "…", ":")):
+            if 3 <= r.n_words(t) <= 20 and not t.endswith((*r.SENTENCE_END, "…", ":")):
                 doc.title = t
             break
     doc.paragraphs = paragraphs

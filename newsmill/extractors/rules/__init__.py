@@ -35,6 +35,7 @@ from newsmill.extractors.rules.gates import (
     _first_chars,
     _first_literals,
     _norm,
+    count_words,
     fold,
     n_words,
 )
@@ -50,6 +51,7 @@ from newsmill.extractors.rules.line import (
 )
 from newsmill.extractors.rules.patterns import (
     _CJK,
+    SENTENCE_END,
     SOCIAL,
     TERMINAL,
     WEATHER_HEAD,
@@ -60,6 +62,7 @@ __all__ = [
     "LINE_RULES",
     "OTHER_RULES",
     "RULES",
+    "SENTENCE_END",
     "SOCIAL",
     "TERMINAL",
     "WEATHER_HEAD",
@@ -71,6 +74,7 @@ __all__ = [
     "_first_chars",
     "_first_literals",
     "_norm",
+    "count_words",
     "fold",
     "is_copyright",
     "is_exchange_heading",

@@ -15,6 +15,9 @@ from newsmill.extractors.rules.patterns import (
     _BULLET,
     _CJK,
     _PHOTO_HEAD_RX,
+    _UNSPACED,
+    _UNSPACED_HAN,
+    _UNSPACED_SEA,
     ADS,
     APP_PROMO,
     BYLINE,
@@ -39,9 +42,24 @@ def fold(line: str) -> str:
     return _BULLET.sub("", line).strip()
 
 
+def count_words(text: str) -> int:
+    """Words separated by spaces; in scripts written without spaces (Han,
+    kana, Thai, Lao, Khmer, Myanmar, Tibetan) a word per two Han or kana
+    characters or per three letters, so a Thai or Japanese sentence counts
+    about as many words as its translation would."""
+    if not _UNSPACED.search(text):
+        return len(text.split())
+    n = 0
+    for token in text.split():
+        han = len(_UNSPACED_HAN.findall(token))
+        sea = sum(1 for c in _UNSPACED_SEA.findall(token) if not unicodedata.category(c).startswith("M"))
+        n += max(1, -(-(3 * han + 2 * sea) // 6)) if han or sea else 1
+    return n
+
+
 @functools.lru_cache(maxsize=16384)
 def n_words(line: str) -> int:
-    return len(line.split())
+    return count_words(line)
 
 
 def _cjk_short(line: str, limit: int) -> bool:
@@ -295,7 +313,7 @@ for _bit, _rx_ in _FIRST_GATED.items():
 
 @functools.lru_cache(maxsize=8192)
 def _facts(line: str) -> tuple[str, int, int]:
-    """``fold(line)``, its number of words and its gate bits (all of them
+    """``fold(line)``, its number of words (:func:`count_words`) and its gate bits (all of them
     for a line of more than ``_GATED_WORDS`` words). Neither case mapping
     makes or unmakes a space, so a piece without one that is in the line is
     in one of its words."""
@@ -308,4 +326,4 @@ def _facts(line: str) -> tuple[str, int, int]:
         gates |= _G_DIGIT
     if _CJK.search(t):
         gates |= _G_CJK
-    return t, len(words), gates
+    return t, (count_words(t) if _UNSPACED.search(t) else len(words)), gates

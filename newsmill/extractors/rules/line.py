@@ -74,6 +74,7 @@ from newsmill.extractors.rules.patterns import (
     RELATED,
     RELATED_INLINE,
     REPRINT,
+    SENTENCE_END,
     SHARE,
     SHORTCODE,
     SOCIAL,
@@ -190,7 +191,7 @@ def is_dateline(line: str) -> bool:
     dated = bool(gates & _G_DIGIT)  # DATE and STAMP need a digit
     if dated and gates & _G_STAMP and n_words(t) <= 8 and STAMP.match(t) and DATE.search(t):
         return True  # "Updated at 1:23 p.m.", "Обновлено 12:30"
-    if not t or n_words(t) > 10 or t.endswith((".", "!", "?", "。")) or t.startswith(("—", "–", "-", "|")) or "(@" in t:
+    if not t or n_words(t) > 10 or t.endswith(SENTENCE_END) or t.startswith(("—", "–", "-", "|")) or "(@" in t:
         return False  # an attribution line of a quoted post, a table row ("| 1/1/2013 | +13.1% |"): content
     if any(c in t for c in _CODE_CHARS) or (dated and _IPV4.search(t)):
         return False  # code, a config or log line, markup: "WHERE created_at > '2024-01-01'", "forward . 10.0.1.128"
@@ -216,7 +217,7 @@ def _is_pipe_title(t: str) -> bool:
     parts = t.split(" | ")
     return (len(parts) == 2 and all(len(_WORD.findall(p)) >= 2 and n_words(p) <= 12 for p in parts)
             and not t.startswith("|")
-            and not t.endswith((".", "!", "?", ":", ";", "|")))
+            and not t.endswith((*SENTENCE_END, ":", ";", "|")))
 
 
 def is_shortcode(line: str) -> bool:
@@ -234,7 +235,7 @@ def is_contributors(line: str) -> bool:
 def is_source_line(line: str) -> bool:
     """"Source: Al Jazeera": a short attribution label, not a sentence."""
     t, words, gates = _facts(line)
-    return (bool(gates & _G_SOURCE) and words <= 8 and not t.endswith((".", "!", "?", "。"))
+    return (bool(gates & _G_SOURCE) and words <= 8 and not t.endswith(SENTENCE_END)
             and bool(SOURCE_LINE.match(t)))
 
 
@@ -288,7 +289,7 @@ def is_contact(line: str) -> bool:
 def is_tags_line(line: str) -> bool:
     t, words, gates = _facts(line)
     return (bool(gates & _G_TAGS_INLINE) and words <= 40 and bool(TAGS_INLINE.match(t))
-            and not t.endswith((".", "!", "?", "。")))
+            and not t.endswith(SENTENCE_END))
 
 
 def is_tags_heading(line: str) -> bool:
@@ -305,7 +306,7 @@ def is_caps_headline(line: str) -> bool:
     THE APP", "CO-FOUNDER 'PROUD' OF ..."): four words or more, every
     letter upper case, no sentence end."""
     t, words, _ = _facts(line)
-    if not t or not 4 <= words <= 25 or t.endswith((".", "?", "!", ":", ";")):
+    if not t or not 4 <= words <= 25 or t.endswith((*SENTENCE_END, ":", ";")):
         return False
     if t.startswith("|") or _ASCII_LOWER.search(t):
         return False  # a table row; a lower-case letter
@@ -359,7 +360,7 @@ def is_exchange_ticker(line: str) -> bool:
 
 def is_weather(line: str) -> bool:
     t, words, gates = _facts(line)
-    if not t or words > 10 or t.endswith((".", "!", "?")):
+    if not t or words > 10 or t.endswith(SENTENCE_END):
         return False
     # (A lone css-token-like line, "location-current", goes only inside a
     # weather block: elsewhere it is a code identifier or a compound word.)
@@ -388,4 +389,4 @@ def is_headline_like(line: str) -> bool:
         return False
     if gates & _G_CJK and _CJK.search(t):
         return len(t) <= 40 and not t.endswith(("。", "！", "？"))
-    return 1 <= words <= 16 and not t.endswith((".", "!", "?", "…", ":", ";", "»", "”", '"'))
+    return 1 <= words <= 16 and not t.endswith((*SENTENCE_END, "…", ":", ";", "»", "”", '"'))

@@ -16,7 +16,22 @@ _BULLET = re.compile(r"^[-•·*▪►»]\s+")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _NUMBER = re.compile(r"^[+\-−]?\d+(?:[.,]\d+)*%?$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-TERMINAL = ("." , "!", "?", "…", ":", ";", "»", "”", '"', "'", ")", "。", "！", "？")
+# Scripts written without spaces between words: Han and kana (a word is about
+# two characters), and Thai, Lao, Tibetan, Myanmar and Khmer (about three
+# letters, combining marks not counted). Hangul is written with spaces.
+_UNSPACED_HAN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_UNSPACED_SEA = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff]")
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
+                       r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Marks that end a sentence, in the scripts that have them (Unicode's
+# Sentence_Terminal, the common ones): Latin, Greek (";" after NFKC),
+# Armenian, Arabic and Urdu, Devanagari and Bengali dandas, Myanmar,
+# Ethiopic, Khmer, CJK full-width. Thai and Lao end sentences with a space.
+# (An ellipsis is no end here: teasers end with one.)
+SENTENCE_END = (".", "!", "?", "։", "؟", "۔", "।", "॥", "။", "።", "፧", "។", "៕", "。", "！", "？", "｡", "‼", "⁇",
+                "⁈", "⁉")
+TERMINAL = ("." , "!", "?", "…", ":", ";", "»", "”", '"', "'", ")", "。", "！", "？", "։", "؟", "۔", "।", "॥",
+            "။", "።", "፧", "។", "៕", "｡", "‼", "⁇", "⁈", "⁉", "؛", "、")
 
 
 # Sharing and promotion: share rows, messenger and newsletter prompts, links and apps elsewhere.
