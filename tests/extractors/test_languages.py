@@ -113,3 +113,39 @@ def test_trafilatura_keeps_the_zero_width_non_joiner() -> None:
         released = trafilatura.extract(page) or ""
     assert "\u200c" not in released and "میدهد" in released
     assert "می\u200cدهد" in (trafilatura.extract(page) or "")  # patched again afterwards
+
+
+_ARTICLE = [
+    "The regional administration said on Monday that construction of the new bridge would begin in July "
+    "and take about eighteen months, with traffic diverted to a temporary crossing during the works.",
+    "Engineers said the old bridge, built in 1965, no longer met safety standards and had been closed to "
+    "heavy trucks since last winter, forcing farmers to take a long detour to reach the grain elevator.",
+]
+_HEADLINES = ["Earthquake felt by residents of the capital", "Snowfall expected in the north on Friday",
+              "Flights delayed at the airport after storm"]
+
+
+@pytest.mark.parametrize("heading", [
+    "Czytaj także", "Baca juga", "Xem thêm", "関連記事", "관련기사", "اقرأ أيضا", "यह भी पढ़ें", "Читайте також",
+    "Lees ook", "Διαβάστε επίσης", "קראו גם", "Läs också", "Citește și", "Pročitajte još", "Прочетете още",
+    "Lue myös", "Bunlar da ilginizi çekebilir", "Leia também"])
+def test_read_also_lists_in_other_languages(heading: str) -> None:
+    """A "read also" heading and the linked headlines under it go, in the
+    languages of news sites beyond the development sets' English."""
+    from newsmill.extractors import clean
+
+    result = clean([*_ARTICLE, heading, *_HEADLINES], title="New bridge for the district")
+    assert result.paragraphs == _ARTICLE, result.removed
+    assert {x.rule for x in result.removed} == {"related.list"}
+
+
+@pytest.mark.parametrize("prose", [
+    "Czytaj także regulamin, przypomniał burmistrz, bo szczegóły są ważne.",
+    "Baca juga laporan tahunan kementerian, kata menteri kepada wartawan pada hari Senin.",
+    "Xem thêm các quy định mới, bộ trưởng nói với các phóng viên vào thứ Hai.",
+])
+def test_prose_that_opens_with_the_words_stays(prose: str) -> None:
+    from newsmill.extractors import clean
+
+    result = clean([_ARTICLE[0], prose, _ARTICLE[1]], title="New bridge for the district")
+    assert prose in result.paragraphs, result.removed

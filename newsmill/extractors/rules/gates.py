@@ -83,7 +83,8 @@ MESSENGER_STEMS = (
 )
 COMMENT_STEMS = (
     "comment", "reply", "conversation", "discussion", "tell us", "kommentar", "comentár", "comentar",
-    "комментари", "пікір", "yorum", "izoh", "评论", "留言",
+    "комментари", "пікір", "yorum", "izoh", "评论", "留言", "коментар", "komentar", "reacties", "bình luận", "コメント",
+    "댓글", "التعليقات", "نظرات", "टिप्पणि", "komentář", "comentarii", "hozzászólás", "σχόλια", "תגובות", "kommentit",
 )
 CONTRIBUTOR_STEMS = (
     "contributed", "reporting", "writing by", "editing", "edited", "compil", "при подготовке", "hazırlayan",
@@ -145,7 +146,9 @@ _GATE_STEMS = ((_G_MESSENGER, MESSENGER_STEMS), (_G_REPRINT, REPRINT_STEMS), (_G
 # Pieces every match of a rule's regex holds.
 _GATE_PIECES = (
     (_G_COPYRIGHT, ("©", "(c)", "copyright", "rights", "права", "құқықтар", "hakları", "版权所有", "huquqlar", "rechte",
-                    "droits", "derechos")),  # COPYRIGHT
+                    "droits", "derechos", "diritti", "direitos", "prawa", "rechten", "cipta", "bản", "無断転載",
+                    "재배포", "الحقوق", "حقوق", "सर्वाधिकार", "práva", "drepturile", "jog", "δικαιώματος", "הזכויות",
+                    "rättigheter", "rettigheder", "oikeudet", "prava", "hüquqlar")),  # COPYRIGHT
     (_G_PHOTO, ("getty", "shutterstock", "reuters/", "photo", "epa/", "сурет:")),  # _PHOTO_AGENCY
     (_G_PHONE, ("fone", "tel", "phone", "тел", "電話", "电话")),  # ADDRESS (which also needs a digit)
     (_G_DEGREE, ("градус",)),  # TEMPERATURE's one alternative without a digit

@@ -46,7 +46,10 @@ SOCIAL = {
 SHARE = _rx(
     r"^(share|share this( article| story| post| page)?|share on|share via|поделиться|поделитесь|"
     r"бөлісу|бөлісіңіз|paylaş|paylaşın|haberi paylaş|分享|分享到|ulashish|ulashing|teilen|"
-    r"artikel teilen|partager|partagez|compartir|comparte)(\s*(:|—|-|\|)|\s|$)"
+    r"artikel teilen|partager|partagez|compartir|comparte|condividi|compartilhe|compartilhar|partilhar|"
+    r"поділитися|udostępnij|podziel się|delen|deel dit artikel|bagikan|chia sẻ|シェア|共有する|공유|공유하기|"
+    r"شارك|مشاركة|اشتراک‌گذاری|اشتراک گذاری|शेयर करें|साझा करें|sdílet|distribuie|megosztás|κοινοποίηση|"
+    r"שתפו|שיתוף|dela|jaa|сподели|podijeli|podeli)(\s*(:|—|-|\|)|\s|$)"
 )
 MESSENGER = _rx(
     r"(join|subscribe|follow|read us|find us|get (our|the)|sign up)\b.*\b(telegram|whatsapp|channel|"
@@ -90,6 +93,13 @@ COPYRIGHT = _rx(
     r"©", r"\(c\)\s*\d{4}", r"^copyright\b", r"all rights reserved", r"все права защищены",
     r"барлық құқықтар қорғалған", r"tüm hakları saklıdır", r"版权所有", r"barcha huquqlar himoyalangan",
     r"alle rechte vorbehalten", r"tous droits réservés", r"todos los derechos reservados",
+    r"tutti i diritti riservati", r"todos os direitos reservados", r"(всі|усі) права захищені",
+    r"wszelkie prawa zastrzeżone", r"alle rechten voorbehouden", r"hak cipta dilindungi", r"bản quyền thuộc về",
+    r"無断転載(を)?禁(じます|止)", r"무단 ?전재.{0,6}재배포 ?금지", r"جميع الحقوق محفوظة", r"(کلیه|تمامی) حقوق.{0,60}محفوظ",
+    r"सर्वाधिकार सुरक्षित", r"všechna práva vyhrazena", r"toate drepturile rezervate", r"minden jog fenntartva",
+    r"με επιφύλαξη παντός δικαιώματος", r"כל הזכויות שמורות", r"alla rättigheter förbehållna",
+    r"alle rettigheder forbeholdes", r"kaikki oikeudet pidätetään", r"всички права запазени",
+    r"sva prava (zadržana|pridržana)", r"(hər|bütün) hüquqlar qorunur",
 )
 REPRINT = _rx(
     r"(использовании|перепечатк|цитировании|копировании).*(ссылк|гиперссылк).*(обязательн|разрешается)",
@@ -124,9 +134,10 @@ NAV_WORDS = {
 _PHOTO_HEAD = (
     r"^(photo|photos|photograph|picture|image|video|фото|фотография|видео|сурет|бейне|foto|fotoğraf|"
     r"görsel|图片来源|图片|照片|摄影|图|视频|rasm|surat|bild|bilder|crédit photo|crédits? photo|crédito|fotografía|"
-    r"imagen)(\s*(credit|credits|by|provided by|courtesy( of)?|source|:|—|-|/|©|\|)|\s*$)",
+    r"imagen|zdjęcie|fot\.|ảnh|写真|사진|صورة|الصورة|تصوير|عکس|फोटो|फ़ोटो|fotó|φωτογραφία|צילום|kuva|снимка|"
+    r"світлина)(\s*(credit|credits|by|provided by|courtesy( of)?|source|:|：|=|—|-|/|©|\|)|\s*$)",
     r"^(credit|courtesy|источник фото|фото предоставлено|фото из открытых источников)\s*:",
-    r"^\(?(фото|photo|foto)\s*:",
+    r"^\(?(фото|photo|foto)\s*:", r"^\(?fot\.\s*\S",  # Polish "Fot. PAP/Leszek Szymański"
 )
 _PHOTO_AGENCY = r"(getty images|shutterstock|reuters/|ap photo|afp photo|epa/|сурет:)"
 PHOTO = _rx(*_PHOTO_HEAD, _PHOTO_AGENCY)
@@ -145,7 +156,8 @@ CONTRIBUTORS = _rx(
 )
 SOURCE_LINE = _rx(
     r"^(source|sources|источник|источники|дереккөз|kaynak|来源|消息来源|quelle|quellen|fuente|fuentes|manba|"
-    r"fonte)\s*[:：]\s*\S",
+    r"fonte|джерело|źródło|bron|sumber|nguồn|出典|出所|출처|المصدر|منبع|स्रोत|zdroj|sursa|sursă|forrás|πηγή|מקור|"
+    r"källa|kilde|lähde|източник|izvor|mənbə)\s*[:：]\s*\S",
 )
 DATE = re.compile(
     r"\b(\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d{2}|"
@@ -170,7 +182,8 @@ READING_TIME = _rx(
 ADS = _rx(
     r"^(advertisement|advertising|ad|sponsored( content)?|реклама|рекламa|на правах рекламы|"
     r"партнерский материал|спонсорский материал|жарнама|reklam|sponsorlu içerik|广告|推广|reklama|"
-    r"anzeige|werbung|publicité|publicidad|patrocinado)\.?$",
+    r"anzeige|werbung|publicité|publicidad|patrocinado|pubblicità|publicidade|advertentie|iklan|quảng cáo|広告|"
+    r"광고|إعلان|تبلیغات|विज्ञापन|publicitate|hirdetés|διαφήμιση|פרסומת|annons|annonse|annonce|mainos)\.?$",
 )
 AFFILIATE = _rx(
     r"\b(may|might|could|will) (get|earn|receive) (a share|a commission|commission|compensation|a small commission)\b",
@@ -188,7 +201,8 @@ COMMENTS = _rx(
     r"^join the (conversation|discussion)\b", r"\btell us what you think\b",
     r"\bcomments? (are|will be|is) (moderated|closed|reviewed|pre-?moderated)\b",
     r"^(comments?|kommentare|commentaires|comentários|comentarios|commenti|комментарии|пікірлер|yorumlar|"
-    r"izohlar|评论|留言)\s*(\(\d+\))?\s*:?$",
+    r"izohlar|评论|留言|коментарі|komentarze|reacties|komentar|bình luận|コメント|댓글|التعليقات|نظرات|टिप्पणियाँ|"
+    r"komentáře|comentarii|hozzászólások|σχόλια|תגובות|kommentarer|kommentit|коментари)\s*(\(\d+\))?\s*:?$",
     r"(comentários|comentarios).*(não serão|no serán|moderador|aprovados|aprobados)",
     r"комментари\w*.*(модерац|модератор|публикуются после)", r"yorum\w*.*(onay|moderat|yayınlanmayacaktır)",
     r"kommentar\w*.*(moderiert|geprüft|freigeschaltet)", r"commentaires?.*(modérés|modération)",
@@ -219,13 +233,30 @@ RELATED = _rx(
     r"lee también|te puede interesar|noticias relacionadas|más noticias|relacionado|don['’]?t miss|do not miss|"
     r"see more|more on this( story)?|more from .{1,30}|leggi anche|articoli correlati|notizie correlate|"
     r"leia também|veja também|leia mais|veja mais|notícias relacionadas|matérias relacionadas|up next|"
-    r"most read in .{1,30}|related (posts?|stories|articles|links|reading))\s*[:.!»]*$",
+    r"most read in .{1,30}|related (posts?|stories|articles|links|reading)|"
+    r"i più letti|potrebbe interessarti|ti potrebbe interessare|altre notizie|mais lidas|"
+    r"читайте також|дивіться також|по темі|новини за темою|останні новини|схожі новини|інші новини|"
+    r"czytaj (także|też|również)|przeczytaj (także|też|również)|zobacz (także|też|również)|polecamy|"
+    r"najczęściej czytane|powiązane artykuły|lees ook|meer nieuws|gerelateerde artikelen|meest gelezen|"
+    r"baca juga|berita terkait|artikel terkait|terpopuler|berita lainnya|lihat juga|xem thêm|tin liên quan|"
+    r"bài liên quan|đọc thêm|tin mới nhất|đọc nhiều nhất|có thể bạn quan tâm|関連記事|関連ニュース|あわせて読みたい|"
+    r"おすすめ記事|人気記事|最新記事|관련 ?기사|관련 ?뉴스|많이 본 뉴스|인기 ?기사|추천 ?기사|اقرأ أيضا|اقرأ أيضاً|"
+    r"أخبار ذات صلة|مقالات ذات صلة|الأكثر قراءة|آخر الأخبار|شاهد أيضا|بیشتر بخوانید|مطالب مرتبط|اخبار مرتبط|"
+    r"پربازدیدترین|آخرین اخبار|यह भी पढ़ें|ये भी पढ़ें|संबंधित खबरें|ताज़ा खबरें|čtěte také|přečtěte si také|"
+    r"související články|nejčtenější|citește și|citeste si|articole similare|cele mai citite|kapcsolódó cikkek|"
+    r"legolvasottabb|διαβάστε επίσης|δείτε επίσης|σχετικά άρθρα|σχετικά θέματα|קראו גם|כתבות נוספות|"
+    r"läs också|läs även|mest lästa|læs også|les også|mest læste|mest lest|lue myös|luetuimmat|"
+    r"прочетете още|още по темата|най-четени|pročitajte (i|još)|najčitanije|povezane vijesti|oxşar xəbərlər|"
+    r"digər xəbərlər|ən çox oxunan)\s*[:.!»]*$",
 )
 RELATED_INLINE = _rx(
     r"^[(\[]?(read also|also read|read more|see also|see more|related|related (post|story|article|link)s?|"
     r"leggi anche( su)?|leia também|veja também|читайте также|читайте по теме|смотрите также|"
     r"тағы оқыңыз|ilginizi çekebilir|ayrıca okuyun|相关阅读|延伸阅读|shuningdek o'?qing|lesen sie auch|"
-    r"lire aussi|à lire aussi|lee también|you (may|might) also like)\s*[:>»—-]\s*\S",
+    r"lire aussi|à lire aussi|lee también|you (may|might) also like|читайте також|czytaj (także|też|również)|"
+    r"przeczytaj (także|też|również)|zobacz (także|też)|lees ook|baca juga|xem thêm|関連記事|관련 ?기사|اقرأ أيضا|"
+    r"اقرأ أيضاً|بیشتر بخوانید|यह भी पढ़ें|ये भी पढ़ें|čtěte také|citește și|διαβάστε επίσης|קראו גם|läs också|"
+    r"læs også|les også|lue myös|прочетете още|pročitajte (i|još))\s*[:：>»—-]\s*\S",
     r"^also on [\w.-]+\.[a-z]{2,}\s+\S",  # "Also on rt.com <headline>"
     r"^also\s*:\s*(see|read|watch|listen)\b",
 )
@@ -234,11 +265,15 @@ TAGGED_LINK = re.compile(
     r"\S.*(\[[A-Z][A-Z ]{2,14}\]|\[(?i:video|videos|photos?|pics|gallery|watch|podcast|audio|live)\])\s*\|?$")
 TAGS_HEAD = _rx(
     r"^(tags|tagged|tagged with|topics|теги|тэги|метки|тегтер|etiketler|anahtar kelimeler|标签|关键词|"
-    r"teglar|schlagwörter|schlagworte|stichwörter|étiquettes|mots-clés|etiquetas|temas|tag)\s*:?$",
+    r"teglar|schlagwörter|schlagworte|stichwörter|étiquettes|mots-clés|etiquetas|temas|tag|tagi|từ khóa|タグ|キーワード|"
+    r"태그|키워드|الكلمات المفتاحية|وسوم|برچسب‌ها|برچسب ها|کلید واژه|टैग|štítky|etichete|címkék|ετικέτες|תגיות|"
+    r"taggar|avainsanat|етикети|oznake)\s*:?$",
 )
 TAGS_INLINE = _rx(
     r"^(tags|tagged( with)?|filed under|posted in|topics|теги|тэги|метки|тегтер|etiketler|anahtar kelimeler|标签|关键词|teglar|"
-    r"schlagwörter|stichwörter|étiquettes|mots-clés|etiquetas|tag)\s*:\s*\S",
+    r"schlagwörter|stichwörter|étiquettes|mots-clés|etiquetas|tag|tagi|từ khóa|タグ|キーワード|태그|키워드|"
+    r"الكلمات المفتاحية|وسوم|برچسب‌ها|برچسب ها|کلید واژه|टैग|štítky|etichete|címkék|ετικέτες|תגיות|taggar|"
+    r"avainsanat|етикети|oznake)\s*[:：]\s*\S",
 )
 
 
