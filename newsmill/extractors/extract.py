@@ -88,7 +88,7 @@ def normalize_paragraph(text: str) -> str:
 
 def detect_language(text: str, hint: str | None = None) -> str | None:
     sample = text[:1200]  # langid's cost grows with the text; its answer settles well before this
-    if len(sample.split()) < 5 and not re.search(r"[\u4e00-\u9fff]{10}", sample):
+    if r.count_words(sample) < 5:  # too little to tell (words per script: Thai and Chinese count too)
         return hint
     load_identifier()  # py3langid's model, from the cache (once per process)
     lang, _ = py3langid.classify(sample)
