@@ -278,6 +278,26 @@ def test_late_arriving_original_yields_relinks_not_a_backward_link() -> None:
                                                    for r in result.relinks}
 
 
+@pytest.mark.parametrize("paragraph, edit", [
+    ("北京市政府周一公布了一项大规模改善公共交通的计划，预计到明年年底将新增五百辆电动公交车，"
+     "市长在新闻发布会上表示这项计划将减少空气污染。", ("五百", "六百")),
+    ("東京都は月曜日、公共交通機関の大規模な改善計画を発表した。来年末までに電気バスを五百台増やす予定だという。"
+     "知事は記者会見で、この計画によって大気汚染が減ると述べた。", ("五百", "六百")),
+    ("กรุงเทพมหานครประกาศแผนปรับปรุงระบบขนส่งสาธารณะครั้งใหญ่ในวันจันทร์ที่ผ่านมา "
+     "โดยจะเพิ่มรถโดยสารไฟฟ้าอีกห้าร้อยคันภายในสิ้นปีหน้า", ("ห้าร้อย", "หกร้อย")),
+])
+def test_passages_in_scripts_without_spaces_are_shingled_by_character(paragraph: str, edit: tuple[str, str]) -> None:
+    """A wire paragraph in Chinese, Japanese or Thai with one number
+    changed is still the same passage (as one clause-long "word" it shared
+    no shingle with its copy)."""
+    assert len(words(paragraph)) > 40 and all(len(w) <= 3 for w in words(paragraph))
+    a = article("a", [text(10), paragraph, text(11)], hours=0)
+    b = article("b", [text(20), paragraph.replace(*edit), text(21)], hours=1)
+    Deduplicator(MemorySketchIndex()).run([a, b])
+    assert [(p.paragraph, p.of_article, p.of_paragraph) for p in b.duplicate_passages] == [(1, a.id, 1)]
+    assert b.duplicate_passages[0].similarity < 1.0
+
+
 def test_token_hash_equals_text_hash_and_article_tokens_equal_joined_paragraphs() -> None:
     from newsmill.dedup.normalize import text_hash, tokens_hash
 

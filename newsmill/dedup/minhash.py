@@ -98,7 +98,7 @@ class SketchParams:
         return (
             f"{SCHEME}/seed={self.seed}/perm={self.num_perm}/w={self.shingle_size}/"
             f"p={self.passage_bands}x{self.passage_rows}/a={self.article_bands}x{self.article_rows}/"
-            f"min={self.min_exact_words},{self.min_words}/norm=1"
+            f"min={self.min_exact_words},{self.min_words}/norm=2"
         )
 
     def recall_at(self, kind: str, j: float) -> float:

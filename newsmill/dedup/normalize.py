@@ -17,7 +17,24 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-_NON_WORD = re.compile(r"[^\w\s]+", re.UNICODE)
+# Combining marks are part of words (Devanagari and Thai vowel signs,
+# Arabic harakat), though ``\w`` does not count them.
+_MARK_BLOCKS = ((0x0300, 0x036F), (0x0483, 0x0489), (0x0591, 0x05C7), (0x0610, 0x07FF), (0x0900, 0x109F),
+                (0x1700, 0x18AF), (0x1AB0, 0x1B7F), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0x302A, 0x302F),
+                (0x3099, 0x309A), (0xA8E0, 0xA8FF), (0xFE00, 0xFE2F))
+_ALL_MARKS = "".join(chr(c) for lo, hi in _MARK_BLOCKS for c in range(lo, hi + 1)
+                     if unicodedata.category(chr(c)).startswith("M"))
+_NON_WORD = re.compile("[^\\w\\s" + re.escape(_ALL_MARKS) + "]+", re.UNICODE)
+# Scripts written without spaces between words (Han, kana, Thai, Lao,
+# Tibetan, Myanmar, Khmer): each character is a token, with the combining
+# marks that follow it, so their passages shingle by characters instead of
+# being one "word" per clause (which no edit leaves the same).
+_UNSPACED_BLOCKS = ((0x0E00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x3400, 0x4DBF),
+                    (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_MARKS = "".join(chr(c) for lo, hi in _UNSPACED_BLOCKS for c in range(lo, hi + 1)
+                 if unicodedata.category(chr(c)).startswith("M"))
+_UNSPACED_ANY = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _UNSPACED_BLOCKS) + "]")
+_UNSPACED_CHAR = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _UNSPACED_BLOCKS) + "][" + re.escape(_MARKS) + "]*")
 _DIGIT = re.compile(r"\d")
 _SPACE = re.compile(r"\s+")
 _MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -29,10 +46,13 @@ U64 = npt.NDArray[np.uint64]
 
 
 def normalize_text(text: str) -> str:
-    """NFKC, casefold, punctuation to spaces, digits to 0, single spaces."""
+    """NFKC, casefold, punctuation to spaces, digits to 0, a space around
+    each character of a script written without spaces, single spaces."""
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _NON_WORD.sub(" ", text.replace("_", " "))
     text = _DIGIT.sub("0", text)
+    if _UNSPACED_ANY.search(text):
+        text = _UNSPACED_CHAR.sub(r" \g<0> ", text)
     return _SPACE.sub(" ", text).strip()
 
 
