@@ -98,7 +98,7 @@ def load() -> list[Page]:
 def bare(page: Page) -> str:
     """trafilatura 2.3 as a user calls it: the page's bytes (its own
     decoding), comments off."""
-    if joiners.has_joiners(page.html):  # newsmill keeps ZWNJ/ZWJ through trafilatura; the baseline does not
+    if joiners.has_kept(page.html):  # newsmill keeps ZWNJ/ZWJ/C1 through trafilatura; the baseline does not
         with joiners.as_released():
             return trafilatura.extract(page.html, url=page.url or None, include_comments=False) or ""
     return trafilatura.extract(page.html, url=page.url or None, include_comments=False) or ""

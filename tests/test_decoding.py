@@ -100,6 +100,41 @@ def test_real_single_byte_pages_keep_their_declared_charset() -> None:
     assert FRENCH in extract(doc(latin, "text/html; charset=ISO-8859-1", lang="fr")).text
 
 
+def mojibake(text: str, codec: str = "cp1252") -> str:
+    """What a site prints when its CMS read UTF-8 bytes as a single-byte
+    charset once: valid UTF-8 on the wire, garbled text. As CMSs do, the
+    five bytes windows-1252 leaves undefined pass through as C1 controls
+    (ftfy's "sloppy" codec): "”" is UTF-8 E2 80 9D, printed "â€\x9d"."""
+    import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
+
+    return text.encode("utf-8").decode("sloppy-windows-1252" if codec == "cp1252" else codec)
+
+
+@pytest.mark.parametrize(("text", "codec", "lang"), [
+    ("It’s the council’s “budget” – €14 a month for each pupil, said the mayor, and the schools agree.",
+     "cp1252", "en"),
+    # Read as Latin-1 every byte 80-9F is a C1 control; not 85, which is
+    # NEL, a line break to trafilatura, so "х" (D1 85) cannot come back.
+    ("It’s the council’s “budget” – €14 a month for each pupil, said the mayor, and the schools agree.",
+     "latin-1", "en"),
+    (FRENCH, "cp1252", "fr"),
+    (RUSSIAN, "cp1252", "ru")])
+def test_mojibake_printed_by_the_site_is_repaired(text: str, codec: str, lang: str) -> None:
+    garbled = mojibake(text, codec)
+    assert garbled != text
+    article = extract(doc(page(garbled, lang, '<meta charset="utf-8">').encode(), lang=lang))
+    assert text in article.text and garbled not in article.text
+
+
+def test_text_that_only_looks_like_mojibake_is_left_alone() -> None:
+    # Accented capitals, guillemets and quotes next to each other, as real
+    # Spanish, Portuguese, French, Icelandic and Turkish text writes them.
+    text = ("ESPAÑA y São Paulo: «ÉCOLE» “Ça va” – Þórðarson, Ölçü „test“, Übergröße… "
+            "ÁÉ… the headline read, and the whole newsroom laughed about it for a week.")
+    article = extract(doc(page(text, "es", '<meta charset="utf-8">').encode(), lang="es"))
+    assert text in article.text
+
+
 def test_binary_data_is_still_refused() -> None:
     from newsmill.core.errors import ExtractionError
 

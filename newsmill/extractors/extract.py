@@ -77,9 +77,34 @@ _SPACES = re.compile(r"\s+")
 _ORTHOGRAPHIC = frozenset("\t\u200c\u200d")
 
 
+# Mojibake a site printed: UTF-8 bytes read as windows-1252 or Latin-1 once
+# before they reached its HTML ("Itâ€™s", "cats.Â\xa0", "Ð¿Ñ€Ð¸Ð²ÐµÑ‚"): a
+# two-byte lead character before a continuation one, or a three-byte lead
+# before two. Only lines with that shape go to ftfy, which fixes an
+# encoding only where the result is more plausible text (and leaves
+# "ESPAÑA", "São" alone); its other fixes (quotes, widths, ligatures) are off.
+# A C1 control alone is windows-1252 read as Latin-1 ("we\x92re"): ftfy
+# maps it to its windows-1252 character; those it cannot place are dropped.
+_CONTINUATION = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+_MOJIBAKE = re.compile(f"[Â-ß][{_CONTINUATION}]|[à-ï][{_CONTINUATION}]{{2}}|[\x80-\x9f]")
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _fix_encoding(text: str) -> str:
+    import ftfy  # imported on the first line that needs it (most pages have none)
+
+    config = ftfy.TextFixerConfig(
+        unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False, fix_character_width=False,
+        uncurl_quotes=False, fix_line_breaks=False, fix_surrogates=False, remove_control_chars=False,
+        normalization=None, explain=False)
+    return ftfy.fix_text(text, config)
+
+
 def normalize_paragraph(text: str) -> str:
-    """NFC, no control characters, single spaces."""
-    if not text.isascii():  # ASCII is NFC already
+    """Mojibake repaired, NFC, no control characters, single spaces."""
+    if not text.isascii():  # ASCII is NFC already, and no mojibake
+        if _MOJIBAKE.search(text):
+            text = _C1.sub("", _fix_encoding(text))
         text = unicodedata.normalize("NFC", text)
     if not text.isprintable():  # the per-character pass only when needed
         text = "".join(c if c.isprintable() or c in _ORTHOGRAPHIC else " " for c in text)
