@@ -90,6 +90,8 @@ LINE_CASES: dict[str, tuple[list[str], list[str]]] = {
                         "You might also like: The best budget laptops of 2025"],
                        ["She urged parents to read also the small print of the contracts they sign, as she put it.",
                         "Results: Kairat Almaty 2 | Ordabasy 1", "Recommended dose: 5 mg a day for adults",
+                        "Family: Rubiaceae | Place of Origin: Ethiopia",
+                        "Семейство: мареновые | Родина: Эфиопия",
                         "You might also like the museum's night tours, which start at 9 p.m. in summer.",
                         "The vote [in the Mazhilis] passed by a wide margin, with only three deputies against."]),
     "byline.dateline": (["2025-06-10 | Silk Road Wire", "By Dana Serikova · 2025-06-09", "12 June 2025, 14:30",
@@ -331,6 +333,16 @@ def test_a_date_on_every_item_is_the_items_own() -> None:
     assert [line for line in posts if line.startswith("by Marat")] == [
         line for line in result.paragraphs if line.startswith("by Marat")]
     assert not [r for r in result.removed if r.rule == "byline.dateline"]
+
+
+def test_a_schedule_of_dated_entries_stays() -> None:
+    """"Name: dates | place" lines are a list of events, not "section |
+    headline" titles of other pages (and, more than three, not datelines)."""
+    schedule = ["Cisco Live: May 31-June 4, 2026 | Las Vegas, NV", "SC26: November 15-20, 2026 | Chicago, IL",
+                "EDUCAUSE: September 29-October 2, 2026 | Denver, CO", "TCEA: January 31-February 4, 2026 | San Antonio, TX",
+                "ViVE 2026: February 22-25, 2026 | Los Angeles, CA", "NVIDIA GTC: March 16-19, 2026 | San Jose, CA"]
+    result = clean([ARTICLE[0], *schedule, ARTICLE[1]], title="New bridge for the district")
+    assert result.paragraphs == [ARTICLE[0], *schedule, ARTICLE[1]], result.removed
 
 
 def test_trailing_runs() -> None:

@@ -171,14 +171,17 @@ def is_nav(line: str) -> bool:
     return 1 <= len(tokens) <= 8 and all(w in NAV_WORDS for w in tokens)
 
 
+_RANGE_OPEN = re.compile(r"\d\s*[-–—]\s*$")  # a range's first day just before a date
 _RANGE_GAP = re.compile(r"^\s*(?:[ap]\.?m\.?)?\s*(?:[-–—|]|to|until|till|bis|до|au|al)\s*$", re.IGNORECASE)
 
 
 def _date_range(t: str) -> bool:
     """Two dates or times joined as a range (``1/27/2026 - 3/24/2026``,
-    ``6:15 PM - 8:15 PM``, ``29 November 2018 | 20 January 2019``)."""
+    ``6:15 PM - 8:15 PM``, ``29 November 2018 | 20 January 2019``,
+    ``May 31-June 4, 2026``)."""
     found = list(DATE.finditer(t))
-    return any(_RANGE_GAP.match(t[a.end():b.start()]) for a, b in itertools.pairwise(found))
+    return (any(_RANGE_GAP.match(t[a.end():b.start()]) for a, b in itertools.pairwise(found))
+            or any(_RANGE_OPEN.search(t, 0, m.start()) for m in found))  # "May 31-June 4, 2026", "12-13 June"
 
 
 _CODE_CHARS = frozenset("={}<>`$│├└")
@@ -213,11 +216,15 @@ def is_related_inline(line: str) -> bool:
 
 def _is_pipe_title(t: str) -> bool:
     """"Milan Design Week 2018 | <headline>": a section and a headline,
-    the shape of a linked page title, not of prose or a table row."""
+    the shape of a linked page title, not of prose or a table row, nor of
+    a fact line ("Family: Rubiaceae | Place of Origin: Ethiopia") or a
+    schedule entry ("Cisco Live: May 31-June 4, 2026 | Las Vegas, NV"):
+    a part that is a label and its value, or a date, is content."""
     parts = t.split(" | ")
     return (len(parts) == 2 and all(len(_WORD.findall(p)) >= 2 and n_words(p) <= 12 for p in parts)
             and not t.startswith("|")
-            and not t.endswith((*SENTENCE_END, ":", ";", "|")))
+            and not t.endswith((*SENTENCE_END, ":", ";", "|"))
+            and not any(": " in p for p in parts) and DATE.search(t) is None)
 
 
 def is_shortcode(line: str) -> bool:
