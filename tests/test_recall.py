@@ -89,6 +89,21 @@ def test_json_ld_does_not_replace_a_full_extraction() -> None:
     assert jsonld_body(lxml_html.document_fromstring(page("<p>x</p>", head))) == "A short summary of the story."
 
 
+def test_json_ld_padded_with_layout_is_measured_by_its_text() -> None:
+    """An articleBody holding the rendered HTML's indentation and entities
+    (tags stripped by the CMS) is not "much longer" than a full extraction;
+    when it is the body, its entities are decoded."""
+    padding = "\n" + " " * 400 + "\n"
+    body = padding.join(["Don&rsquo;t miss it", LEAD, CLOSE, f"{LEAD} &mdash; again, the service said."])
+    head = f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", "articleBody": body})}</script>'
+    article = extract(doc(page(f"<article><h1>Advice</h1><p>{LEAD}</p><p>{CLOSE}</p></article>", head)))
+    assert article.extraction == "trafilatura.fast"
+    stub = page('<div id="app"><h1>Advice</h1><p>Loading the article...</p></div>', head)
+    article = extract(doc(stub))
+    assert article.extraction == "jsonld"
+    assert "Don’t miss it" in article.paragraphs and "&rsquo;" not in article.text
+
+
 def test_the_guard_runs_the_cascade_when_fast_mode_returns_a_stub(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fast mode returning one line of a long page: the cascade's much
     longer text is kept, and the path says so."""

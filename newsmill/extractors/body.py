@@ -30,6 +30,7 @@ the development sets (benchmarks/RESULTS.md, the extraction paths table).
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -142,6 +143,8 @@ def _jsonld_lines(text: str) -> list[str]:
     if "<" in text and ">" in text:
         with contextlib.suppress(etree.ParserError, ValueError):  # keep the text as it came
             text = lxml_html.fragment_fromstring(text, create_parent="div").text_content()
+    elif "&" in text:  # HTML whose tags the CMS stripped and whose entities it left ("You&rsquo;re")
+        text = html.unescape(text)
     return [line.strip() for line in re.split(r"\n\s*\n|\n|\r", text) if line.strip()]
 
 
@@ -174,10 +177,13 @@ def find_body(tree: lxml_html.HtmlElement, page: lxml_html.HtmlElement, url: str
         body = jsonld_body(tree)
         # Much longer than what trafilatura found, or what trafilatura found
         # itself (its own last resort reads articleBody, as one paragraph).
-        if len(body) >= JSONLD_MIN_CHARS and (len(body) > JSONLD_FACTOR * max(chars, 1) or (
-                _SPACE.sub(" ", body).strip() == " ".join(_SPACE.sub(" ", line).strip() for line in lines))):
-            lines = _jsonld_lines(body)
-            return Body([Line(line) for line in lines], "jsonld", _chars(lines))
+        # Its length is the text's, not the layout's: some CMSs put the
+        # rendered HTML's indentation into articleBody.
+        found = _jsonld_lines(body) if len(body) >= JSONLD_MIN_CHARS else []
+        flat = " ".join(_SPACE.sub(" ", line) for line in found)
+        if len(flat) >= JSONLD_MIN_CHARS and (len(flat) > JSONLD_FACTOR * max(chars, 1) or (
+                flat == " ".join(_SPACE.sub(" ", line).strip() for line in lines))):
+            return Body([Line(line) for line in found], "jsonld", _chars(found))
     if not lines:
         raise ExtractionError("trafilatura found no article text", status="not_article")
     if blocks is None:
