@@ -108,6 +108,47 @@ def _content(element: lxml_html.HtmlElement) -> str:
     return text
 
 
+# Elements a browser starts on a line of their own: the lines of a dropped
+# element are split at them (and at <br>), so "Read also" and the headline
+# under it stay two lines instead of one glued string.
+_LINE_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hgroup", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead",
+    "tfoot", "tr", "ul", "caption", "option", "body", "html",
+})
+_CELL_TAGS = frozenset({"td", "th"})
+_UNSEEN = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link"})
+
+
+def element_lines(element: lxml_html.HtmlElement) -> list[str]:
+    """The text of ``element`` as a reader sees it, line by line: a new
+    line at each block element and ``<br>``, table cells of a row joined
+    with `` | ``, whitespace squeezed, script and style left out."""
+    parts: list[str] = []
+
+    def walk(node: lxml_html.HtmlElement) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in _UNSEEN:
+            return
+        breaks = tag in _LINE_TAGS
+        if breaks:
+            parts.append("\n")
+        elif tag in _CELL_TAGS and parts and not parts[-1].endswith("\n"):
+            parts.append(" | ")
+        if isinstance(node.tag, str) and node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if breaks:
+            parts.append("\n")
+
+    walk(element)
+    return [line for line in (_squeeze(raw.strip(" |")) for raw in "".join(parts).split("\n")) if line]
+
+
 def _text(element: lxml_html.HtmlElement) -> str:
     if element.tag == "tr":
         cells = [_squeeze(_content(c)) for c in element if c.tag in ("td", "th")]

@@ -2,8 +2,9 @@
 
 For high-volume outlets whose layout is known, a few selectors beat any
 heuristic: ``drop`` removes elements (widgets, share bars, related lists)
-from the page before trafilatura sees it, each recorded as a
-``site.css_drop`` removal; ``keep`` narrows the page to the article's
+from the page before trafilatura sees it, each recorded line by line
+as ``site.css_drop`` removals (the text as a reader saw it: a heading and
+the link under it are two lines, not one glued string); ``keep`` narrows the page to the article's
 container(s) when one matches (and falls back to the whole page when none
 does, so a redesign degrades to the generic path instead of losing the
 article).
@@ -28,6 +29,7 @@ from lxml import html as lxml_html
 
 from newsmill.core.errors import ConfigError
 from newsmill.core.records import Removal
+from newsmill.extractors.dom import element_lines
 
 _TRANSLATOR = GenericTranslator()
 
@@ -88,9 +90,7 @@ class SiteOverride:
                 parent = element.getparent()
                 if parent is None:
                     continue
-                text = " ".join(element.text_content().split())
-                if text:
-                    removed.append(Removal(text=text[:500], rule="site.css_drop"))
+                removed += [Removal(text=line[:500], rule="site.css_drop") for line in element_lines(element)]
                 element.drop_tree()
         if not removed and not self.keep:
             return None, []
