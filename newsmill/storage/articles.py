@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 from newsmill.core.records import Article, SourceRef
 from newsmill.storage import schema as t
 from newsmill.storage.db import CHUNK, Database, chunks, now, rows_in, sanitize, upsert, utc
+from newsmill.storage.search import SearchIndex, index_rows
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,12 @@ def article_from_row(r: Mapping[str, Any]) -> Article:
 
 
 class Articles:
-    """The ``articles`` table with its revisions and boilerplate removals."""
+    """The ``articles`` table with its revisions, boilerplate removals and
+    search index rows (:mod:`.search`, written in the same transaction)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.search = SearchIndex(db)
 
     # -- lookups --------------------------------------------------------------
 
@@ -274,6 +277,7 @@ class Articles:
         ]
         for part in chunks(removals, 200):
             conn.execute(insert(br), list(part))
+        self.search.replace(conn, index_rows(art for art in articles if art.id in ids))
         return SaveResult(inserted=inserted, updated=updated, unchanged=unchanged), ids
 
     @staticmethod

@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -218,6 +218,12 @@ export_checkpoints = Table(
     Column("exported", BigInteger, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
 )
+
+# The full-text search index (migration 0006) differs by backend and is not
+# described here: SQLite has the FTS5 table `search_index` (with its shadow
+# tables `search_index_*`) and `search_ids`, PostgreSQL the table
+# `search_index` (tsvector, GIN index). See newsmill/storage/search.py.
+SEARCH_PREFIX = "search_"
 
 VIEWS = ("canonical_articles", "duplicate_pairs", "passage_pairs", "clusters", "failures_by_site",
          "article_paragraphs")

@@ -47,6 +47,7 @@ from newsmill.storage.export import EXPORT_FIELDS, Exports
 from newsmill.storage.links import DedupLinks
 from newsmill.storage.retention import Retention
 from newsmill.storage.runlog import RunLog
+from newsmill.storage.search import MARK
 from newsmill.storage.sketches import SqlSketchIndex
 from newsmill.storage.templates import SiteTemplates, template_key
 
@@ -241,6 +242,23 @@ class Store:
         """Export records (the shape of ``Article.to_dict()``), streamed in storage order (``seq``)."""
         return self._exports.articles(include_duplicates=include_duplicates, since=since, site=site,
                                       after_seq=after_seq)
+
+    def search(self, query: str, *, site: str | None = None, since: datetime | None = None,
+               language: str | None = None, limit: int = 20, include_duplicates: bool = False,
+               mark: tuple[str, str] = MARK) -> list[dict[str, Any]]:
+        """Full-text search: the articles holding every term of ``query``
+        (words, ``"quoted phrases"``, ``word*`` for a prefix), best first
+        (title matches weigh more), at most ``limit``. Canonical articles
+        only unless ``include_duplicates``; ``site``, ``language`` (its code,
+        regions included: ``pt`` finds ``pt-br``) and ``since`` (published,
+        else first seen, at or after) narrow it. Each hit: ``id``, ``url``,
+        ``site``, ``title``, ``language``, ``published_at`` and
+        ``fetched_at`` (aware datetimes), ``duplicate_of``, ``score``
+        (higher is better; comparable within one query and backend) and
+        ``snippet`` (words of the text around the matches, each match
+        between ``mark``'s two strings). See docs/schema.md#search."""
+        return self._articles.search.search(query, site=site, since=since, language=language, limit=limit,
+                                            include_duplicates=include_duplicates, mark=mark)
 
     def find_articles(self, key: str, limit: int = 10) -> list[str]:
         """The ids of the articles an id, a URL or an id's start (6+ characters) names."""
