@@ -109,7 +109,7 @@ def test_migration_0005_adds_the_extraction_column_to_a_stored_store(store: Stor
     assert count(store, "articles") == 2 and rows(store, "SELECT COUNT(*) FROM canonical_articles") == [(2,)]
     assert store.get_info("version") == "4"
     upgrade(store.engine)
-    assert current_revision(store.engine) == head_revision() and store.get_info("version") == "5"
+    assert current_revision(store.engine) == head_revision() and store.get_info("version") == str(t.SCHEMA_VERSION)
     assert [r["extraction"] for r in store.articles()] == [None, None]  # the value was dropped with 0004
     values = ["trafilatura.cascade+fill", "plaintext", None]
     store.save_batch([art(1, text="Article one came back with a new body and a new extraction path.",
@@ -384,6 +384,32 @@ def test_read_views(store: Store) -> None:
                              "ORDER BY position")
     assert paragraphs == [(0, "First paragraph of the original story."),
                           (1, "Second paragraph, shared with a copy.")]
+
+
+def test_read_views_give_times_with_their_offset(store: Store) -> None:
+    """SQLite views give ISO 8601 text with ``+00:00``, as the export writes
+    it (no fraction when it is zero); PostgreSQL views give timestamptz."""
+    a = art(1, published_at=datetime(2026, 12, 2, 18, 37, 42, 706024, tzinfo=UTC), modified_at=None)
+    b = art(2, duplicate_of=a.id, similarity=0.9)
+    store.save_batch([a, b], [])
+    store.record_failures([Failure(url="https://x.example/404", stage="fetch", status="http_error",
+                                   reason="HTTP 404", at=datetime(2026, 12, 2, 18, 0, tzinfo=UTC), site="x.example")])
+    record = store.article(a.id)
+    assert record is not None
+    got = rows(store, f"SELECT published_at, modified_at, fetched_at, first_seen, last_seen, stored_at "
+                      f"FROM canonical_articles WHERE id = '{a.id}'")[0]
+    cluster = rows(store, "SELECT first_seen, last_seen FROM clusters")[0]
+    failed = rows(store, "SELECT last_at FROM failures_by_site")[0][0]
+    if store.dialect == "sqlite":
+        assert got[:3] == ("2026-12-02T18:37:42.706024+00:00", None, "2025-06-01T12:00:00+00:00")
+        for value in (*got[3:], *cluster):
+            assert isinstance(value, str) and datetime.fromisoformat(value).utcoffset() == timedelta(0), value
+        assert got[3:] == tuple(record[k].isoformat() for k in ("first_seen", "last_seen", "stored_at"))
+        assert failed == "2026-12-02T18:00:00+00:00"
+    else:
+        assert got[0] == a.published_at and got[0].utcoffset() == timedelta(0) and got[1] is None
+        assert all(isinstance(v, datetime) and v.tzinfo is not None for v in (*got[2:], *cluster, failed))
+    assert datetime.fromisoformat(str(got[0]).replace(" ", "T")) == record["published_at"]
 
 
 # --- retention ------------------------------------------------------------------------

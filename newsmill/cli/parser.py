@@ -18,7 +18,7 @@ Run commands (demo, run, import, reprocess) run in this process; with
 (against that server, else a temporary local one). Ctrl-C stops a run
 after the batch in flight (exit 130; run the command again to resume).
 The read-only commands (stats, export, failures, templates, db status,
-show) never create or migrate a store."""
+show, search) never create or migrate a store."""
 
 EPILOG = """\
 exit status: 0 everything asked for was done; 1 some inputs failed (they
@@ -81,6 +81,16 @@ def _parse_site(value: str) -> str:
     if not site or any(c.isspace() for c in site) or "/" in site:
         raise argparse.ArgumentTypeError(f"not a site name such as inform.kz (no spaces or slashes): {value!r}")
     return site
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of 1 or more: {value!r}")
+    return n
 
 
 def _version() -> str:
@@ -191,6 +201,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="print the article as one JSON object (the export record, plus first_seen, last_seen, "
                         "original, copies and linked_passages)")
+
+    p = command("search", "full-text search of the stored articles, best first (title matches weigh more), with "
+                "snippets", reading.cmd_search)
+    p.add_argument("query", metavar="QUERY",
+                   help='words that must all occur (any form on PostgreSQL, which stems by the article\'s '
+                        'language; as written on SQLite), "a phrase" in quotes, word* for a prefix')
+    p.add_argument("--site", type=_parse_site, metavar="NAME", help="only articles of this site")
+    p.add_argument("--since", type=_parse_since, metavar="WHEN",
+                   help="only articles published (else first seen) since then: an ISO date or an age "
+                        "(2d, 12h, 30m, 1w)")
+    p.add_argument("--lang", type=_parse_language, metavar="CODE",
+                   help="only articles in this language (en, ru, kk...; pt also finds pt-br)")
+    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N articles (default: 20)")
+    p.add_argument("--all", action="store_true", help="include duplicates")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object per article (id, url, site, title, language, published_at, "
+                        "fetched_at, duplicate_of, score, snippet), best first")
 
     p = command("stats", "print the store's counts: articles, sites, duplicates, removed lines, failures, "
                 "fetches, runs", reading.cmd_stats)

@@ -1,5 +1,5 @@
 """The commands that read or maintain the store: ``templates``, ``export``,
-``show``, ``stats``, ``failures`` and ``db status`` (read-only: they never
+``show``, ``search``, ``stats``, ``failures`` and ``db status`` (read-only: they never
 create or migrate a store), ``dedup rebuild``, ``db upgrade`` and ``prune``.
 What ``show`` and ``stats`` print for a person: :mod:`.views`."""
 
@@ -219,6 +219,33 @@ def cmd_show(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from newsmill.storage.search import parse_query
+
+    if not parse_query(args.query):
+        raise UsageError(f"nothing to search for in {args.query!r}: give a word, \"a phrase\" or a prefix*")
+    store = _open_store(args)
+    try:
+        if args.site is not None:
+            check_site(args.site, store.sites())
+        hits = store.search(args.query, site=args.site, since=args.since, language=args.lang, limit=args.limit,
+                            include_duplicates=args.all)
+    finally:
+        store.close()
+    if args.json:
+        from newsmill.storage.export import json_value
+
+        for hit in hits:
+            print(json.dumps(hit, ensure_ascii=False, default=json_value))
+    else:
+        from newsmill.cli.views import search_lines
+
+        print("\n".join(search_lines(hits)))
+    more = " (--limit N for more)" if len(hits) == args.limit else ""
+    print(f"{plural(len(hits), 'article')} found{more}", file=sys.stderr)
+    return OK
+
+
 def cmd_failures(args: argparse.Namespace) -> int:
     store = _open_store(args)
     try:
@@ -236,4 +263,4 @@ def cmd_failures(args: argparse.Namespace) -> int:
 
 
 __all__ = ["cmd_db_status", "cmd_db_upgrade", "cmd_dedup_rebuild", "cmd_export", "cmd_failures", "cmd_prune",
-           "cmd_show", "cmd_stats", "cmd_templates"]
+           "cmd_search", "cmd_show", "cmd_stats", "cmd_templates"]

@@ -1,5 +1,6 @@
 """What the read-only commands print for a person: one article
-(``newsmill show``) and the store's counts (``newsmill stats``). Their
+(``newsmill show``), search hits (``newsmill search``) and the store's
+counts (``newsmill stats``). Their
 ``--json`` output is the data these are drawn from."""
 
 from __future__ import annotations
@@ -131,6 +132,24 @@ def article_lines(r: Mapping[str, Any]) -> list[str]:
     rule_width = max((len(x["rule"]) for x in removed), default=0)
     for x in removed:
         lines.append(f"  {x['rule']:<{rule_width}}  {x['text']}")
+    return lines
+
+
+def search_lines(hits: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``newsmill search``: each hit, best first: its rank, title, site,
+    publication day and id, then its snippet (matches between ``**``)."""
+    width = _width()
+    lines: list[str] = []
+    for n, h in enumerate(hits, 1):
+        when = h["published_at"] or h["fetched_at"]
+        day = when.date().isoformat() if isinstance(when, datetime) else "-"
+        copy = f", copy of {h['duplicate_of']}" if h.get("duplicate_of") else ""
+        if n > 1:
+            lines.append("")
+        lines.append(f"{n:>3}. {h['title'] or '(no title)'}")
+        lines.append(f"     {h['site']}  {day}  {h['language'] or '-'}  {h['id']}{copy}")
+        lines.append(f"     {h['url']}")
+        lines += [f"     {line}" for line in wrap(h["snippet"], width - 5)]
     return lines
 
 
