@@ -240,7 +240,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     else:
         from newsmill.cli.views import search_lines
 
-        print("\n".join(search_lines(hits)))
+        for line in search_lines(hits):
+            print(line)
     more = " (--limit N for more)" if len(hits) == args.limit else ""
     print(f"{plural(len(hits), 'article')} found{more}", file=sys.stderr)
     return OK
