@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, text
 from newsmill.core.records import Article, SourceRef
 from newsmill.storage import schema as t
 from newsmill.storage.db import CHUNK, Database, chunks, now, rows_in, sanitize, upsert, utc
-from newsmill.storage.search import SearchIndex, index_rows
+from newsmill.storage.search import SearchIndex, index_rows, unindex
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,9 @@ class Articles:
         if stored is None:
             stored = self.stored_state((art.canonical_url for art in articles), conn)
         current = {url: (v.content_hash, v.version) for url, v in stored.versions.items()}
+        # the stored articles about to change leave the search index while their row still holds what it indexed
+        unindex(conn, {art.id for art in articles
+                       if art.canonical_url in current and current[art.canonical_url][0] != art.content_hash})
         written: list[str] = []
         new_rows: list[dict[str, Any]] = []
         touched: list[str] = []

@@ -15,7 +15,7 @@ from newsmill.storage import schema as t
 from newsmill.storage.articles import Articles
 from newsmill.storage.db import Database, chunks, utc
 from newsmill.storage.links import DedupLinks
-from newsmill.storage.search import SearchIndex
+from newsmill.storage.search import unindex
 from newsmill.storage.sketches import SqlSketchIndex
 
 
@@ -65,7 +65,7 @@ class Retention:
                                 if r[0] not in pruned)
                 conn.execute(delete(pl).where(pl.c.of_article.in_(part)))
                 SqlSketchIndex.delete(conn, part)
-                SearchIndex.delete(conn, part)
+                unindex(conn, part)  # first: it reads the text it indexed from the row
                 for table in (t.passage_links, t.boilerplate_removals, t.article_revisions):
                     conn.execute(delete(table).where(table.c.article_id.in_(part)))
                 conn.execute(delete(a).where(a.c.id.in_(part)))

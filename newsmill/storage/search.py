@@ -196,8 +196,10 @@ class IndexRow:
 
 
 def write_index(conn: Connection, rows: Sequence[IndexRow], configs: frozenset[str]) -> None:
-    """Index these articles, replacing what the index held of them
-    (``configs``: the PostgreSQL server's text-search configurations)."""
+    """Index these articles (``configs``: the PostgreSQL server's
+    text-search configurations). PostgreSQL replaces what the index held of
+    them; on SQLite they must not be in the index (:func:`unindex` them
+    first: a contentless FTS5 table forgets a row only when told its text)."""
     if conn.dialect.name == "postgresql":
         params = [{"id": r.article_id, "cfg": config_for(r.language, configs),
                    "title": index_text(r.title), "body": index_text(r.body)} for r in rows]
@@ -211,16 +213,34 @@ def write_index(conn: Connection, rows: Sequence[IndexRow], configs: frozenset[s
         return
     raw = conn.connection.driver_connection
     ids = [r.article_id for r in rows]
-    raw.executemany("INSERT OR IGNORE INTO search_ids (article_id) VALUES (?)", [(i,) for i in ids])  # type: ignore[union-attr]
+    raw.executemany("INSERT INTO search_ids (article_id) VALUES (?)", [(i,) for i in ids])  # type: ignore[union-attr]
     docids: dict[str, int] = {}
     for part in chunks(ids):
         marks = ", ".join("?" for _ in part)
         docids.update(raw.execute(  # type: ignore[union-attr]
             f"SELECT article_id, docid FROM search_ids WHERE article_id IN ({marks})", list(part)).fetchall())
-    raw.executemany("DELETE FROM search_index WHERE rowid = ?", [(docids[i],) for i in ids])  # type: ignore[union-attr]
     raw.executemany(  # type: ignore[union-attr]
         "INSERT INTO search_index (rowid, title, body) VALUES (?, ?, ?)",
         [(docids[r.article_id], index_text(r.title), index_text(r.body)) for r in rows])
+
+
+def unindex(conn: Connection, article_ids: Iterable[str]) -> None:
+    """Take these articles out of the index, before their stored row changes
+    or goes: SQLite's contentless table is given the text it indexed (read
+    from the stored row, as :func:`write_index` was given it) to forget."""
+    wanted = sorted(set(article_ids))
+    for part in chunks(wanted):
+        marks = ", ".join(f":a{i}" for i in range(len(part)))
+        values = {f"a{i}": v for i, v in enumerate(part)}
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"DELETE FROM search_index WHERE article_id IN ({marks})"), values)
+            continue
+        found = conn.execute(text(f"SELECT s.docid, a.title, a.text FROM search_ids s JOIN articles a "
+                                  f"ON a.id = s.article_id WHERE s.article_id IN ({marks})"), values).all()
+        conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
+            "INSERT INTO search_index (search_index, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+            [(docid, index_text(title), index_text(body)) for docid, title, body in found])
+        conn.execute(text(f"DELETE FROM search_ids WHERE article_id IN ({marks})"), values)
 
 
 def _typed(sql: str) -> Any:
@@ -244,22 +264,9 @@ class SearchIndex:
         return self._configs
 
     def replace(self, conn: Connection, rows: Sequence[IndexRow]) -> None:
-        """Index these articles, replacing what the index held of them."""
+        """Index these articles (new ones, or ones :func:`unindex` took out)."""
         if rows:
             write_index(conn, rows, self.configs(conn) if conn.dialect.name == "postgresql" else frozenset())
-
-    @staticmethod
-    def delete(conn: Connection, article_ids: Sequence[str]) -> None:
-        """Take these articles out of the index."""
-        for part in chunks(list(article_ids)):
-            marks = ", ".join(f":a{i}" for i in range(len(part)))
-            values = {f"a{i}": v for i, v in enumerate(part)}
-            if conn.dialect.name == "postgresql":
-                conn.execute(text(f"DELETE FROM search_index WHERE article_id IN ({marks})"), values)
-                continue
-            conn.execute(text(f"DELETE FROM search_index WHERE rowid IN "
-                              f"(SELECT docid FROM search_ids WHERE article_id IN ({marks}))"), values)
-            conn.execute(text(f"DELETE FROM search_ids WHERE article_id IN ({marks})"), values)
 
     # -- queries --------------------------------------------------------------------
 
@@ -341,4 +348,4 @@ def index_rows(articles: Iterable[Any]) -> list[IndexRow]:
 
 
 __all__ = ["CONFIGS", "MARK", "TITLE_WEIGHT", "IndexRow", "SearchIndex", "Term", "config_for", "index_rows",
-           "index_text", "parse_query", "snippet", "write_index"]
+           "index_text", "parse_query", "snippet", "unindex", "write_index"]

@@ -2,9 +2,9 @@
 for the articles already stored; SQLite views give times as ISO 8601 with
 the offset.
 
-SQLite: ``search_index`` is an FTS5 table (``title``, ``body``; the
-``unicode61`` tokenizer, diacritics folded) whose rowid is the article's
-``search_ids.docid``. PostgreSQL: ``search_index`` holds each article's
+SQLite: ``search_index`` is a contentless FTS5 table (``title``, ``body``;
+the ``unicode61`` tokenizer, diacritics folded; the text itself stays in
+``articles`` only) whose rowid is the article's ``search_ids.docid``. PostgreSQL: ``search_index`` holds each article's
 text-search configuration and ``tsvector`` (title weight A, text D), with a
 GIN index. The rows of stored articles are written here, in the migration's
 transaction, by ``newsmill.storage.search`` (a later change to what is
@@ -83,7 +83,7 @@ def upgrade() -> None:
         configs = frozenset(r[0] for r in conn.execute(text("SELECT cfgname FROM pg_ts_config")))
     else:
         op.execute("CREATE TABLE search_ids (docid INTEGER PRIMARY KEY, article_id VARCHAR(40) NOT NULL UNIQUE)")
-        op.execute("CREATE VIRTUAL TABLE search_index USING fts5(title, body, "
+        op.execute("CREATE VIRTUAL TABLE search_index USING fts5(title, body, content = '', "
                    "tokenize = 'unicode61 remove_diacritics 2')")
         _replace_views(iso=True)
     after = 0

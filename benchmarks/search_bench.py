@@ -1,0 +1,177 @@
+"""Full-text search: query latency at 100,000 articles and what keeping
+the index costs an ingest.
+
+The articles are synthetic, with a vocabulary of 20,000 made-up words
+drawn with Zipf's law (as words of real text are: a few very common, most
+rare), six paragraphs of ~40 words each, in batches of 1,000 through
+``Store.save_batch``.
+
+- Ingest cost: the same articles saved into two fresh stores, one with the
+  index written as it is (``SearchIndex.replace`` in ``save_batch``'s
+  transaction) and the baseline, in the same run, with that call made a
+  no-op. The cost is the difference over the baseline (target <= 10%).
+- Latency: two-word queries through ``Store.search`` (limit 20, snippets
+  included) on the 100,000-article store: words drawn from the middle of
+  the vocabulary (ranks 50-2,000: each in a few percent of the articles),
+  each query run 5 times; the median and the 90th percentile over all runs
+  (target: median under 50 ms on SQLite). The two most common words (in
+  nearly every article: the worst case, every article ranked) are shown
+  apart.
+
+    python -m benchmarks.search_bench [--articles N] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+from benchmarks.store_bench import _drop_schema, _pg_schema_url, _test_server_url
+from newsmill.core.records import Article, SourceRef
+from newsmill.storage import open_store
+from newsmill.storage.search import SearchIndex
+
+BATCH = 1000
+VOCABULARY = 20_000
+REF = SourceRef("bench", "feed", "https://bench.example/rss")
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+_SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiou"]
+
+
+def vocabulary(n: int = VOCABULARY, seed: int = 3) -> list[str]:
+    rnd = random.Random(seed)
+    words: dict[str, None] = {}
+    while len(words) < n:
+        words["".join(rnd.choice(_SYLLABLES) for _ in range(rnd.randint(2, 4)))] = None
+    return list(words)
+
+
+def articles(n: int, words: list[str], seed: int = 7) -> Iterator[list[Article]]:
+    rnd = random.Random(seed)
+    weights = list(accumulate(1.0 / (rank + 1) for rank in range(len(words))))
+    batch: list[Article] = []
+    for i in range(n):
+        drawn = rnd.choices(words, cum_weights=weights, k=6 * 40 + 6)
+        paras = [" ".join(drawn[p * 40 : (p + 1) * 40]).capitalize() + "." for p in range(6)]
+        url = f"https://site{i % 50}.example/news/{i}"
+        batch.append(Article(url=url, canonical_url=url, site=f"site{i % 50}.example", text="\n\n".join(paras),
+                             paragraphs=paras, source=REF, fetched_at=T0, title=" ".join(drawn[-6:]).capitalize(),
+                             authors=["Staff"], published_at=T0 + timedelta(minutes=i), language="en"))
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def ingest(url: str, n: int, words: list[str], *, index: bool) -> float:
+    """Seconds in ``save_batch`` for ``n`` articles (generation not counted)."""
+    original = SearchIndex.replace
+    if not index:
+        def skipped(self: SearchIndex, conn: Any, rows: Any) -> None:
+            return None
+
+        SearchIndex.replace = skipped  # type: ignore[method-assign]
+    store = open_store(url)
+    try:
+        spent = 0.0
+        for batch in articles(n, words):
+            start = time.perf_counter()
+            store.save_batch(batch, [])
+            spent += time.perf_counter() - start
+    finally:
+        SearchIndex.replace = original  # type: ignore[method-assign]
+        store.close()
+    return spent
+
+
+def latency(url: str, words: list[str], queries: int = 20, repeats: int = 5) -> tuple[list[float], list[float], int]:
+    """Milliseconds per mid-vocabulary two-word query (every run), per run of
+    the most common pair, and the median hit count of the first."""
+    rnd = random.Random(11)
+    store = open_store(url)
+    try:
+        store.search("warm up")
+        times: list[float] = []
+        found: list[int] = []
+        for _ in range(queries):
+            query = f"{words[rnd.randint(50, 2000)]} {words[rnd.randint(50, 2000)]}"
+            for _ in range(repeats):
+                start = time.perf_counter()
+                hits = store.search(query)
+                times.append((time.perf_counter() - start) * 1000)
+            found.append(len(hits))
+        common: list[float] = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            store.search(f"{words[0]} {words[1]}")
+            common.append((time.perf_counter() - start) * 1000)
+    finally:
+        store.close()
+    return times, common, int(statistics.median(found))
+
+
+def measure(name: str, make_url: Any, n: int, words: list[str]) -> list[str]:
+    url_index, url_bare = make_url("indexed"), make_url("bare")
+    bare_s = ingest(url_bare, n, words, index=False)
+    indexed_s = ingest(url_index, n, words, index=True)
+    times, common, found = latency(url_index, words)
+    p90 = statistics.quantiles(times, n=10)[-1]
+    cost = (indexed_s - bare_s) / bare_s
+    return [
+        f"| {name} | save_batch without the index (baseline) | {n / bare_s:,.0f} articles/s | 1.00 | - |",
+        f"| {name} | save_batch with the index | {n / indexed_s:,.0f} articles/s | {indexed_s / bare_s:.2f} | "
+        f"index cost {cost:+.1%} of save_batch time (target <= 10%) |",
+        f"| {name} | two-word query, mid-vocabulary (20 queries x 5) | median {statistics.median(times):.1f} ms, "
+        f"p90 {p90:.1f} ms | - | limit 20, snippets included; median query matched {found:,} articles "
+        f"(target: median < 50 ms on SQLite) |",
+        f"| {name} | two-word query, the two most common words (x 5) | median {statistics.median(common):.1f} ms | - "
+        f"| worst case: nearly every article matches and is ranked |",
+    ]
+
+
+def main(argv: list[str] | None = None) -> list[str]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--postgres", default=_test_server_url())
+    args = ap.parse_args(argv)
+    n = args.articles
+    words = vocabulary()
+    lines = [
+        f"### Full-text search: {n:,} synthetic articles (Zipf vocabulary of {VOCABULARY:,} words, 6 paragraphs "
+        "of 40 words)",
+        "",
+        "| backend | measure | result | vs baseline | notes |",
+        "|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        lines += measure("SQLite (FTS5)", lambda label: f"sqlite:///{Path(tmp) / label / 'bench.db'}", n, words)
+    if args.postgres:
+        schemas: list[str] = []
+
+        def pg_url(_label: str) -> str:
+            url, schema = _pg_schema_url(args.postgres)
+            schemas.append(schema)
+            return url
+
+        try:
+            lines += measure("PostgreSQL 15 (tsvector, GIN)", pg_url, n, words)
+        finally:
+            for schema in schemas:
+                _drop_schema(args.postgres, schema)
+    else:
+        lines.append("| PostgreSQL | skipped | - | - | no server: set NEWSMILL_TEST_POSTGRES_URL or run `make bench` |")
+    print("\n".join(lines), flush=True)
+    return lines
+
+
+if __name__ == "__main__":
+    main()
