@@ -81,6 +81,8 @@ def index_text(value: str | None) -> str:
     alone stays itself)."""
     if not value:
         return ""
+    if value.isascii():  # most English text: nothing to change
+        return value
     value = unicodedata.normalize("NFKC", value)
     return _UNSPACED_RUN.sub(_bigrams, value)
 
