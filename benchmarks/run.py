@@ -18,6 +18,7 @@ from benchmarks import (
     extraction_quality,
     fetch_bench,
     flow_bench,
+    search_bench,
     store_bench,
     syndication_bench,
 )
@@ -58,8 +59,8 @@ def main() -> None:
         "baseline measured in the same run.",
         "",
     ]
-    for bench in (extraction_quality, dedup_bench, fetch_bench, store_bench, flow_bench, syndication_bench,
-                  cli_bench):
+    for bench in (extraction_quality, dedup_bench, fetch_bench, store_bench, search_bench, flow_bench,
+                  syndication_bench, cli_bench):
         print(f"== {bench.__name__}", flush=True)
         sections += [*bench.main([]), ""]
     OUT.write_text("\n".join(sections) + "\n", encoding="utf-8")

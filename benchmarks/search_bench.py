@@ -167,7 +167,8 @@ def measure(name: str, make_url: Any, n: int, ingest_n: int, rounds: int, words:
     build(url, n, words)
     times, common, found = latency(url, words)
     p90 = statistics.quantiles(times, n=10)[-1]
-    return lines + [
+    return [
+        *lines,
         f"| {name} | two-word query at {n:,} articles, mid-vocabulary (20 queries x 5) | median "
         f"{statistics.median(times):.1f} ms, p90 {p90:.1f} ms | - | limit 20, snippets included; the median query "
         f"matched {found:,} articles (target: median < 50 ms on SQLite) |",
