@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from newsmill.storage import schema as t
 from newsmill.storage.db import Database, chunks, sanitize, utc
@@ -246,8 +246,12 @@ def unindex(conn: Connection, article_ids: Iterable[str]) -> None:
 
 
 def _typed(sql: str) -> Any:
-    """A query whose time columns come back as datetimes (SQLite stores text)."""
-    return text(sql).columns(published_at=t.Timestamp, fetched_at=t.Timestamp)
+    """A query whose time columns come back as datetimes, and whose
+    ``since`` is bound as a stored time is written (SQLite stores text)."""
+    query = text(sql)
+    if ":since" in sql:
+        query = query.bindparams(bindparam("since", type_=t.Timestamp))
+    return query.columns(published_at=t.Timestamp, fetched_at=t.Timestamp)
 
 
 class SearchIndex:

@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import text
@@ -171,6 +171,13 @@ def test_filters_limit_and_duplicates(store: Store) -> None:
     assert ids(store.search("ponte", language="pt")) == [pt.id]  # regions included
     assert store.search("bridge", since=EN.published_at + timedelta(seconds=1)) == []
     assert ids(store.search("bridge", since=EN.published_at)) == [EN.id]
+    exact = story(22, "Tram depot", "The tram depot reopened.", published_at=datetime(2026, 11, 2, 8, 30, 0, 500000,
+                                                                                     tzinfo=UTC))
+    store.save_batch([exact], [])
+    assert ids(store.search("depot", since=exact.published_at)) == [exact.id]  # at the very microsecond
+    assert ids(store.search("depot", since=exact.published_at.astimezone(timezone(timedelta(hours=5))))) == [
+        exact.id]  # the same moment in another zone
+    assert store.search("depot", since=exact.published_at + timedelta(microseconds=1)) == []
     many = [story(30 + i, f"Harvest report {i}", "The harvest is in.") for i in range(5)]
     store.save_batch(many, [])
     assert len(store.search("harvest", limit=3)) == 3 and len(store.search("harvest")) == 5
