@@ -46,7 +46,11 @@ _UNSPACED_BLOCKS = ((0x0E00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x304
 _UNSPACED_CLASS = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _UNSPACED_BLOCKS)
 _UNSPACED_RUN = re.compile(f"[{_UNSPACED_CLASS}]+")
 _UNSPACED_CHAR = re.compile(f"[{_UNSPACED_CLASS}]")
-_WORD = re.compile(r"\w+")
+# Combining marks belong to their word (Devanagari and Thai vowel signs,
+# Arabic harakat), as they do for the backends' tokenizers, though ``\w``
+# does not count them.
+_MARKS = re.escape("".join(chr(c) for c in range(0x300, 0x10000) if unicodedata.category(chr(c)).startswith("M")))
+_WORD = re.compile(f"[\\w{_MARKS}]+")
 _QUERY_TERM = re.compile(r'"([^"]*)"|(\S+)')
 
 TITLE_WEIGHT = 10.0  # SQLite bm25: a title hit counts this many times a text hit
@@ -100,10 +104,17 @@ def config_for(language: str | None, available: Iterable[str] | None = None) -> 
 @dataclass(frozen=True)
 class Term:
     """One term of a query: its words (a quoted phrase, a word, or a run of
-    unspaced script as bigrams) and whether its last word is a prefix."""
+    unspaced script as bigrams), whether its last word is a prefix, and its
+    text as the index holds text (each backend's tokenizer reads it: they
+    split words where they split the indexed text)."""
 
     words: tuple[str, ...]
     prefix: bool = False
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            object.__setattr__(self, "text", " ".join(self.words))
 
 
 def parse_query(query: str) -> list[Term]:
@@ -113,21 +124,20 @@ def parse_query(query: str) -> list[Term]:
     for phrase, bare in _QUERY_TERM.findall(query):
         raw = phrase if phrase else bare
         prefix = not phrase and raw.endswith("*")
-        words = tuple(_WORD.findall(index_text(raw)))
+        indexed = " ".join(index_text(raw.rstrip("*") if prefix else raw).split())
+        words = tuple(_WORD.findall(indexed))
         if not words:
             continue
         if prefix and _UNSPACED_CHAR.search(words[-1]):
             prefix = False  # bigrams already match inside a run
-        if phrase or len(words) == 1 or prefix:
-            terms.append(Term(words, prefix))
-        else:  # a bare token with punctuation inside (e-mail, don't, 北京地震): a phrase of its words
-            terms.append(Term(words))
+        # a bare token with punctuation inside (e-mail, don't, 北京地震) is a phrase of its words
+        terms.append(Term(words, prefix, indexed))
     return terms
 
 
 def _fts_query(terms: Sequence[Term]) -> str:
     """An FTS5 MATCH expression: every term, each a quoted phrase."""
-    return " AND ".join('"' + " ".join(t.words) + '"' + ("*" if t.prefix else "") for t in terms)
+    return " AND ".join('"' + t.text.replace('"', '""') + '"' + ("*" if t.prefix else "") for t in terms)
 
 
 def _pattern(terms: Sequence[Term]) -> re.Pattern[str] | None:
@@ -143,7 +153,7 @@ def _pattern(terms: Sequence[Term]) -> re.Pattern[str] | None:
                 alternatives.append(re.escape(w))
             else:
                 start = w if term.prefix or len(w) <= 4 else w[: max(4, len(w) - 3)]
-                alternatives.append(r"(?<!\w)" + re.escape(start) + r"\w*")
+                alternatives.append(f"(?<![\\w{_MARKS}])" + re.escape(start) + f"[\\w{_MARKS}]*")
     if not alternatives:
         return None
     alternatives.sort(key=len, reverse=True)
@@ -324,7 +334,7 @@ class SearchIndex:
         configs = sorted({config_for(language, self.configs(conn))} if language is not None else
                          {config_for(code, self.configs(conn)) for code in CONFIGS} | {SIMPLE})
         for i, term in enumerate(terms):
-            params[f"t{i}"] = " ".join(term.words)
+            params[f"t{i}"] = term.text
         ors = []
         for c, cfg in enumerate(configs):
             params[f"c{c}"] = cfg

@@ -86,6 +86,7 @@ def test_unspaced_scripts_are_indexed_as_bigrams_and_queries_parsed_alike() -> N
     assert [(t.words, t.prefix) for t in parse_query('bridge "river crossing" tram* ...')] == [
         (("bridge",), False), (("river", "crossing"), False), (("tram",), True)]
     assert parse_query("?? -- !") == []
+    assert parse_query("don't")[0].text == "don't"  # each backend's tokenizer reads the term as it reads text
 
 
 def test_languages_map_to_postgresql_configurations_or_simple() -> None:
@@ -126,6 +127,17 @@ def test_each_language_is_found_by_its_words(store: Store) -> None:
     assert store.search("ALMATY алматы") == []  # every term is required
     assert ids(store.search("алматы")) == [RU.id]  # case folded
     assert store.search('"river council"') == []  # a phrase is its words in that order
+
+
+def test_words_with_combining_marks_are_whole_words(store: Store) -> None:
+    """Devanagari vowel signs are part of their word for the query, the
+    prefix and the snippet, as for the backends' tokenizers."""
+    hi = story(60, "नई दिल्ली में भूकंप के झटके", "राजधानी में सुबह भूकंप के हल्के झटके महसूस किए गए।", language="hi")
+    store.save_batch([hi, EN], [])
+    for query in ("भूकंप", "झटके", "भूकं*"):
+        hits = store.search(query)
+        assert ids(hits) == [hi.id], query
+    assert store.search("भूकंप")[0]["snippet"] == "राजधानी में सुबह **भूकंप** के हल्के झटके महसूस किए गए।"
 
 
 def test_postgresql_stems_by_the_article_language(store: Store) -> None:
