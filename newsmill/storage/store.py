@@ -1,13 +1,14 @@
 """The article store: SQL (SQLite by default, PostgreSQL by URL).
 
 Writes are idempotent (keyed by canonical URL) and each batch of articles is
-saved with its passage links, boilerplate removals and dedup sketches in one
-transaction, so the dedup index never disagrees with the articles.
+saved with its passage links, boilerplate removals, dedup sketches and
+search index rows in one transaction, so neither index ever disagrees with
+the articles.
 
 :class:`Store` is the one object the rest of newsmill holds. Each job is a
 part of its own (:mod:`.db`, :mod:`.articles`, :mod:`.sketches`,
 :mod:`.links`, :mod:`.templates`, :mod:`.runlog`, :mod:`.export`,
-:mod:`.retention`); the store delegates to them and owns the writes that
+:mod:`.retention`, :mod:`.search`); the store delegates to them and owns the writes that
 span several parts in one transaction.
 """
 
