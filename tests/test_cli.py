@@ -137,7 +137,7 @@ def test_extract_exits_1_when_a_file_gives_no_article(tmp_path: Path, capsys: py
 # --- read-only commands ---------------------------------------------------------------
 
 READ_ONLY = [["stats"], ["export"], ["failures"], ["templates", "example.com"], ["db", "status"],
-             ["show", "0123456789abcdef0123"]]
+             ["show", "0123456789abcdef0123"], ["search", "bridge"]]
 
 
 @pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: " ".join(c))
@@ -179,7 +179,7 @@ def test_a_store_of_an_older_schema_is_not_migrated_by_reading(tmp_path: Path,
     upgrade(store.engine, "0003")
     store.close()
     monkeypatch.setenv("NEWSMILL_DATABASE_URL", f"sqlite:///{db}")
-    for command in (["stats"], ["export"], ["failures"], ["show", "https://example.com/1.html"]):
+    for command in (["stats"], ["export"], ["failures"], ["show", "https://example.com/1.html"], ["search", "x"]):
         assert main(command) == 2
         assert _one_line(capsys.readouterr().err) == (
             f"newsmill: store at {db} is at schema revision 0003, run `newsmill db upgrade`")
