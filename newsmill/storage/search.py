@@ -225,7 +225,11 @@ def write_index(conn: Connection, rows: Sequence[IndexRow], configs: frozenset[s
         return
     raw = conn.connection.driver_connection
     ids = [r.article_id for r in rows]
-    raw.executemany("INSERT INTO search_ids (article_id) VALUES (?)", [(i,) for i in ids])  # type: ignore[union-attr]
+    # A row left by an article deleted behind newsmill's back (plain SQL) is
+    # replaced: the article gets a new docid (never one used before:
+    # AUTOINCREMENT), and what the old one indexed matches nothing any more.
+    raw.executemany("INSERT OR REPLACE INTO search_ids (article_id) VALUES (?)",  # type: ignore[union-attr]
+                    [(i,) for i in ids])
     docids: dict[str, int] = {}
     for part in chunks(ids):
         marks = ", ".join("?" for _ in part)

@@ -210,6 +210,22 @@ def test_a_revision_replaces_the_old_text_in_the_index(store: Store) -> None:
     assert index_ids(store) == article_ids(store)
 
 
+def test_an_article_deleted_with_plain_sql_can_be_stored_again(store: Store) -> None:
+    """An article row deleted behind newsmill's back (its index row left on
+    SQLite, cascaded on PostgreSQL) does not block storing it again, and
+    what was indexed of it before matches nothing."""
+    store.save_batch([EN, RU], [])
+    with store.engine.begin() as conn:
+        for table in ("boilerplate_removals", "articles"):
+            conn.execute(text(f"DELETE FROM {table} WHERE {'id' if table == 'articles' else 'article_id'} = :i"),
+                         {"i": EN.id})
+    assert store.search("trams") == []
+    again = replace(EN, text="The council met again on Friday.", paragraphs=["The council met again on Friday."])
+    store.save_batch([again], [])
+    assert ids(store.search("Friday")) == [EN.id] and store.search("trams") == []
+    assert index_ids(store) == article_ids(store)
+
+
 def test_pruned_articles_are_gone_from_the_index(store: Store) -> None:
     store.save_batch(list(ALL), [])
     with store.engine.begin() as conn:  # two of them last seen long ago

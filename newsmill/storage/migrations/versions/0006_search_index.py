@@ -82,7 +82,8 @@ def upgrade() -> None:
         op.execute("CREATE INDEX ix_search_index_document ON search_index USING GIN (document)")
         configs = frozenset(r[0] for r in conn.execute(text("SELECT cfgname FROM pg_ts_config")))
     else:
-        op.execute("CREATE TABLE search_ids (docid INTEGER PRIMARY KEY, article_id VARCHAR(40) NOT NULL UNIQUE)")
+        op.execute("CREATE TABLE search_ids (docid INTEGER PRIMARY KEY AUTOINCREMENT, "
+                   "article_id VARCHAR(40) NOT NULL UNIQUE)")
         op.execute("CREATE VIRTUAL TABLE search_index USING fts5(title, body, content = '', "
                    "tokenize = 'unicode61 remove_diacritics 2')")
         _replace_views(iso=True)
