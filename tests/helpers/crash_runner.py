@@ -187,8 +187,20 @@ def snapshot(database_url: str) -> dict[str, Any]:
                        for name in ("articles", "article_revisions", "passage_links", "boilerplate_removals",
                                     "sketches", "sketch_bands")},
             "sources": rows("SELECT name, etag, last_modified FROM source_state"),
+            "search_index": rows("SELECT a.canonical_url FROM search_index s JOIN articles a ON a.id = s.article_id"
+                                 if conn.dialect.name == "postgresql" else
+                                 "SELECT a.canonical_url FROM search_index JOIN search_ids s "
+                                 "ON s.docid = search_index.rowid JOIN articles a ON a.id = s.article_id"),
         }
     engine.dispose()
+    from newsmill.storage import open_store
+
+    store = open_store(database_url)  # what the index answers: stale text of a replaced version would show
+    try:
+        out["search_hits"] = {word: sorted(h["url"] for h in store.search(word, include_duplicates=True, limit=10**6))
+                              for word in ("council", "harvest", "pipeline", "vaccine")}
+    finally:
+        store.close()
     return out
 
 
