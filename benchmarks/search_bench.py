@@ -18,7 +18,7 @@ rare), six paragraphs of ~40 words each, in batches of 1,000 through
   them: the heaviest share the index can have).
 - Latency: two-word queries through ``Store.search`` (limit 20, snippets
   included) on the 100,000-article store: words drawn from the middle of
-  the vocabulary (ranks 20-500: each in 5-60% of the articles),
+  the vocabulary (ranks 20-500: each in about 5-65% of the articles),
   each query run 5 times; the median and the 90th percentile over all runs
   (target: median under 50 ms on SQLite). The two most common words (in
   nearly every article: the worst case, every article ranked) are shown
