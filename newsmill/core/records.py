@@ -255,6 +255,11 @@ class Article:
     # "trafilatura.fast", "trafilatura.cascade", "jsonld" or "plaintext";
     # a "+fill" suffix when blocks trafilatura skipped were put back.
     extraction: str | None = None
+    # How the bytes became text (newsmill.extractors.decode): the Python
+    # codec name and what chose it ("bom", "http", "document", "utf-8",
+    # "detected", "fallback").
+    encoding: str | None = None
+    encoding_source: str | None = None
     duplicate_of: str | None = None
     similarity: float | None = None
     duplicate_passages: list[PassageLink] = field(default_factory=list)
@@ -287,6 +292,8 @@ class Article:
             "description": self.description,
             "image": self.image,
             "extraction": self.extraction,
+            "encoding": self.encoding,
+            "encoding_source": self.encoding_source,
             "text": self.text,
             "paragraphs": list(self.paragraphs),
             "word_count": self.word_count,

@@ -183,6 +183,8 @@ class Extracted:
     canonical: str
     site: str
     is_text: bool
+    encoding: str | None = None  # how the bytes were read (newsmill.extractors.decode)
+    encoding_source: str | None = None
 
 
 def extract(doc: RawDocument, *, settings: ExtractSettings | None = None) -> Article:
@@ -222,7 +224,7 @@ def read(doc: RawDocument, s: ExtractSettings = DEFAULT_SETTINGS) -> Extracted:
     title = meta.title or (str(doc.hints["title"]) if doc.hints.get("title") else None)
     return Extracted(doc=doc, meta=meta, lines=lines, css_removed=css_removed, path=path, title=title,
                      canonical=_canonical(doc, meta.canonical), site=_site(doc, _site_url(doc, meta.canonical)),
-                     is_text=is_text)
+                     is_text=is_text, encoding=decoded.encoding, encoding_source=decoded.source)
 
 
 def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
@@ -259,6 +261,8 @@ def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
         boilerplate_removed=[*x.css_removed, *cleaned.removed],
         raw=doc.archive,
         extraction=x.path,
+        encoding=x.encoding,
+        encoding_source=x.encoding_source,
     )
 
 

@@ -72,6 +72,8 @@ def article_row(a: Article, novelty: float | None) -> dict[str, Any]:
         "description": sanitize(a.description),
         "image": sanitize(a.image),
         "extraction": sanitize(a.extraction),
+        "encoding": a.encoding,
+        "encoding_source": a.encoding_source,
         "text": sanitize(a.text),
         "paragraphs": json.dumps([sanitize(p) for p in a.paragraphs], ensure_ascii=False),
         "word_count": a.word_count,
@@ -94,6 +96,7 @@ def article_from_row(r: Mapping[str, Any]) -> Article:
         fetched_at=utc(r["fetched_at"]) or now(), title=r["title"], authors=json.loads(r["authors"]),
         published_at=utc(r["published_at"]), modified_at=utc(r["modified_at"]), language=r["language"],
         description=r["description"], image=r["image"], extraction=r["extraction"],
+        encoding=r["encoding"], encoding_source=r["encoding_source"],
     )
 
 
@@ -207,7 +210,8 @@ class Articles:
                 "article_id": article_id, "version": row["version"], "current": current,
                 "content_hash": row["content_hash"], "url": row["url"], "title": row["title"],
                 "published_at": utc(row["published_at"]), "modified_at": utc(row["modified_at"]),
-                "fetched_at": utc(row["fetched_at"]), "extraction": row["extraction"], "text": row["text"],
+                "fetched_at": utc(row["fetched_at"]), "extraction": row["extraction"], "encoding": row["encoding"],
+                "encoding_source": row["encoding_source"], "text": row["text"],
                 "paragraphs": json.loads(row["paragraphs"]), "word_count": row["word_count"], "raw": row["raw"],
                 "stored_at": utc(row["stored_at"]),
                 "replaced_at": None if current else utc(row["replaced_at"]),
@@ -291,7 +295,8 @@ class Articles:
         if prev is None:
             return
         kept = ("version", "content_hash", "url", "title", "authors", "published_at", "modified_at", "fetched_at",
-                "description", "extraction", "text", "paragraphs", "word_count", "raw", "stored_at")
+                "description", "extraction", "encoding", "encoding_source", "text", "paragraphs", "word_count", "raw",
+                "stored_at")
         upsert(conn, t.article_revisions,
                {"article_id": prev["id"], **{k: prev[k] for k in kept}, "replaced_at": stamp})
 

@@ -22,7 +22,8 @@ INT_FIELDS = frozenset({"word_count", "version", "seq"})
 FLOAT_FIELDS = frozenset({"similarity", "novelty"})
 TIME_FIELDS = frozenset({"published_at", "modified_at", "fetched_at", "stored_at"})
 EXPORT_FIELDS = ("id", "url", "canonical_url", "site", "title", "authors", "published_at", "modified_at",
-                 "fetched_at", "language", "description", "image", "extraction", "text", "paragraphs",
+                 "fetched_at", "language", "description", "image", "extraction", "encoding", "encoding_source", "text",
+                 "paragraphs",
                  "word_count", "content_hash", "duplicate_of", "similarity", "cluster_id", "novelty",
                  "duplicate_passages", "boilerplate_removed", "source", "raw", "version", "seq", "stored_at")
 """The fields of an export record, in order (see docs/schema.md)."""
@@ -58,6 +59,8 @@ def export_record(r: Mapping[str, Any], links: list[dict[str, Any]],
         "description": r["description"],
         "image": r["image"],
         "extraction": r["extraction"],
+        "encoding": r["encoding"],
+        "encoding_source": r["encoding_source"],
         "text": r["text"],
         "paragraphs": json.loads(r["paragraphs"]),
         "word_count": r["word_count"],

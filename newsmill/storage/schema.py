@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
@@ -56,6 +56,8 @@ articles = Table(
     Column("description", Text),
     Column("image", Text),
     Column("extraction", Text),  # which extraction path made `text` (migration 0005)
+    Column("encoding", String(64)),  # how the bytes were decoded (migration 0007)
+    Column("encoding_source", String(16)),
     Column("text", Text, nullable=False),
     Column("paragraphs", Text, nullable=False),
     Column("word_count", Integer, nullable=False),
@@ -136,8 +138,24 @@ failures = Table(
     Column("count", Integer, nullable=False, default=1),
     Column("site", Text, nullable=False, default=""),
     Column("source", Text, nullable=False, default=""),
+    Column("raw", Text),  # the raw-archive record of the page that failed (migration 0007)
 )
 Index("ix_failures_at", failures.c.at)
+
+# The raw archive's records, one row per record key (migration 0007): what
+# the store knows it has archived, so a document is archived once. A row is
+# written in the transaction that stores the first pointer to its record
+# (an article's or revision's ``raw``, a failure's ``raw``, a fetch's
+# ``archive``), so a record without a row is one nothing points to.
+archive_records = Table(
+    "archive_records",
+    metadata,
+    Column("key", String(40), primary_key=True),  # newsmill.storage.archive.record_key
+    Column("location", Text, nullable=False),  # path#offset=N&length=N
+    Column("url", Text, nullable=False),
+    Column("at", Timestamp, nullable=False),
+)
+Index("ix_archive_records_location", archive_records.c.location)
 
 source_state = Table(
     "source_state",
@@ -202,6 +220,8 @@ article_revisions = Table(
     Column("fetched_at", Timestamp, nullable=False),
     Column("description", Text),
     Column("extraction", Text),  # migration 0005
+    Column("encoding", String(64)),  # migration 0007
+    Column("encoding_source", String(16)),
     Column("text", Text, nullable=False),
     Column("paragraphs", Text, nullable=False),
     Column("word_count", Integer, nullable=False),
