@@ -117,23 +117,24 @@ def plain(warc: Path, n: int, home: Path, processes: int = 0) -> float:
         seen: set[str] = set()
         failures = []
 
-        archive_batch = Archiver(archive, run_id, "before_extract").before_extract  # as the flow does
+        archiver = Archiver(archive, run_id, "at_store", store)  # as the flow does: archived as stored
+        archiver.reading(fetched.docs)
 
         if pool is not None:
-            stream: Iterable[Any] = extract_ahead(pool, batches, settings, ahead=PROCESS_AHEAD,
-                                                  before=archive_batch)
+            stream: Iterable[Any] = extract_ahead(pool, batches, settings, ahead=PROCESS_AHEAD)
         else:
             def in_process() -> Iterator[extraction.Extracted]:
                 for batch in batches:
-                    archive_batch(batch)
                     yield extraction.extract_documents(batch, settings)
 
             stream = in_process()
         for extracted in stream:  # as the flow does: extract a batch, then dedup and store it
             articles = [a for a in extracted.articles if a.canonical_url not in seen]
             seen.update(a.canonical_url for a in articles)
-            storing.store_articles(articles, store, report, sketches=extracted.sketches)
-            failures += extracted.failures
+            storing.store_articles(articles, store, report, sketches=extracted.sketches,
+                                   before_save=archiver.before_store)
+            failures += archiver.failed(fetched.docs, extracted.failures)
+    failures = [f for f in failures if not f.recorded]
     store.record_failures(failures, run_id=run_id)
     store.finish_run(run_id, "completed", report.totals())
     store.close()
@@ -155,7 +156,7 @@ def bare_trafilatura(items: list[tuple[str, str, bytes]], copies: int) -> float:
 # The stage code an ingest flow calls (module of newsmill.pipeline, function,
 # where the callers look it up); in the default runner they run one after
 # another in the flow's thread.
-STAGES = (("lifecycle", "open_home"), ("acquire", "read_new_files"), ("archiving", "archive_documents"),
+STAGES = (("lifecycle", "open_home"), ("acquire", "read_new_files"),
           ("acquire", "assign_items"), ("lifecycle", "learned_settings"), ("extraction", "extract_documents"),
           ("storing", "store_articles"), ("acquire", "commit_source_states"))
 

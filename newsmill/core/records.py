@@ -206,6 +206,11 @@ class Failure:
     at: datetime = field(default_factory=utcnow)
     site: str = ""
     source: str = ""
+    # The raw-archive record of the page that failed (if it was read).
+    raw: ArchiveLocation | None = None
+    # Stored already with its batch (the record archived for it claimed in
+    # the same transaction): the run's end does not record it again.
+    recorded: bool = field(default=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -216,6 +221,7 @@ class Failure:
             "at": isoformat(self.at),
             "site": self.site,
             "source": self.source,
+            "raw": self.raw.to_uri() if self.raw else None,
         }
 
 

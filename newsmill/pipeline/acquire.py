@@ -28,10 +28,11 @@ from newsmill.core.settings import (
     load_sources,
     parse_sources,
 )
-from newsmill.pipeline.archiving import archive_documents
+from newsmill.pipeline.archiving import archive_once
 from newsmill.sources import DiscoveredItem, Discovery, Fetcher, discover, iter_folder, iter_warc
 from newsmill.sources.discover import skipped_item
 from newsmill.storage import RawArchive, Store
+from newsmill.storage.archive import Claim
 
 REMOTE_KINDS = ("feed", "sitemap", "urls")
 LOCAL_KINDS = ("folder", "warc")
@@ -112,12 +113,16 @@ def discover_articles(
             reason=f"{len(discovery.rejected)} link(s) that are no http(s) URL skipped: {shown}"))
     if discovery.errors and not discovery.items:
         result.failed = True
-    archive_documents(archive, f"{run_id}-{source.name}", discovery.raw, kind=source.kind)
-    if discovery.raw:
-        result.outcomes = [replace(o, archive=discovery.raw[0].archive) for o in result.outcomes]
     # Every item the source listed and discovery left out has its row.
-    result.outcomes += [skip_outcome(item, source) for item in discovery.skipped]
-    store.record_fetches(result.outcomes, run_id=run_id)
+    skipped = [skip_outcome(item, source) for item in discovery.skipped]
+
+    def commit(claims: list[Claim]) -> None:
+        if discovery.raw:
+            result.outcomes = [replace(o, archive=discovery.raw[0].archive) for o in result.outcomes]
+        result.outcomes += skipped
+        store.record_fetches(result.outcomes, run_id=run_id, claims=claims)
+
+    archive_once(store, archive, f"{run_id}-{source.name}", discovery.raw, commit, kind=source.kind)
     if not discovery.errors:
         result.state = discovery.state
     return result
@@ -213,12 +218,17 @@ def fetch_items(
             docs.append(doc)
         if outcome.status not in (FetchStatus.OK, FetchStatus.SKIPPED):
             result.failures.append(failure_from_outcome(outcome))
-    archive_documents(archive, f"{run_id}-{source.name}", docs)
-    archived = {d.url: d.archive for d in docs}
-    result.outcomes = [o if o.status is FetchStatus.SKIPPED else replace(o, archive=archived.get(o.url))
-                       for o in result.outcomes]
+    def commit(claims: list[Claim]) -> None:
+        archived = {d.url: d.archive for d in docs}
+        result.outcomes = [o if o.status is FetchStatus.SKIPPED else replace(o, archive=archived.get(o.url))
+                           for o in result.outcomes]
+        store.record_fetches(result.outcomes, run_id=run_id, claims=claims)
+
+    # Archived with their fetch-log rows: a page fetched again unchanged
+    # points at its record; a run killed before the rows are committed
+    # leaves records its next open cuts back.
+    archive_once(store, archive, f"{run_id}-{source.name}", docs, commit)
     result.docs = [d for d in docs if id(d) in ok]
-    store.record_fetches(result.outcomes, run_id=run_id)
     return result
 
 
@@ -231,7 +241,7 @@ def _local_skip(url: str, reason: str, source: SourceConfig) -> FetchOutcome:
 def read_new_files(source: SourceConfig, store: Store, run_id: str | None = None) -> Fetched:
     """A ``folder`` or ``warc`` source: its files not stored yet, read as
     raw documents, not archived yet (:class:`~newsmill.pipeline.archiving.Archiver`
-    archives them batch by batch as they go to extraction). A file its
+    archives them batch by batch as they are stored, or fail). A file its
     patterns exclude or already stored is a ``skipped`` fetch-log row with
     its reason (``excluded``, ``already_stored``), as a feed's items are;
     reading stops at ``max_articles`` documents."""

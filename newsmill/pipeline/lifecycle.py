@@ -25,12 +25,27 @@ RecordFailures = Callable[[list[Failure], Store, str], None]
 
 
 def open_home(paths: Paths) -> tuple[Store, RawArchive]:
-    """Create the data directories, open the store and the raw archive (and
-    settle the process's heap: :func:`~newsmill.pipeline.upkeep.settle_heap`)."""
+    """Create the data directories, open the store and the raw archive,
+    recover the archive from a killed run (:func:`recover_archive`) and
+    settle the process's heap (:func:`~newsmill.pipeline.upkeep.settle_heap`)."""
     settle_heap()
     paths.raw_dir.mkdir(parents=True, exist_ok=True)
     paths.data_dir.mkdir(parents=True, exist_ok=True)
-    return open_store(paths.database_url), RawArchive(paths.raw_dir)
+    store, archive = open_store(paths.database_url), RawArchive(paths.raw_dir)
+    try:
+        recover_archive(store, archive)
+    except BaseException:
+        store.close()
+        raise
+    return store, archive
+
+
+def recover_archive(store: Store, archive: RawArchive) -> dict[str, int]:
+    """Cut back the raw-archive records a killed run wrote and never
+    pointed at (:meth:`~newsmill.storage.RawArchive.recover`), under the
+    store's writer lock."""
+    with store.exclusive():
+        return archive.recover(store.claimed_locations)
 
 
 @dataclass
@@ -84,8 +99,8 @@ def run_lifecycle(flow: str, params: dict[str, Any], settings: RunSettings, repo
         run = Run(settings, store, archive, run_id, report)
         try:
             yield run
-            if counted:
-                record(report.failures, store, run_id)
+            if counted:  # but those recorded with their batch (their page archived with them)
+                record([f for f in report.failures if not f.recorded], store, run_id)
             if report.interrupted:
                 store.finish_run(run_id, INTERRUPTED, totals())
             else:
@@ -102,4 +117,4 @@ def run_lifecycle(flow: str, params: dict[str, Any], settings: RunSettings, repo
         publish(report)
 
 
-__all__ = ["RecordFailures", "Run", "open_home", "run_lifecycle"]
+__all__ = ["RecordFailures", "Run", "open_home", "recover_archive", "run_lifecycle"]

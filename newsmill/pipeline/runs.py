@@ -149,7 +149,7 @@ def extract_batches(host: Host, docs: list[RawDocument], run: Run, scale: ScaleO
         if count_read:
             for site in [*(a.site for a in e.articles), *(f.site for f in e.failures)]:
                 run.report.count(site, "fetched")
-        run.report.add_failures(e.failures)
+        run.report.add_failures(archiver.failed(batch, e.failures))
         tracker.advance(len(batch))
         run.report.extracted_batches += 1
         return e
@@ -163,7 +163,6 @@ def extract_batches(host: Host, docs: list[RawDocument], run: Run, scale: ScaleO
         extractor = scale.extractor
 
         def submit(batch: list[RawDocument]) -> Any:
-            archiver.before_extract(batch)
             return host.submit(EXTRACT, extract_batch, batch, settings, extractor, label=str(next(number)))
 
         todo = (batch for batch in batches if not stopping.stop_requested())
@@ -178,7 +177,6 @@ def extract_batches(host: Host, docs: list[RawDocument], run: Run, scale: ScaleO
         for batch in batches:
             if stopping.stop_requested():
                 return
-            archiver.before_extract(batch)
             yield finished(host.call(EXTRACT, extract_batch, batch, settings, label=str(next(number))), batch)
 
 
@@ -251,7 +249,7 @@ def ingest(host: Host, plan: SourcesFile, chosen: list[SourceConfig], settings: 
         # Several captures of one URL (a warc source's records of it) are
         # stored one round after the other, in capture order; fetched pages
         # have a URL each and are all in the first round.
-        archiver = Archiver(archive, run_id, "before_extract")
+        archiver = Archiver(archive, run_id, "at_store", store)
         seen: dict[str, str] = {}
         tracker = ExtractionProgress(host, len(docs))
         for captures in inputs.capture_rounds(docs):
@@ -318,7 +316,7 @@ def import_files(host: Host, paths: list[str], settings: RunSettings, *, site: s
         # IMPORT_WINDOW pages at a time, however large its input.
         tracker = ExtractionProgress(host, 0)
         seen: dict[str, str] = {}
-        archiver = Archiver(run.archive, run.run_id, "changed_only")
+        archiver = Archiver(run.archive, run.run_id, "at_store", run.store)
         for docs, more in inputs.read_imports(paths, report, IMPORT_WINDOW, run.archive, site=site,
                                               language=language):
             if stopping.stop_requested():

@@ -7,6 +7,7 @@ parameters' check and the rebuild of every link."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from newsmill.core.errors import DedupError
 from newsmill.core.records import Article, Removal
@@ -16,6 +17,7 @@ from newsmill.extractors import Cleaner
 from newsmill.pipeline.extraction import DEFAULT_SKETCH
 from newsmill.pipeline.report import RunReport
 from newsmill.storage import Store
+from newsmill.storage.archive import Claim
 from newsmill.storage.articles import StoredState
 from newsmill.storage.templates import BatchLines, template_key
 
@@ -135,7 +137,7 @@ def batch_lines(articles: Sequence[Article], store: Store) -> BatchLines:
                            wanted=(p for mine in lines.values() for p in mine))
 
 
-BeforeSave = Callable[[Sequence[Article], StoredState], None]
+BeforeSave = Callable[[Sequence[Article], StoredState], AbstractContextManager[Sequence[Claim]]]
 
 
 def store_articles(articles: list[Article], store: Store, report: RunReport,
@@ -149,26 +151,29 @@ def store_articles(articles: list[Article], store: Store, report: RunReport,
 
     It all happens under the store's writer lock, so concurrent ingest
     processes neither miss each other's duplicates nor store a URL twice.
-    What is stored of the batch's URLs is read once there
-    (:class:`~newsmill.storage.articles.StoredState`) and handed to
-    ``before_save`` (with every article given: the archiving of imports),
-    then the articles whose canonical URL is in ``seen`` (canonical URL ->
-    URL stored by an earlier batch of the run) under another URL are left
-    out and the others stored (the same URL again: a later capture)."""
+    The articles whose canonical URL is in ``seen`` (canonical URL -> URL
+    stored by an earlier batch of the run) under another URL are left out
+    (the same URL again: a later capture), as is a canonical URL's second
+    article in the batch; what is stored of the others' URLs is read once
+    there (:class:`~newsmill.storage.articles.StoredState`) and handed to
+    ``before_save`` (the archiving of imports: its claims are saved with
+    the batch)."""
     with store.exclusive():
-        stored = store.stored_state(a.canonical_url for a in articles)
-        if before_save is not None:
-            before_save(articles, stored)
         if seen is not None:
             articles = [a for a in articles if seen.get(a.canonical_url, a.url) == a.url]
-        _store_locked(articles, store, report, settings or DedupSettings(), sketches, stored)
+        by_url: dict[str, Article] = {}
+        for article in articles:  # the same canonical URL twice in one batch: keep the first
+            by_url.setdefault(article.canonical_url, article)
+        articles = list(by_url.values())
+        stored = store.stored_state(a.canonical_url for a in articles)
+        with (before_save(articles, stored) if before_save is not None else nullcontext(())) as claims:
+            _store_locked(articles, store, report, settings or DedupSettings(), sketches, stored, claims)
 
 
 def _store_locked(articles: list[Article], store: Store, report: RunReport, settings: DedupSettings,
-                  sketches: Mapping[str, ArticleSketches] | None, stored: StoredState) -> None:
-    by_url: dict[str, Article] = {}
-    for article in articles:  # the same canonical URL twice in one batch: keep the first
-        by_url.setdefault(article.canonical_url, article)
+                  sketches: Mapping[str, ArticleSketches] | None, stored: StoredState,
+                  claims: Sequence[Claim] = ()) -> None:
+    by_url = {a.canonical_url: a for a in articles}
     params = check_sketch_params(store)
     unchanged = [a for a in by_url.values() if not stored.changed(a)]
     fresh = [a for a in by_url.values() if stored.changed(a)]
@@ -183,7 +188,7 @@ def _store_locked(articles: list[Article], store: Store, report: RunReport, sett
     if remove_batch_templates(fresh, batch_lines(fresh, store), settings.template_min_articles):
         result = dedup.run(fresh, sketches)  # the texts changed (and are sketched again): link them again
     saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty, relinks=result.relinks,
-                             stored=stored)
+                             stored=stored, claims=claims)
     report.relinked += saved.relinked
     for article in result.articles:
         site = article.site

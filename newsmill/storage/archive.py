@@ -19,19 +19,32 @@ of the same record:
 The stored body is the payload after transfer and content decoding; the
 original ``Content-Encoding``/``Transfer-Encoding``/``Content-Length``
 headers are kept as ``X-Archive-Orig-*`` so readers do not decode twice.
+
+A document is archived once: its record key (:func:`record_key`: URL, site,
+language given at import and body) is claimed in the store's
+``archive_records`` table in the transaction that stores the first pointer
+to it, and a document whose key is claimed points at that record. Records
+are written in spans (:meth:`RawArchive.span`): a mark under
+``<root>/.pending/`` (locked by the writing process) says where the span
+began; the span ends once its pointers are committed. A span that fails is
+cut back at once; one whose process died is cut back on the next open of
+the store (:meth:`RawArchive.recover`): what follows its last claimed
+record is removed, so no record is left that nothing points to.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
 import os
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -189,6 +202,184 @@ def payload_digest(body: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
+def record_key(doc: RawDocument) -> str:
+    """The key a document is archived once under: ``sha1:`` and the base32
+    SHA-1 of its URL, site, the language given at import (``set_language``)
+    and body, what reading the record back gives the pipeline. The same
+    page imported again, or fetched again unchanged, has the same key."""
+    h = hashlib.sha1()
+    for part in (doc.url, doc.site or "", str(doc.hints.get("set_language") or "")):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    h.update(doc.body)
+    return "sha1:" + base64.b32encode(h.digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A record written and the key it holds: stored in ``archive_records``
+    in the transaction of the first pointer to it."""
+
+    key: str
+    location: ArchiveLocation
+    url: str
+
+
+PENDING_DIR = ".pending"  # under the archive's root: the marks of spans being written
+
+ClaimedLookup = Callable[[list[str]], set[str]]
+"""Which of these location URIs the store has claimed (``archive_records``)."""
+
+
+def _records_from(path: Path, relpath: str, start: int) -> list[tuple[ArchiveLocation, int]]:
+    """The whole records of a file from byte ``start`` (each with where it
+    ends), stopping at a torn or corrupt tail."""
+    out: list[tuple[ArchiveLocation, int]] = []
+    try:
+        fh = open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return out
+    with fh:
+        fh.seek(start)
+        it = ArchiveIterator(fh)
+        while True:
+            try:
+                record = next(it)
+                record.content_stream().read()
+                if getattr(record.raw_stream, "limit", 0):
+                    break
+                offset = start + it.get_record_offset()
+                it.read_to_end()
+                length = it.get_record_length()
+            except StopIteration:
+                break
+            except Exception:
+                break
+            out.append((ArchiveLocation(relpath, offset, length), offset + length))
+    return out
+
+
+def cut_back(root: Path, relpath: str, start: int, claimed: ClaimedLookup) -> int:
+    """Remove what a span wrote from byte ``start`` of ``relpath`` after
+    its last claimed record (all of it when none is claimed; the file when
+    it held nothing before); returns the bytes removed."""
+    path = root / relpath
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    if size <= start:
+        return 0
+    records = _records_from(path, relpath, start)
+    have = claimed([loc.to_uri() for loc, _ in records]) if records else set()
+    keep = start
+    for loc, end in records:
+        if loc.to_uri() in have:
+            keep = end
+    if keep >= size:
+        return 0
+    if keep == 0 or not _has_response(path, keep):
+        path.unlink()  # the span made the file: nothing else is in it (its warcinfo aside)
+        return size
+    with open(path, "r+b") as fh:
+        fh.truncate(keep)
+        os.fsync(fh.fileno())
+    return size - keep
+
+
+def _has_response(path: Path, end: int) -> bool:
+    """Whether the first ``end`` bytes of a file hold a response or resource record."""
+    with open(path, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type in ("response", "resource"):
+                return True
+            if fh.tell() >= end:
+                break
+    return False
+
+
+class ArchiveSpan:
+    """Records written to one archive file until their pointers are
+    committed (see :meth:`RawArchive.span`)."""
+
+    def __init__(self, archive: RawArchive, name: str) -> None:
+        self._archive, self._name = archive, name
+        self._writer: ArchiveWriter | None = None
+        self._mark: IO[str] | None = None
+        self._mark_path: Path | None = None
+        self.relpath = ""
+        self.start = 0
+        self.written = 0
+
+    def write(self, doc: RawDocument, kind: str = PAGE) -> ArchiveLocation:
+        if self._writer is None:
+            self._open()
+        assert self._writer is not None
+        loc = self._writer.write(doc, kind)
+        self.written += 1
+        return loc
+
+    def _open(self) -> None:
+        self.relpath = self._archive.file_for(self._name)
+        path = self._archive.root / self.relpath
+        try:
+            self.start = path.stat().st_size
+        except FileNotFoundError:
+            self.start = 0
+        pending = self._archive.root / PENDING_DIR
+        try:
+            pending.mkdir(parents=True, exist_ok=True)
+            mark_id = uuid.uuid4().hex
+            tmp = pending / f".{mark_id}.tmp"
+            mark = open(tmp, "w+", encoding="utf-8")  # noqa: SIM115 - closed in _release
+            fcntl.flock(mark, fcntl.LOCK_EX)  # held while this process writes: the span's owner lives
+            json.dump({"path": self.relpath, "offset": self.start, "pid": os.getpid()}, mark)
+            mark.flush()
+            os.fsync(mark.fileno())
+            final = pending / f"{mark_id}.json"
+            os.replace(tmp, final)  # only a locked, complete mark is ever seen
+        except OSError as exc:
+            raise ArchiveError(f"cannot mark raw archive file {path} as being written: "
+                               f"{exc.strerror or exc}") from exc
+        self._mark, self._mark_path = mark, final
+        self._writer = ArchiveWriter(self._archive.root, self.relpath)
+
+    def sync(self) -> None:
+        """Put the records on disk (before the pointers are committed)."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.close()
+
+    def _release(self) -> None:
+        if self._mark_path is not None:
+            with contextlib.suppress(OSError):
+                self._mark_path.unlink()
+        if self._mark is not None:
+            self._mark.close()
+        self._mark = self._mark_path = None
+
+    def finish(self) -> None:
+        """The pointers are committed: the span is done."""
+        self.sync()
+        self._release()
+
+    def abort(self, claimed: ClaimedLookup) -> None:
+        """The commit failed (or may have): cut back what nothing claims. If
+        the store cannot say, the mark stays for the next open to recover."""
+        if self._writer is not None:
+            with contextlib.suppress(ArchiveError):
+                self.sync()
+        if self._mark is None:
+            return
+        try:
+            cut_back(self._archive.root, self.relpath, self.start, claimed)
+        except Exception:
+            self._mark.close()
+            self._mark = self._mark_path = None
+            return
+        self._release()
+
+
 def is_archive_record(record: ArcWarcRecord) -> bool:
     """Whether a WARC record was written by newsmill's raw archive (it
     carries the ``WARC-Newsmill-*`` headers)."""
@@ -243,13 +434,69 @@ class RawArchive:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
 
-    def open_writer(self, name: str) -> ArchiveWriter:
-        """A writer appending to ``<YYYY>/<MM>/<name>.warc.gz``."""
+    def file_for(self, name: str) -> str:
+        """The file (relative to the root) records named ``name`` go to
+        now: ``<YYYY>/<MM>/<name>.warc.gz``."""
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
         if not safe:
             raise ArchiveError("archive file name must not be empty")
         now = datetime.now(UTC)
-        return ArchiveWriter(self.root, f"{now:%Y}/{now:%m}/{safe}.warc.gz")
+        return f"{now:%Y}/{now:%m}/{safe}.warc.gz"
+
+    def open_writer(self, name: str) -> ArchiveWriter:
+        """A writer appending to ``<YYYY>/<MM>/<name>.warc.gz`` (no span:
+        for archives the store does not point into)."""
+        return ArchiveWriter(self.root, self.file_for(name))
+
+    @contextlib.contextmanager
+    def span(self, name: str, claimed: ClaimedLookup) -> Iterator[ArchiveSpan]:
+        """Write records to ``<name>``'s file while the block commits the
+        pointers to them (and their claims) as its last step; the block
+        runs under the store's writer lock. An error in the block cuts back
+        what nothing claims (``claimed``); a kill leaves the span's mark for
+        :meth:`recover`."""
+        span = ArchiveSpan(self, name)
+        try:
+            yield span
+        except BaseException:
+            span.abort(claimed)
+            raise
+        span.finish()
+
+    def recover(self, claimed: ClaimedLookup) -> dict[str, int]:
+        """Cut back the spans whose writing process is gone (their mark is
+        not locked): a killed run's records that nothing points to. Runs
+        when a run opens the store; returns spans recovered and bytes
+        removed."""
+        done = {"spans": 0, "bytes": 0}
+        pending = self.root / PENDING_DIR
+        try:
+            marks = sorted(pending.iterdir())
+        except OSError:
+            return done
+        for mark in marks:
+            try:
+                fh = open(mark, "r+", encoding="utf-8")  # noqa: SIM115
+            except OSError:
+                continue
+            with fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # its process is writing
+                if os.fstat(fh.fileno()).st_nlink == 0:
+                    continue  # recovered meanwhile by another process
+                if mark.name.endswith(".json"):
+                    try:
+                        told = json.loads(fh.read() or "{}")
+                        done["bytes"] += cut_back(self.root, str(told["path"]), int(told["offset"]), claimed)
+                    except (ValueError, KeyError, TypeError):
+                        pass  # a mark that says nothing usable: nothing to cut back
+                    except OSError as exc:
+                        raise ArchiveError(f"cannot recover raw archive file of {mark}: {exc}") from exc
+                    done["spans"] += 1
+                mark.unlink()
+        return done
 
     def read(self, loc: ArchiveLocation) -> RawDocument:
         """The document archived at ``loc``."""
@@ -317,7 +564,8 @@ class RawArchive:
         """Archive files, relative to the root, oldest first."""
         if not self.root.exists():
             return []
-        return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*.warc.gz"))
+        return sorted(str(p.relative_to(self.root)) for p in self.root.rglob("*.warc.gz")
+                      if not p.relative_to(self.root).parts[0].startswith("."))
 
     def files_older_than(self, before: datetime) -> list[str]:
         """Archive files last written before ``before`` (by modification time)."""

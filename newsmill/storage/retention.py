@@ -96,13 +96,17 @@ class Retention:
         self.articles.update(conn, rows, new_seq=True)
 
     def forget_raw(self, files: Iterable[str]) -> int:
-        """Drop references to raw-archive files about to be deleted (article
-        and revision ``raw``, fetch-log ``archive``); returns articles affected."""
+        """Drop references to raw-archive files about to be deleted (article,
+        revision and failure ``raw``, fetch-log ``archive``) and the claims
+        of their records; returns articles affected."""
         changed = 0
         with self.db.begin() as conn:
             for f in files:
                 prefix = f + "#"
-                for table, col in ((t.articles, "raw"), (t.article_revisions, "raw"), (t.fetches, "archive")):
+                r = t.archive_records
+                conn.execute(delete(r).where(func.substr(r.c.location, 1, len(prefix)) == prefix))
+                for table, col in ((t.articles, "raw"), (t.article_revisions, "raw"), (t.failures, "raw"),
+                                   (t.fetches, "archive")):
                     column = table.c[col]
                     res = conn.execute(update(table).where(
                         func.substr(column, 1, len(prefix)) == prefix).values({col: None}))

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import insert, select, update
 
-from newsmill.core.records import Failure, FetchOutcome, SourceState
+from newsmill.core.records import ArchiveLocation, Failure, FetchOutcome, SourceState
 from newsmill.storage import schema as t
+from newsmill.storage.archive import Claim
+from newsmill.storage.claims import ArchiveRecords
 from newsmill.storage.db import Database, chunks, now, sanitize, upsert, utc
 
 # A run's status (``runs.status``): running until it ends completed, failed,
@@ -47,7 +49,8 @@ class RunLog:
             conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(
                 status=status, finished_at=now(), counts=json.dumps(counts, default=str)))
 
-    def record_fetches(self, outcomes: Iterable[FetchOutcome], run_id: str | None = None) -> None:
+    def record_fetches(self, outcomes: Iterable[FetchOutcome], run_id: str | None = None,
+                       claims: Sequence[Claim] = ()) -> None:
         rows = [
             {"run_id": run_id, "url": sanitize(o.url), "final_url": sanitize(o.final_url),
              "status": o.status.value, "http_status": o.http_status, "bytes": o.bytes,
@@ -59,22 +62,30 @@ class RunLog:
         with self.db.begin() as conn:
             for part in chunks(rows, 200):
                 conn.execute(insert(t.fetches), list(part))
+            ArchiveRecords.insert(conn, claims)
 
-    def record_failures(self, failures: Iterable[Failure], run_id: str | None = None) -> None:
-        """Record failures; the same failure (url, stage, status, reason) is kept once."""
+    def record_failures(self, failures: Iterable[Failure], run_id: str | None = None,
+                        claims: Sequence[Claim] = ()) -> None:
+        """Record failures; the same failure (url, stage, status, reason) is
+        kept once (with the latest raw record of its page)."""
         with self.db.begin() as conn:
             for f in failures:
                 fp = hashlib.sha256("\x1f".join((f.url, f.stage, f.status, f.reason)).encode(
                     "utf-8", "replace")).hexdigest()
                 at = utc(f.at) or now()
+                raw = f.raw.to_uri() if f.raw else None
+                again: dict[str, Any] = {"last_at": at, "count": t.failures.c["count"] + 1}
+                if raw:
+                    again["raw"] = raw
                 upsert(
                     conn, t.failures,
                     {"run_id": run_id, "url": sanitize(f.url), "stage": f.stage, "status": f.status,
                      "reason": sanitize(f.reason), "fingerprint": fp, "at": at, "last_at": at,
-                     "count": 1, "site": f.site, "source": f.source},
+                     "count": 1, "site": f.site, "source": f.source, "raw": raw},
                     ["fingerprint"],
-                    {"last_at": at, "count": t.failures.c["count"] + 1},
+                    again,
                 )
+            ArchiveRecords.insert(conn, claims)
 
     def failures(self, since: datetime | None = None) -> Iterator[Failure]:
         q = select(t.failures).order_by(t.failures.c.id)
@@ -84,7 +95,8 @@ class RunLog:
             rows = conn.execute(q).mappings().all()
         for r in rows:
             yield Failure(url=r["url"], stage=r["stage"], status=r["status"], reason=r["reason"],
-                          at=utc(r["at"]) or now(), site=r["site"], source=r["source"])
+                          at=utc(r["at"]) or now(), site=r["site"], source=r["source"],
+                          raw=ArchiveLocation.from_uri(r["raw"]) if r["raw"] else None)
 
     def get_source_state(self, name: str) -> SourceState | None:
         """The stored conditional-GET state of a source, as ``(etag, last_modified)`` or None."""

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from newsmill.core.errors import StorageError, StoreMissing
 from newsmill.core.records import (
+    ArchiveLocation,
     Article,
     Failure,
     FetchOutcome,
@@ -34,7 +35,9 @@ from newsmill.core.records import (
     SketchRef,
     SourceState,
 )
+from newsmill.storage.archive import Claim
 from newsmill.storage.articles import Articles, SaveResult, StoredState, article_row
+from newsmill.storage.claims import ArchiveRecords
 from newsmill.storage.db import (
     CHUNK,
     WRITER_LOCK_KEY,
@@ -73,6 +76,7 @@ class Store:
         self._links = DedupLinks(self._articles, self._sketches)
         self._templates = SiteTemplates(self.db)
         self._runlog = RunLog(self.db)
+        self._records = ArchiveRecords(self.db)
         self._exports = Exports(self.db)
         self._retention = Retention(self.db, self._articles, self._links)
 
@@ -93,6 +97,7 @@ class Store:
         novelty: Mapping[str, float] | None = None,
         relinks: Sequence[Relink] = (),
         stored: StoredState | None = None,
+        claims: Sequence[Claim] = (),
     ) -> SaveResult:
         """Save articles with their links, removals and sketches atomically.
 
@@ -101,7 +106,9 @@ class Store:
         copies of articles in this batch) are applied in the same
         transaction. ``stored``: what :meth:`stored_state` gave for these
         URLs under the writer lock the caller still holds (else it is read
-        here). Saving the same batch twice stores nothing twice.
+        here). ``claims``: the raw-archive records the articles point at
+        that were written for them, claimed in the same transaction.
+        Saving the same batch twice stores nothing twice.
         """
         for attempt in range(3):
             try:
@@ -110,6 +117,7 @@ class Store:
                     result, written = self._articles.write(conn, articles, clusters, novelty or {}, stored)
                     self._write_dedup(conn, [a for a in articles if a.id in written], sketches)
                     result = replace(result, relinked=self._links.relink(conn, relinks))
+                    ArchiveRecords.insert(conn, claims)
                 self._sketches.refresh_stats()
                 return result
             except IntegrityError as exc:  # a writer without the lock inserted the same URL
@@ -219,12 +227,40 @@ class Store:
     def finish_run(self, run_id: str, status: str, counts: Mapping[str, Any]) -> None:
         self._runlog.finish_run(run_id, status, counts)
 
-    def record_fetches(self, outcomes: Iterable[FetchOutcome], run_id: str | None = None) -> None:
-        self._runlog.record_fetches(outcomes, run_id)
+    def record_fetches(self, outcomes: Iterable[FetchOutcome], run_id: str | None = None,
+                       claims: Sequence[Claim] = ()) -> None:
+        """Record fetches, and claim the records written for them (``claims``) in the same transaction."""
+        self._runlog.record_fetches(outcomes, run_id, claims)
 
-    def record_failures(self, failures: Iterable[Failure], run_id: str | None = None) -> None:
-        """Record failures; the same failure (url, stage, status, reason) is kept once."""
-        self._runlog.record_failures(failures, run_id)
+    # -- the raw archive's records (newsmill.storage.claims) --------------------
+
+    def archived_records(self, keys: Iterable[str]) -> dict[str, ArchiveLocation]:
+        """Where the records of these record keys are, for those archived already."""
+        return self._records.locations(keys)
+
+    def claimed_locations(self, uris: list[str]) -> set[str]:
+        """Which of these archive location URIs hold a claimed record."""
+        return self._records.claimed(uris)
+
+    def archive_claims(self) -> dict[str, str]:
+        """Every claimed record: key -> location URI."""
+        return self._records.all()
+
+    def archive_pointers(self) -> dict[str, int]:
+        """Every archive location the store points at, with the rows pointing at it."""
+        return self._records.pointers()
+
+    def relocate_records(self, moves: Mapping[str, str], adopt: Sequence[Claim], forget: Iterable[str]) -> None:
+        """Move pointers and claims to new locations, claim ``adopt`` and
+        drop the claims at ``forget``, in one transaction (``archive compact``)."""
+        self._records.relocate(moves, adopt, forget)
+
+    def record_failures(self, failures: Iterable[Failure], run_id: str | None = None,
+                        claims: Sequence[Claim] = ()) -> None:
+        """Record failures; the same failure (url, stage, status, reason) is
+        kept once. ``claims``: the records written for the failed pages
+        (their ``raw``), claimed in the same transaction."""
+        self._runlog.record_failures(failures, run_id, claims)
 
     def failures(self, since: datetime | None = None) -> Iterator[Failure]:
         return self._runlog.failures(since)

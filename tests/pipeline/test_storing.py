@@ -79,7 +79,7 @@ def test_one_import_batch_reads_what_is_stored_once_and_the_templates_once(tmp_p
     archive = RawArchive(tmp_path / "raw")
     first = [*(article(i, "x.example", SIGNATURE) for i in range(4)),
              *(article(10 + i, "y.example") for i in range(2)), article(20, "z.example"), article(21, "z.example")]
-    import_batch(store, Archiver(archive, "run-1", "changed_only"), first, RunReport("import-files"))
+    import_batch(store, Archiver(archive, "run-1", "at_store", store), first, RunReport("import-files"))
 
     changed = article(21, "z.example")
     changed.paragraphs = [*changed.paragraphs, "A correction was added to the story after it was published."]
@@ -87,7 +87,7 @@ def test_one_import_batch_reads_what_is_stored_once_and_the_templates_once(tmp_p
     batch = [article(4, "x.example", SIGNATURE), article(5, "x.example", SIGNATURE),  # the signature's 5th and 6th
              article(12, "y.example"), article(20, "z.example"), changed]
     report = RunReport("import-files")
-    archiver = Archiver(archive, "run-2", "changed_only")
+    archiver = Archiver(archive, "run-2", "at_store", store)
     with statements(store) as seen:
         import_batch(store, archiver, batch, report)
     kinds = Counter(kind(s, p) for s, p in seen)
