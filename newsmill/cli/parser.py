@@ -18,7 +18,7 @@ Run commands (demo, run, import, reprocess) run in this process; with
 (against that server, else a temporary local one). Ctrl-C stops a run
 after the batch in flight (exit 130; run the command again to resume).
 The read-only commands (stats, export, failures, templates, db status,
-show, search) never create or migrate a store."""
+archive check, show, search) never create or migrate a store."""
 
 EPILOG = """\
 exit status: 0 everything asked for was done; 1 some inputs failed (they
@@ -192,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--articles", action="store_true",
                    help="also delete articles not seen since then, with their revisions and links")
     p.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+
+    p = command("archive", "verify and compact the raw archive", None)
+    asub = p.add_subparsers(dest="archive_command", required=True, metavar="COMMAND", help="what to do")
+    a = command("check", "read back every record the store points at (exit 1 if one is broken) and count the "
+                "dead and duplicate records", reading.cmd_archive_check, asub)
+    a.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    a = command("compact", "rewrite the archive files without dead or duplicate records and move the pointers",
+                reading.cmd_archive_compact, asub)
+    a.add_argument("--json", action="store_true", help="print what was done as one JSON object")
 
     p = command("show", "print one stored article: metadata, text, duplicate links with both passages, "
                 "removed lines", reading.cmd_show)

@@ -1,6 +1,7 @@
 """The commands that read or maintain the store: ``templates``, ``export``,
-``show``, ``search``, ``stats``, ``failures`` and ``db status`` (read-only: they never
-create or migrate a store), ``dedup rebuild``, ``db upgrade`` and ``prune``.
+``show``, ``search``, ``stats``, ``failures``, ``db status`` and ``archive check``
+(read-only: they never create or migrate a store), ``dedup rebuild``,
+``db upgrade``, ``prune`` and ``archive compact``.
 What ``show`` and ``stats`` print for a person: :mod:`.views`."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from newsmill.cli.errors import OK, UsageError, check_site
+from newsmill.cli.errors import OK, SOME_FAILED, UsageError, check_site
 from newsmill.cli.summary import plural
 from newsmill.core.settings import DedupSettings, Paths
 
@@ -171,6 +172,60 @@ def cmd_prune(args: argparse.Namespace) -> int:
           f"{plural(done['fetches'], 'fetch-log row')}, {plural(done['failures'], 'failure row')}, "
           f"{plural(done['articles'], 'article')}")
     return OK
+
+
+def cmd_archive_check(args: argparse.Namespace) -> int:
+    from newsmill.storage import RawArchive
+    from newsmill.storage.archive_audit import audit, iter_broken
+
+    paths = Paths.resolve(args.home)
+    store = _open_store(args)
+    try:
+        found = audit(store, RawArchive(paths.raw_dir))
+    finally:
+        store.close()
+    counts = found.to_dict()
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        print(f"raw archive {paths.raw_dir}: {plural(len(found.files), 'file')}, "
+              f"{plural(found.records, 'record')}; the store points at {plural(len(found.pointers), 'location')}, "
+              f"claims {plural(len(found.claims), 'record')}")
+        print(f"broken pointers: {len(found.broken)}")
+        for line in iter_broken(found):
+            print(line)
+        print(f"dead records (nothing points at them): {counts['dead_records']}")
+        print(f"duplicate records: {counts['duplicate_records']} (of {plural(len(found.duplicates), 'key')})")
+        print(f"torn file tails: {counts['torn_files']}")
+        print(f"records pointed at without a claim: {counts['unclaimed_records']}")
+        if found.writing:
+            print(f"records being written by a running process: {found.writing}")
+        print(f"reclaimable by `newsmill archive compact`: {plural(found.dead_bytes, 'byte')}")
+    return SOME_FAILED if found.broken else OK
+
+
+def cmd_archive_compact(args: argparse.Namespace) -> int:
+    from newsmill.storage import RawArchive
+    from newsmill.storage.archive_audit import compact, iter_broken
+
+    paths = Paths.resolve(args.home)
+    store = _open_store(args, create=True)
+    try:
+        done, found = compact(store, RawArchive(paths.raw_dir))
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({**done.to_dict(), "broken_pointers": len(found.broken)}))
+    else:
+        print(f"compacted: {plural(done.files_rewritten, 'file')} rewritten, {plural(done.files_removed, 'file')} "
+              f"removed, {plural(done.records_removed, 'record')} taken out, "
+              f"{plural(done.pointers_moved, 'pointer')} moved, {plural(done.records_adopted, 'record')} claimed; "
+              f"{plural(done.bytes_before, 'byte')} -> {plural(done.bytes_after, 'byte')}")
+        if found.broken:
+            print(f"broken pointers (left as they are): {len(found.broken)}")
+            for line in iter_broken(found):
+                print(line)
+    return SOME_FAILED if found.broken else OK
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

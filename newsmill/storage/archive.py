@@ -248,7 +248,7 @@ def _records_from(path: Path, relpath: str, start: int) -> list[tuple[ArchiveLoc
                 record.content_stream().read()
                 if getattr(record.raw_stream, "limit", 0):
                     break
-                offset = start + it.get_record_offset()
+                offset = it.get_record_offset()  # from the file's start (the iterator asks the file)
                 it.read_to_end()
                 length = it.get_record_length()
             except StopIteration:
