@@ -14,6 +14,8 @@ earlier record holds its key.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -24,7 +26,13 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsmill.core.errors import ArchiveError
 from newsmill.core.records import ArchiveLocation
-from newsmill.storage.archive import PENDING_DIR, Claim, RawArchive, document_from_record, record_key
+from newsmill.storage.archive import (
+    PENDING_DIR,
+    Claim,
+    RawArchive,
+    document_from_record,
+    record_key,
+)
 from newsmill.storage.store import Store
 
 BROKEN_SHOWN = 20  # broken pointers a check lists
@@ -95,9 +103,6 @@ def scan_file(archive: RawArchive, relpath: str) -> ArchiveFile:
 def _being_written(archive: RawArchive) -> dict[str, int]:
     """Files a live process is writing a span of, with where its span began
     (records from there are not counted dead: their commit is under way)."""
-    import fcntl
-    import json
-
     out: dict[str, int] = {}
     pending = archive.root / PENDING_DIR
     with contextlib.suppress(OSError):
