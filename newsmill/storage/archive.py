@@ -245,6 +245,8 @@ def _records_from(path: Path, relpath: str, start: int) -> list[tuple[ArchiveLoc
         while True:
             try:
                 record = next(it)
+                if not record.rec_type:
+                    break  # a torn gzip member reads as a record of no type
                 record.content_stream().read()
                 if getattr(record.raw_stream, "limit", 0):
                     break

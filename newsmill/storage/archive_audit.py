@@ -78,6 +78,8 @@ def scan_file(archive: RawArchive, relpath: str) -> ArchiveFile:
         while True:
             try:
                 record = next(it)
+                if not record.rec_type:
+                    break  # a torn gzip member reads as a record of no type
                 key: str | None = None
                 url = record.rec_headers.get_header("WARC-Target-URI") or ""
                 if record.rec_type in ("response", "resource"):
