@@ -1,8 +1,10 @@
 """Crash safety: kill the ingest process with SIGKILL at seeded points of
-every stage (fetch, archive write, extraction, dedup, store commit) and at
-random times, re-run it, and compare the store with the store of an
-uninterrupted run: the same articles, revisions, duplicate and passage
-links, clusters, no duplicated or missing rows, a readable raw archive.
+every stage (fetch, archive write, a span of records written but not yet
+committed, extraction, dedup, store commit) and at random times, re-run it,
+and compare the store with the store of an uninterrupted run: the same
+articles, revisions, duplicate and passage links, clusters, no duplicated
+or missing rows, a readable raw archive holding no record that nothing
+points to and no record key twice.
 
 Two phases: a new site (an empty store ingests 200 pages) and an update
 (a stored site re-checked after 20 pages changed and 20 were added, which
@@ -34,7 +36,11 @@ from tests.helpers.crash_runner import Corpus, CrashSite, check_archive, snapsho
 pytestmark = pytest.mark.slow
 
 # Where each stage's N-th call falls inside both phases' runs.
-STAGE_RANGES = {"fetch": (1, 180), "archive": (2, 180), "extract": (1, 180), "dedup": (1, 8), "commit": (1, 7)}
+STAGE_RANGES = {"fetch": (1, 180), "archive": (2, 180), "span": (1, 2), "extract": (1, 180), "dedup": (1, 8),
+                "commit": (1, 7)}
+# An update archives only what changed (20 pages changed, 20 added, the
+# sitemap): the unchanged pages point at their records.
+UPDATE_RANGES = {**STAGE_RANGES, "archive": (2, 40)}
 
 
 @dataclass
@@ -143,6 +149,7 @@ def test_sigkill_at_every_stage_then_rerun_equals_uninterrupted_run(
         completed(run(base, site, backend, recheck=False))
         full_new = time.monotonic() - start
         expected_new = snapshot(backend.url(base))
+        check_archive(base, backend.url(base))
         assert expected_new["counts"]["articles"] == 200
         assert any(a[3] for a in expected_new["articles"]), "the corpus must make duplicate links"
         assert expected_new["passage_links"]
@@ -153,6 +160,7 @@ def test_sigkill_at_every_stage_then_rerun_equals_uninterrupted_run(
         completed(run(updated, site, backend, recheck=True))
         full_update = time.monotonic() - start
         expected_update = snapshot(backend.url(updated))
+        check_archive(updated, backend.url(updated))
         assert expected_update["counts"]["articles"] == 220
         assert expected_update["counts"]["article_revisions"] == 20
 
@@ -160,8 +168,9 @@ def test_sigkill_at_every_stage_then_rerun_equals_uninterrupted_run(
         stages = [s for s in STAGE_RANGES for _ in range(4)] if backend.name == "sqlite" else list(STAGE_RANGES) * 2
         trials: list[tuple[str, str | None, float | None]] = []
         for n, stage in enumerate(stages):
-            lo, hi = STAGE_RANGES[stage]
-            trials.append(("new" if n % 2 == 0 else "update", f"{stage}:{rnd.randint(lo, hi)}", None))
+            phase = "new" if n % 2 == 0 else "update"
+            lo, hi = (STAGE_RANGES if phase == "new" else UPDATE_RANGES)[stage]
+            trials.append((phase, f"{stage}:{rnd.randint(lo, hi)}", None))
         for n in range(4 if backend.name == "sqlite" else 2):
             phase = "new" if n % 2 == 0 else "update"
             trials.append((phase, None, rnd.uniform(1.0, full_new if phase == "new" else full_update)))
@@ -183,7 +192,7 @@ def test_sigkill_at_every_stage_then_rerun_equals_uninterrupted_run(
             check_archive(home, backend.url(home))
 
         assert len(trials) >= (24 if backend.name == "sqlite" else 12)
-        assert {"fetch", "archive", "extract", "dedup", "commit"} <= set(killed_at), killed_at
+        assert {"fetch", "archive", "span", "extract", "dedup", "commit"} <= set(killed_at), killed_at
         assert len(killed_at) >= len(trials) - 4, f"too few kills landed: {killed_at}"
     finally:
         site.corpus.generation = 1

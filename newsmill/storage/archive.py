@@ -264,7 +264,7 @@ def _records_from(path: Path, relpath: str, start: int) -> list[tuple[ArchiveLoc
 def cut_back(root: Path, relpath: str, start: int, claimed: ClaimedLookup) -> int:
     """Remove what a span wrote from byte ``start`` of ``relpath`` after
     its last claimed record (all of it when none is claimed; the file when
-    it held nothing before); returns the bytes removed."""
+    the span made it); returns the bytes removed."""
     path = root / relpath
     try:
         size = path.stat().st_size
@@ -280,24 +280,13 @@ def cut_back(root: Path, relpath: str, start: int, claimed: ClaimedLookup) -> in
             keep = end
     if keep >= size:
         return 0
-    if keep == 0 or not _has_response(path, keep):
-        path.unlink()  # the span made the file: nothing else is in it (its warcinfo aside)
+    if keep == 0:
+        path.unlink()  # the span made the file: nothing else is in it
         return size
     with open(path, "r+b") as fh:
         fh.truncate(keep)
         os.fsync(fh.fileno())
     return size - keep
-
-
-def _has_response(path: Path, end: int) -> bool:
-    """Whether the first ``end`` bytes of a file hold a response or resource record."""
-    with open(path, "rb") as fh:
-        for record in ArchiveIterator(fh):
-            if record.rec_type in ("response", "resource"):
-                return True
-            if fh.tell() >= end:
-                break
-    return False
 
 
 class ArchiveSpan:

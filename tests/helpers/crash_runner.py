@@ -7,6 +7,8 @@ and, with ``--kill``, SIGKILLs itself at the N-th call of one stage:
 
 - ``fetch``: the N-th page request (pages fetched so far are not archived);
 - ``archive``: half-way through writing the N-th WARC record (a torn tail);
+- ``span``: once the N-th span of records is written and synced, before the
+  transaction that points at them (and claims them) commits;
 - ``extract``: the N-th extraction;
 - ``dedup``: the N-th dedup pass over a batch;
 - ``commit``: the N-th commit of a batch's transaction (inside ``save_batch``,
@@ -206,9 +208,14 @@ def snapshot(database_url: str) -> dict[str, Any]:
 
 def check_archive(home: Path, database_url: str) -> None:
     """Every WARC file reads to its end (torn tails skipped, never fatal),
-    and every archive location the store holds is a readable record."""
+    every archive location the store holds is a readable record with the
+    key its claim says, no record is one that nothing (no article,
+    revision, failure or fetch) points to, no record key is archived twice
+    and no span is left pending."""
     from newsmill.core.records import ArchiveLocation
-    from newsmill.storage import RawArchive
+    from newsmill.storage import RawArchive, open_store
+    from newsmill.storage.archive import PENDING_DIR
+    from newsmill.storage.archive_audit import audit
     from newsmill.storage.store import normalize_url
 
     archive = RawArchive(home / "raw")
@@ -225,6 +232,16 @@ def check_archive(home: Path, database_url: str) -> None:
     for uri in locations:
         doc = archive.read(ArchiveLocation.from_uri(uri))
         assert doc.body
+    store = open_store(database_url, create=False)
+    try:
+        found = audit(store, archive)
+    finally:
+        store.close()
+    assert not found.broken, found.broken[:5]
+    assert not found.dead, [r.location.to_uri() for r in found.dead[:5]]
+    assert not found.duplicates, list(found.duplicates)[:5]
+    assert not found.unclaimed and not found.writing and not found.torn
+    assert not list((home / "raw" / PENDING_DIR).glob("*.json"))
 
 
 # -- the kill switches --------------------------------------------------------
@@ -277,6 +294,19 @@ def install_kill(spec: str) -> None:
             return write(self, record)
 
         ArchiveWriter._write = torn_write  # type: ignore[method-assign]
+    elif stage == "span":
+        from newsmill.storage.archive import ArchiveSpan
+
+        sync = ArchiveSpan.sync
+
+        def killing_sync(self: Any) -> None:
+            sync(self)
+            if self.written and not getattr(self, "counted", False):
+                self.counted = True  # a span is synced again when it finishes
+                if hit():
+                    _die(stage, at)
+
+        ArchiveSpan.sync = killing_sync  # type: ignore[method-assign]
     elif stage == "extract":
         from newsmill.pipeline import extraction
 
