@@ -164,3 +164,17 @@ def test_imported_pages_are_stored_and_archived_with_the_right_text(tmp_path: Pa
         text = " ".join(json.loads(paragraphs))
         assert RUSSIAN in text and language == "ru", text[:80]
         assert raw and archive.read(ArchiveLocation.from_uri(raw)).body  # archived, byte-exact record readable
+    # and how each page was read is stored with its article and exported
+    chosen = {Path(url).name: (enc, source) for url, enc, source in
+              db.execute("SELECT url, encoding, encoding_source FROM articles").fetchall()}
+    assert chosen == {"utf16.html": ("utf-16-le", "bom"), "lying.html": ("utf-8", "utf-8"),
+                      "cp1251.html": ("cp1251", "document")}, chosen
+    db.close()
+    from newsmill.storage import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'home' / 'data' / 'newsmill.db'}", create=False)
+    try:
+        exported = {Path(r["url"]).name: (r["encoding"], r["encoding_source"]) for r in store.articles()}
+    finally:
+        store.close()
+    assert exported == chosen
