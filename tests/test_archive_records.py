@@ -287,3 +287,35 @@ def test_archive_check_and_compact_repair_dead_duplicate_and_torn_records(tmp_pa
     assert (again["files_rewritten"], again["files_removed"], again["records_removed"]) == (0, 0, 0), again
     # a reprocess reads the archive back as before
     assert newsmill(home, None, "reprocess").returncode == 0
+
+
+def test_a_failed_span_is_cut_back_to_the_records_an_earlier_span_committed(tmp_path: Path) -> None:
+    """Two spans of one run write one file (a source's sitemap, then its
+    pages); the second failing before its commit leaves the first's records
+    and nothing after them, and a file only a failed span wrote is gone."""
+    archive = RawArchive(tmp_path / "raw")
+    ref = SourceRef("s", "sitemap", "https://wire.example/sitemap.xml")
+    docs = [RawDocument(url=f"https://wire.example/{i}", body=page(i), source=ref, site="wire.example")
+            for i in range(4)]
+    committed: set[str] = set()
+
+    def claimed(uris: list[str]) -> set[str]:
+        return committed & set(uris)
+
+    with archive.span("run-s", claimed) as span:
+        first = span.write(docs[0], "sitemap")
+        span.sync()
+        committed.add(first.to_uri())
+    size = (archive.root / first.path).stat().st_size
+    with pytest.raises(RuntimeError), archive.span("run-s", claimed) as span:
+        for d in docs[1:]:
+            span.write(d)
+        span.sync()
+        raise RuntimeError("the commit failed")
+    assert (archive.root / first.path).stat().st_size == size
+    assert [d.url for d in archive.iter_documents(first.path)] == [docs[0].url]
+    assert not list((archive.root / ".pending").glob("*"))
+    with pytest.raises(RuntimeError), archive.span("other", claimed) as span:
+        lone = span.write(docs[1])
+        raise RuntimeError("the commit failed")
+    assert not (archive.root / lone.path).exists()
