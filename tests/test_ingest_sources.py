@@ -52,7 +52,7 @@ def test_folder_and_warc_sources(tmp_path: Path, home: Path) -> None:
     ]}
     report = ingest(config=config, home=str(home))
     assert report["totals"]["new"] == 6 and not report["failures"]
-    # Local files are archived batch by batch as they go to extraction:
+    # Local files are archived batch by batch as they are stored:
     # every stored article points at its own record, in its source's file.
     store = open_store(f"sqlite:///{home / 'data' / 'newsmill.db'}")
     try:

@@ -14,7 +14,7 @@ decides for the documents read from disk.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from typing import Literal
 
@@ -72,7 +72,8 @@ def archive_documents(archive: RawArchive, name: str, docs: Sequence[RawDocument
 
 
 class Archiver:
-    """When a run's documents go to the archive (file ``<run>``):
+    """When a run's documents go to the archive (file ``<run>``, or with
+    ``by_source`` ``<run>-<source>``):
 
     - ``archived``: they already are (fetched pages, pages read back from
       the archive by a reprocess); a failure points at its page's record;
@@ -84,11 +85,26 @@ class Archiver:
     """
 
     def __init__(self, archive: RawArchive, run_id: str, mode: Mode = "archived",
-                 store: Store | None = None) -> None:
+                 store: Store | None = None, *, by_source: bool = False) -> None:
         if mode == "at_store" and store is None:
             raise ValueError("archiving at store time needs the store")
         self.archive, self.run_id, self.mode, self.store = archive, run_id, mode, store
+        self.by_source = by_source  # a file per source, ``<run>-<source>`` (an ingest's), else ``<run>``
         self._window: dict[str, RawDocument] = {}
+
+    @contextmanager
+    def _archiving(self, docs: Sequence[RawDocument]) -> Iterator[list[Claim]]:
+        """:func:`archiving` into the run's file, or each source's."""
+        assert self.store is not None
+        groups: dict[str, list[RawDocument]] = {}
+        for doc in docs:
+            name = f"{self.run_id}-{doc.source.name}" if self.by_source else self.run_id
+            groups.setdefault(name, []).append(doc)
+        with ExitStack() as stack:
+            claims: list[Claim] = []
+            for name, group in groups.items():
+                claims += stack.enter_context(archiving(self.store, self.archive, name, group))
+            yield claims
 
     def reading(self, docs: Sequence[RawDocument]) -> None:
         """The documents read for the next extractions (``at_store``: the
@@ -108,7 +124,7 @@ class Archiver:
             return
         changed = [a for a in batch if stored.changed(a) and a.url in self._window]
         docs = [self._window[a.url] for a in changed]
-        with archiving(self.store, self.archive, self.run_id, docs) as claims:
+        with self._archiving(docs) as claims:
             for a in changed:
                 a.raw = self._window[a.url].archive
             yield claims
@@ -135,8 +151,9 @@ class Archiver:
             for i, f in zip(mine, done, strict=True):
                 out[i] = replace(f, recorded=True)
 
-        archive_once(store, self.archive, self.run_id, list({id(by_url[failures[i].url]): by_url[failures[i].url]
-                                                             for i in mine}.values()), commit)
+        with self._archiving(list({id(by_url[failures[i].url]): by_url[failures[i].url] for i in mine}.values())
+                             ) as claims:
+            commit(claims)
         return out
 
 

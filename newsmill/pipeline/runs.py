@@ -249,7 +249,7 @@ def ingest(host: Host, plan: SourcesFile, chosen: list[SourceConfig], settings: 
         # Several captures of one URL (a warc source's records of it) are
         # stored one round after the other, in capture order; fetched pages
         # have a URL each and are all in the first round.
-        archiver = Archiver(archive, run_id, "at_store", store)
+        archiver = Archiver(archive, run_id, "at_store", store, by_source=True)
         seen: dict[str, str] = {}
         tracker = ExtractionProgress(host, len(docs))
         for captures in inputs.capture_rounds(docs):
