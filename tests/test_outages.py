@@ -169,9 +169,22 @@ def test_disk_full_while_archiving_is_a_clear_error_and_loses_nothing(site: Cras
 
 
 def check_archive_or_empty(home: Path, db: str) -> None:
-    """After the failed run: every archive file reads, and every location
-    the store holds (articles, fetch log) is a whole record."""
+    """After the failed run: every archive file reads, every location the
+    store holds (articles, fetch log) is a whole record, and no record is
+    one that nothing points to."""
     if _count(db, "SELECT COUNT(*) FROM fetches WHERE archive IS NOT NULL") or \
             _count(db, "SELECT COUNT(*) FROM articles"):
         check_archive(home, db)
     assert _count(db, "SELECT COUNT(*) FROM articles") == 0  # the run stopped before extraction
+    # and what the failed write had put on the disk is cut back: no record
+    # that nothing points to, no span left pending
+    from newsmill.storage import RawArchive, open_store
+    from newsmill.storage.archive_audit import audit
+
+    store = open_store(db, create=False)
+    try:
+        found = audit(store, RawArchive(home / "raw"))
+    finally:
+        store.close()
+    assert not found.dead and not found.writing and not found.broken, (len(found.dead), found.broken[:3])
+    assert not list((home / "raw" / ".pending").glob("*.json"))
