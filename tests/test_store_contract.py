@@ -134,6 +134,45 @@ def test_migration_0005_adds_the_extraction_column_to_a_stored_store(store: Stor
         **got, art(2).id: "jsonld"}
 
 
+def test_migration_0007_adds_archive_records_failure_raw_and_the_encoding_to_a_stored_store(
+        store: Store, tmp_path: Path) -> None:
+    """A store at 0005 (here: one taken down to it, rows kept) upgrades in
+    place: its articles and failures get null ``encoding``/``raw``, the
+    ``archive_records`` table starts empty, and new rows keep their
+    encoding (current and replaced versions, exported) and their claims."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from newsmill.core.records import ArchiveLocation
+    from newsmill.storage.archive import Claim
+    from newsmill.storage.migrations import alembic_config
+
+    store.save_batch([art(1, encoding="cp1251", encoding_source="document")], [])
+    store.record_failures([Failure(url="https://x.example/stub", stage="extract", status="not_article",
+                                   reason="short", at=T0, raw=ArchiveLocation("a.warc.gz", 0, 10))])
+    with store.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005")
+    with store.engine.connect() as conn:
+        assert "archive_records" not in inspect(conn).get_table_names()
+        assert "raw" not in {c["name"] for c in inspect(conn).get_columns("failures")}
+        for table in ("articles", "article_revisions"):
+            assert "encoding" not in {c["name"] for c in inspect(conn).get_columns(table)}
+    assert store.get_info("version") == "5" and count(store, "articles") == 1
+    upgrade(store.engine)
+    assert current_revision(store.engine) == head_revision() and store.get_info("version") == str(t.SCHEMA_VERSION)
+    assert [(r["encoding"], r["encoding_source"]) for r in store.articles()] == [(None, None)]
+    assert [f.raw for f in store.failures()] == [None] and count(store, "archive_records") == 0
+    loc = ArchiveLocation("2026/12/run.warc.gz", 273, 400)
+    store.save_batch([art(1, text="Article one, decoded again from its UTF-16 bytes.", encoding="utf-16-le",
+                          encoding_source="bom", raw=loc)], [], claims=[Claim("sha1:K", loc, art(1).url)])
+    assert [(v["encoding"], v["encoding_source"]) for v in store.revisions(art(1).id)] == [
+        ("utf-16-le", "bom"), (None, None)]
+    assert store.archived_records(["sha1:K", "sha1:other"]) == {"sha1:K": loc}
+    assert store.claimed_locations([loc.to_uri(), "x#offset=0&length=1"]) == {loc.to_uri()}
+    [record] = store.articles()
+    assert list(record)[12:15] == ["extraction", "encoding", "encoding_source"]
+
+
 def test_a_migration_that_fails_half_way_leaves_nothing_behind(store_url: str,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A migration is one transaction, DDL included (on SQLite the sqlite3
