@@ -58,6 +58,23 @@ def _archive_files(home: Path) -> dict[str, int]:
     return {str(p.relative_to(home)): p.stat().st_size for p in sorted((home / "raw").rglob("*.warc*"))}
 
 
+def _audit(home: Path) -> Any:
+    """``newsmill archive check``'s findings on a home."""
+    from newsmill.storage import open_store
+    from newsmill.storage.archive_audit import audit
+
+    store = open_store(f"sqlite:///{home / 'data' / 'newsmill.db'}", create=False)
+    try:
+        return audit(store, RawArchive(home / "raw"))
+    finally:
+        store.close()
+
+
+def _clean(home: Path) -> None:
+    found = _audit(home)
+    assert not found.broken and not found.dead and not found.duplicates and not found.unclaimed, found.to_dict()
+
+
 @pytest.fixture(scope="module")
 def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store built by a real ingest of the sample site (feeds, a sitemap,
@@ -73,6 +90,12 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
         report = runs.ingest(host, plan, chosen, RunSettings.from_env(str(home))).to_dict()
     assert report["totals"]["new"] >= 30, report["totals"]
     assert any(f["stage"] == "fetch" for f in report["failures"]), report["failures"]  # the 404
+    _clean(home)  # each response archived once, every record pointed at and claimed
+    archive = RawArchive(home / "raw")
+    for f in _failures(home):  # a failed page's row points at its record (the 404's error page too)
+        if f["stage"] in ("fetch", "extract") and f["raw"]:
+            assert archive.read(ArchiveLocation.from_uri(f["raw"])).url == f["url"]
+    assert any(f["raw"] for f in _failures(home) if f["stage"] == "fetch"), _failures(home)
     return home
 
 
@@ -117,6 +140,7 @@ def test_importing_raw_into_a_fresh_store_gives_the_same_articles_and_links(
     assert "articles stored:     0 new, 0 updated" in out, out
     assert _export(rebuilt) == records
     assert _archive_files(rebuilt) == files
+    _clean(rebuilt)
 
 
 def test_lost_the_database_kept_raw(original: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -132,6 +156,13 @@ def test_lost_the_database_kept_raw(original: Path, tmp_path: Path, monkeypatch:
     assert _archive_files(home) == files
     assert [(r["id"], r["raw"]) for r in _export(home)] == [(r["id"], r["raw"]) for r in _export(original)]
     assert _articles(home) == _articles(original)
+    # The records read back are claimed where they are; what only the lost
+    # fetch log pointed at (the feeds, the sitemap, the error responses) is
+    # all that nothing points to now.
+    found = _audit(home)
+    assert not found.broken and not found.duplicates and not found.unclaimed, found.to_dict()
+    pages = {r["url"] for r in _export(home)} | {f["url"] for f in _failures(home)}
+    assert found.dead and not {r.url for r in found.dead} & pages
 
 
 def test_a_site_given_on_the_command_line_wins_and_is_archived(original: Path, tmp_path: Path,

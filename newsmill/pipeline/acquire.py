@@ -222,6 +222,8 @@ def fetch_items(
         archived = {d.url: d.archive for d in docs}
         result.outcomes = [o if o.status is FetchStatus.SKIPPED else replace(o, archive=archived.get(o.url))
                            for o in result.outcomes]
+        # A failed fetch that got a body (an error page) points at it too.
+        result.failures = [replace(f, raw=archived.get(f.url)) for f in result.failures]
         store.record_fetches(result.outcomes, run_id=run_id, claims=claims)
 
     # Archived with their fetch-log rows: a page fetched again unchanged

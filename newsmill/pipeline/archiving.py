@@ -31,19 +31,28 @@ def archiving(store: Store, archive: RawArchive, name: str, docs: Sequence[RawDo
               kind: str = PAGE) -> Iterator[list[Claim]]:
     """Point every document of ``docs`` not archived yet at its record:
     the record of its key when the store has one, else one written now to
-    ``<name>``'s file (once per key, whatever the repeats in ``docs``).
+    ``<name>``'s file (once per key, whatever the repeats in ``docs``); a
+    document archived already (read back from this archive) is claimed
+    where it is when its key is not.
     Yields the claims of the records written: the block must store them
     with the pointers in one transaction, as its last step. Holds the
     store's writer lock (so two runs archiving the same input each see the
     other's claims); an error in the block cuts the new records back."""
     with store.exclusive():
-        todo = [d for d in docs if d.archive is None]
-        keys = [record_key(d) for d in todo]
-        have: dict[str, ArchiveLocation] = store.archived_records(keys) if todo else {}
+        keys = [record_key(d) for d in docs]
+        have: dict[str, ArchiveLocation] = store.archived_records(keys) if docs else {}
         claims: list[Claim] = []
         with archive.span(name, store.claimed_locations) as span:
-            for doc, key in zip(todo, keys, strict=True):
+            for doc, key in zip(docs, keys, strict=True):
                 loc = have.get(key)
+                if doc.archive is not None:
+                    # A record of this archive read back (an import of the
+                    # home's own raw/): it keeps pointing at itself, and is
+                    # claimed if its key is not.
+                    if loc is None:
+                        have[key] = doc.archive
+                        claims.append(Claim(key, doc.archive, doc.url))
+                    continue
                 if loc is None:
                     loc = span.write(doc, kind)
                     have[key] = loc
