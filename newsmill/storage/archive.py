@@ -318,18 +318,22 @@ class ArchiveSpan:
         except FileNotFoundError:
             self.start = 0
         pending = self._archive.root / PENDING_DIR
+        mark: IO[str] | None = None
+        mark_id = uuid.uuid4().hex
+        tmp, final = pending / f".{mark_id}.tmp", pending / f"{mark_id}.json"
         try:
             pending.mkdir(parents=True, exist_ok=True)
-            mark_id = uuid.uuid4().hex
-            tmp = pending / f".{mark_id}.tmp"
             mark = open(tmp, "w+", encoding="utf-8")  # noqa: SIM115 - closed in _release
             fcntl.flock(mark, fcntl.LOCK_EX)  # held while this process writes: the span's owner lives
             json.dump({"path": self.relpath, "offset": self.start, "pid": os.getpid()}, mark)
             mark.flush()
             os.fsync(mark.fileno())
-            final = pending / f"{mark_id}.json"
             os.replace(tmp, final)  # only a locked, complete mark is ever seen
         except OSError as exc:
+            if mark is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                mark.close()
             raise ArchiveError(f"cannot mark raw archive file {path} as being written: "
                                f"{exc.strerror or exc}") from exc
         self._mark, self._mark_path = mark, final
