@@ -117,7 +117,7 @@ def plain(warc: Path, n: int, home: Path, processes: int = 0) -> float:
         seen: set[str] = set()
         failures = []
 
-        archiver = Archiver(archive, run_id, "at_store", store)  # as the flow does: archived as stored
+        archiver = Archiver(archive, run_id, "at_store", store, by_source=True)  # as the flow: archived as stored
         archiver.reading(fetched.docs)
 
         if pool is not None:
