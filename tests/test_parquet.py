@@ -25,7 +25,8 @@ TYPES = {
     "authors": "list<item: string>",
     "published_at": "timestamp[us, tz=UTC]", "modified_at": "timestamp[us, tz=UTC]",
     "fetched_at": "timestamp[us, tz=UTC]",
-    "language": "string", "description": "string", "image": "string", "extraction": "string", "text": "string",
+    "language": "string", "description": "string", "image": "string", "extraction": "string", "encoding": "string",
+    "encoding_source": "string", "text": "string",
     "paragraphs": "list<item: string>", "word_count": "int64", "content_hash": "string",
     "duplicate_of": "string", "similarity": "double", "cluster_id": "string", "novelty": "double",
     "duplicate_passages": "list<item: struct<paragraph: int64, of_article: string, of_paragraph: int64, "
