@@ -67,9 +67,11 @@ def env_for(home: Path, database_url: str | None) -> dict[str, str]:
     return env
 
 
-def newsmill(home: Path, database_url: str | None, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "newsmill.cli", *args], cwd=REPO, env=env_for(home, database_url),
-                          capture_output=True, text=True, timeout=300)
+def newsmill(home: Path, database_url: str | None, *args: str,
+             extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "newsmill.cli", *args], cwd=REPO,
+                          env={**env_for(home, database_url), **(extra or {})}, capture_output=True, text=True,
+                          timeout=300)
 
 
 def raw_files(home: Path) -> dict[str, int]:
@@ -285,8 +287,10 @@ def test_archive_check_and_compact_repair_dead_duplicate_and_torn_records(tmp_pa
     # and compacting again changes nothing
     again = json.loads(newsmill(home, None, "archive", "compact", "--json").stdout)
     assert (again["files_rewritten"], again["files_removed"], again["records_removed"]) == (0, 0, 0), again
-    # a reprocess reads the archive back as before
-    assert newsmill(home, None, "reprocess").returncode == 0
+    # a reprocess reads the archive back as before, the failed page from its moved record too
+    reprocessed = newsmill(home, None, "reprocess")
+    assert reprocessed.returncode == 1 and "1 input failed" in reprocessed.stderr, reprocessed.stderr[-2000:]
+    assert rows(home, None, "SELECT raw, count FROM failures WHERE raw IS NOT NULL") == [(raw, 2)]
 
 
 def test_a_failed_span_is_cut_back_to_the_records_an_earlier_span_committed(tmp_path: Path) -> None:
@@ -319,3 +323,38 @@ def test_a_failed_span_is_cut_back_to_the_records_an_earlier_span_committed(tmp_
         lone = span.write(docs[1])
         raise RuntimeError("the commit failed")
     assert not (archive.root / lone.path).exists()
+
+
+def test_a_page_that_failed_is_read_again_by_a_reprocess_after_the_rule_is_fixed(tmp_path: Path) -> None:
+    """A site override that drops one page's article body (a bad rule)
+    makes that page fail; with the rule fixed, ``newsmill reprocess`` reads
+    the failed page back from its record and stores its article, pointing
+    at that record, without writing to the archive."""
+    home = tmp_path / "home"
+    warc = tmp_path / "in.warc.gz"
+    with warc.open("wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        for i in range(3):
+            body = page(i)
+            if i == 2:
+                body = body.replace(b"<article>", b'<article class="story-body">')
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(f"https://wire.example/news/{i}", "response",
+                                                payload=io.BytesIO(body), http_headers=http))
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text('wire.example:\n  drop: [".story-body"]\n  note: a bad rule\n', encoding="utf-8")
+    bad = newsmill(home, None, "import", str(warc), extra={"NEWSMILL_SITE_OVERRIDES": str(overrides)})
+    assert bad.returncode == 1, bad.stderr[-2000:]
+    [(url, raw)] = rows(home, None, "SELECT url, raw FROM failures WHERE stage = 'extract'")
+    assert url == "https://wire.example/news/2" and raw
+    assert rows(home, None, "SELECT COUNT(*) FROM articles") == [(2,)]
+    files = raw_files(home)
+
+    fixed = newsmill(home, None, "reprocess")
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    assert rows(home, None, "SELECT raw FROM articles WHERE url = 'https://wire.example/news/2'") == [(raw,)]
+    assert raw_files(home) == files  # nothing archived again
+    code, counts = check(home, None)
+    assert code == 0 and counts["records"] == 3 and counts["dead_records"] == 0, counts
+    again = newsmill(home, None, "reprocess")  # the failed page holds an article now: not read as one
+    assert again.returncode == 0 and rows(home, None, "SELECT COUNT(*) FROM articles") == [(3,)]

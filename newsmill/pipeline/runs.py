@@ -339,8 +339,10 @@ def import_files(host: Host, paths: list[str], settings: RunSettings, *, site: s
 def reprocess(host: Host, site: str | None, since: str | None, settings: RunSettings) -> RunReport:
     """Re-extract, re-clean and re-dedup stored articles of ``site`` (None:
     all) published (else first seen) since the ISO date ``since`` from the
-    raw archive (no refetch); changed articles become new versions,
-    unchanged ones are left as they are."""
+    raw archive (no refetch), and the pages whose extraction failed (last
+    failing since then); changed articles become new versions, unchanged
+    ones are left as they are, a failed page that now gives an article is
+    stored."""
     report = RunReport(flow="reprocess")
     start = datetime.fromisoformat(since) if since else None
     if start is not None and start.tzinfo is None:
@@ -351,6 +353,10 @@ def reprocess(host: Host, site: str | None, since: str | None, settings: RunSett
         # extracted and stored, before the next window is read, so a
         # reprocess of a whole store holds one window of pages at a time.
         uris = run.store.raw_locations(site=site, since=start)
+        # and the pages that failed extraction and whose URL holds no article
+        # (after a rule fix they may give one)
+        stored = set(uris)
+        uris += [u for u in run.store.failed_pages(site=site, since=start) if u not in stored]
         tracker = ExtractionProgress(host, len(uris))
         archiver = Archiver(run.archive, run.run_id)  # read from the archive: archived already
         for i in range(0, len(uris), REPROCESS_WINDOW):

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from newsmill.core.records import ArchiveLocation, Failure, FetchOutcome, SourceState
 from newsmill.storage import schema as t
@@ -86,6 +86,21 @@ class RunLog:
                     again,
                 )
             ArchiveRecords.insert(conn, claims)
+
+    def failed_pages(self, *, site: str | None = None, since: datetime | None = None) -> list[str]:
+        """Raw-archive locations of the pages whose extraction failed and
+        whose URL no article was stored under since (of one site, last
+        failing since ``since``), oldest first, once each."""
+        f, a = t.failures, t.articles
+        q = (select(f.c.raw, func.min(f.c.id))
+             .where(f.c.raw.is_not(None), f.c.stage == "extract", f.c.url.not_in(select(a.c.url)))
+             .group_by(f.c.raw).order_by(func.min(f.c.id)))
+        if site is not None:
+            q = q.where(f.c.site == site)
+        if since is not None:
+            q = q.where(f.c.last_at >= utc(since))
+        with self.db.connect() as conn:
+            return [r[0] for r in conn.execute(q)]
 
     def failures(self, since: datetime | None = None) -> Iterator[Failure]:
         q = select(t.failures).order_by(t.failures.c.id)

@@ -262,6 +262,11 @@ class Store:
         (their ``raw``), claimed in the same transaction."""
         self._runlog.record_failures(failures, run_id, claims)
 
+    def failed_pages(self, *, site: str | None = None, since: datetime | None = None) -> list[str]:
+        """Raw-archive locations of the pages whose extraction failed (``failures.raw``) and whose URL
+        holds no article, once each: what a reprocess reads again."""
+        return self._runlog.failed_pages(site=site, since=since)
+
     def failures(self, since: datetime | None = None) -> Iterator[Failure]:
         return self._runlog.failures(since)
 
