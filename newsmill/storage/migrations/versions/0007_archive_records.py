@@ -14,7 +14,7 @@ something points to). Columns are added and dropped with plain ``ALTER
 TABLE``, as in 0005.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-06
 """
 
