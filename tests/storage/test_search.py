@@ -251,7 +251,7 @@ def test_migration_0006_indexes_a_stored_store(store: Store) -> None:
         tables = set(conn.dialect.get_table_names(conn))
     assert not {name for name in tables if name.startswith("search_")}
     upgrade(store.engine)
-    assert current_revision(store.engine) == head_revision() == "0006"
+    assert current_revision(store.engine) == head_revision()
     assert index_ids(store) == article_ids(store)
     assert ids(store.search("Алматы")) == [RU.id] and ids(store.search("预警")) == [ZH.id]
     store.save_batch([replace(RU, text="Новый текст о толчках.", paragraphs=["Новый текст о толчках."])], [])
