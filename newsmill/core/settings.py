@@ -124,6 +124,55 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """What one document may cost its extraction worker (the ``limits:``
+    block of a sources file; the environment wins over it:
+    ``NEWSMILL_DOCUMENT_SECONDS``, ``NEWSMILL_DOCUMENT_MEMORY_MB``,
+    ``NEWSMILL_MAX_ELEMENTS``). A worker past ``document_seconds`` on one
+    document, or whose resident memory passes ``document_memory_mb``, is
+    killed from outside (:mod:`newsmill.execution.guard`) and the document
+    recorded as ``timeout`` or ``too_much_memory``; a document of more than
+    ``max_elements`` HTML elements is refused before it is parsed
+    (``too_complex``). 0 turns a limit off. Defaults: docs/configuration.md
+    (measured: benchmarks/RESULTS.md, Limits)."""
+
+    document_seconds: float = 30.0
+    document_memory_mb: int = 1024
+    max_elements: int = 100_000
+
+    def __post_init__(self) -> None:
+        if self.document_seconds < 0:
+            raise ConfigError(f"limits.document_seconds must be >= 0 (0: no limit), got {self.document_seconds}")
+        if self.document_memory_mb < 0 or (0 < self.document_memory_mb < 64):
+            raise ConfigError("limits.document_memory_mb must be 0 (no limit) or >= 64, "
+                              f"got {self.document_memory_mb}")
+        if self.max_elements < 0 or (0 < self.max_elements < 1000):
+            raise ConfigError(f"limits.max_elements must be 0 (no limit) or >= 1000, got {self.max_elements}")
+
+    @property
+    def memory_bytes(self) -> int | None:
+        return self.document_memory_mb * 1024 * 1024 if self.document_memory_mb else None
+
+    @property
+    def seconds(self) -> float | None:
+        return self.document_seconds or None
+
+    @classmethod
+    def from_env(cls, base: LimitSettings | None = None) -> LimitSettings:
+        """``base`` (default: the defaults) with what the environment sets."""
+        base = base or cls()
+        seconds = os.environ.get("NEWSMILL_DOCUMENT_SECONDS", "").strip()
+        try:
+            document_seconds = float(seconds) if seconds else base.document_seconds
+        except ValueError:
+            raise ConfigError(f"NEWSMILL_DOCUMENT_SECONDS must be a number of seconds, got {seconds!r}") from None
+        memory, elements = _count("NEWSMILL_DOCUMENT_MEMORY_MB"), _count("NEWSMILL_MAX_ELEMENTS")
+        return cls(document_seconds=document_seconds,
+                   document_memory_mb=base.document_memory_mb if memory is None else memory,
+                   max_elements=base.max_elements if elements is None else elements)
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One entry of the ``sources:`` list."""
 
@@ -212,6 +261,7 @@ class SourcesFile:
 
     fetch: FetchSettings = field(default_factory=FetchSettings)
     sources: tuple[SourceConfig, ...] = ()
+    limits: LimitSettings = field(default_factory=LimitSettings)
 
     def select(self, names: list[str] | None = None, group: str | None = None) -> list[SourceConfig]:
         chosen = list(self.sources)
@@ -254,6 +304,10 @@ def parse_sources(data: Any, *, base_dir: Path | None = None) -> SourcesFile:
     if not isinstance(fetch_data, dict):
         raise ConfigError("`fetch:` must be a mapping")
     fetch = _at(("fetch",), _build, FetchSettings, fetch_data, "fetch")
+    limits_data = data.get("limits") or {}
+    if not isinstance(limits_data, dict):
+        raise ConfigError("`limits:` must be a mapping")
+    limits = _at(("limits",), _build, LimitSettings, limits_data, "limits")
     entries = data.get("sources")
     if not isinstance(entries, list) or not entries:
         raise ConfigError("a sources file needs a non-empty `sources:` list")
@@ -269,7 +323,7 @@ def parse_sources(data: Any, *, base_dir: Path | None = None) -> SourcesFile:
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise ConfigError(f"duplicate source name(s): {', '.join(sorted(dupes))}")
-    return SourcesFile(fetch=fetch, sources=tuple(sources))
+    return SourcesFile(fetch=fetch, sources=tuple(sources), limits=limits)
 
 
 def _at(where: tuple[str | int, ...], build: Any, *args: Any) -> Any:
@@ -336,13 +390,15 @@ class RunnerSettings:
     (``default``), on a pool of local worker processes (``processes``), or
     on a Dask cluster (``dask``). Environment: ``NEWSMILL_TASK_RUNNER``,
     ``NEWSMILL_PROCESSES``, ``NEWSMILL_DASK_ADDRESS``, ``NEWSMILL_DASK_WORKERS``,
-    ``NEWSMILL_WORKER_NICENESS``."""
+    ``NEWSMILL_WORKER_NICENESS``; ``limits``: what one document may cost
+    a worker (:class:`LimitSettings`)."""
 
     kind: str = "default"
     dask_address: str | None = None
     dask_workers: int | None = None
     processes: int | None = None
     worker_niceness: int | None = None
+    limits: LimitSettings = field(default_factory=LimitSettings)
 
     def __post_init__(self) -> None:
         if self.kind not in RUNNERS:
@@ -362,7 +418,7 @@ class RunnerSettings:
         return cls(kind=(named or kind or "default").lower(),
                    dask_address=os.environ.get("NEWSMILL_DASK_ADDRESS", "").strip() or None,
                    dask_workers=_count("NEWSMILL_DASK_WORKERS"), processes=_count("NEWSMILL_PROCESSES"),
-                   worker_niceness=_count("NEWSMILL_WORKER_NICENESS"))
+                   worker_niceness=_count("NEWSMILL_WORKER_NICENESS"), limits=LimitSettings.from_env())
 
     @property
     def pool_size(self) -> int:

@@ -21,7 +21,9 @@ from typing import Any
 
 from newsmill.core.errors import ConfigError
 from newsmill.core.records import RawDocument
+from newsmill.core.settings import LimitSettings
 from newsmill.execution.fork import fork_server
+from newsmill.execution.guard import Guarded
 from newsmill.extractors import ExtractSettings
 from newsmill.pipeline.extraction import (
     Extracted,
@@ -115,13 +117,21 @@ class ClusterExtractor:
     fails (its worker died more often than Dask allows) is extracted again
     document by document; a document that fails on its own is recorded as
     an ``extract_error`` failure, and the run goes on.
+
+    With ``limits`` (what the runs give), each worker runs its tasks through
+    a guard (:class:`~newsmill.execution.guard.Guarded`): the documents in a
+    child process of the worker, killed from the worker when one of them
+    runs out of time or memory (recorded as ``timeout`` or
+    ``too_much_memory``); without, ``work`` runs in the worker itself.
     """
 
-    def __init__(self, client: Any, *, split: int = 1, work: ExtractFn | None = None) -> None:
+    def __init__(self, client: Any, *, split: int = 1, work: ExtractFn | None = None,
+                 limits: LimitSettings | None = None) -> None:
         if split < 1:
             raise ConfigError(f"split must be >= 1, got {split}")
         self._client, self.split = client, split
-        self.work: ExtractFn = work or extract_documents
+        plain: ExtractFn = work or extract_documents
+        self.work: ExtractFn = plain if limits is None else Guarded(limits, plain)
         self._batches = itertools.count(1)  # next() is atomic: batch tasks submit from several threads
 
     @property

@@ -83,7 +83,7 @@ def scale_out(runner: RunnerSettings, dask: DaskConnect = dask_client) -> Iterat
     workers boot while it discovers, fetches and reads; None for the
     default runner."""
     if runner.kind == "processes":
-        with ExtractPool(runner.pool_size) as pool:
+        with ExtractPool(runner.pool_size, limits=runner.limits) as pool:
             pool.prestart()
             yield ScaleOut(runner.describe(), extractor=pool)
     elif runner.kind == "dask":
@@ -97,7 +97,7 @@ def scale_out(runner: RunnerSettings, dask: DaskConnect = dask_client) -> Iterat
             # waits for it. Exiting waits for it too, so that what was
             # started is closed.
             client = start.submit(connect)
-            yield ScaleOut(runner.describe(), extractor=ClusterExtractor(client))
+            yield ScaleOut(runner.describe(), extractor=ClusterExtractor(client, limits=runner.limits))
             client.result()  # a cluster that never came up fails the run, even one with nothing to extract
     else:
         yield None

@@ -22,6 +22,7 @@ from newsmill.core.urls import canonicalize_url
 from newsmill.extractors import rules as r
 from newsmill.extractors.body import BodyOptions, find_body
 from newsmill.extractors.clean import Cleaner
+from newsmill.extractors.complexity import FLATTEN_DEPTH, count_elements, flatten
 from newsmill.extractors.decode import decode
 from newsmill.extractors.dom import Line
 from newsmill.extractors.language import load_identifier
@@ -53,6 +54,9 @@ class ExtractSettings:
     disabled_rules: frozenset[str] = frozenset()
     min_words: int = 20
     max_html_bytes: int = 20_000_000
+    # Pages of more start tags are refused as too_complex before they are
+    # parsed (0: no cap); the run sets it from NEWSMILL_MAX_ELEMENTS.
+    max_elements: int = 100_000
     templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Per-site CSS overrides (newsmill.extractors.sites): the bundled
     # registry plus the operator's NEWSMILL_SITE_OVERRIDES file.
@@ -219,7 +223,7 @@ def read(doc: RawDocument, s: ExtractSettings = DEFAULT_SETTINGS) -> Extracted:
         css_removed: list[Removal] = []
         path = "plaintext"
     else:
-        meta, lines, css_removed, path = _extract_html(text, doc, s)
+        meta, lines, css_removed, path = _extract_html(_within_limits(text, doc, s), doc, s)
     lines = [replace(line, text=t) for line in lines if (t := normalize_paragraph(line.text))]
     title = meta.title or (str(doc.hints["title"]) if doc.hints.get("title") else None)
     return Extracted(doc=doc, meta=meta, lines=lines, css_removed=css_removed, path=path, title=title,
@@ -264,6 +268,21 @@ def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
         encoding=x.encoding,
         encoding_source=x.encoding_source,
     )
+
+
+def _within_limits(html: str, doc: RawDocument, s: ExtractSettings) -> str:
+    """``html`` with its too deep nesting flattened (:mod:`~newsmill.extractors.complexity`);
+    an ExtractionError (``too_complex``) when it has more than
+    ``max_elements`` start tags even so."""
+    html, flattened = flatten(html)
+    if flattened:
+        log.warning("%s: %d container element(s) nested over %d deep removed (their text kept)", doc.url,
+                    flattened, FLATTEN_DEPTH)
+    elements = count_elements(html)
+    if s.max_elements and elements > s.max_elements:
+        raise ExtractionError(f"{elements:,} HTML elements in this {len(doc.body):,}-byte document, over the "
+                              f"{s.max_elements:,}-element limit (NEWSMILL_MAX_ELEMENTS)", status="too_complex")
+    return html
 
 
 def _extract_html(html: str, doc: RawDocument, s: ExtractSettings

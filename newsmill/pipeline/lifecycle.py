@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from newsmill.core.records import Failure
@@ -65,7 +65,8 @@ class Run:
         the site overrides (the operator's file read at the first call)."""
         if self._overrides is None:
             self._overrides = site_overrides(self.settings.site_overrides)
-        return learned_settings(self.store, sites, self.settings.dedup.template_min_articles, self._overrides)
+        learned = learned_settings(self.store, sites, self.settings.dedup.template_min_articles, self._overrides)
+        return replace(learned, max_elements=self.settings.runner.limits.max_elements)
 
 
 def _record(failures: list[Failure], store: Store, run_id: str) -> None:

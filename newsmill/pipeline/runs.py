@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from newsmill.core.errors import SourceError
 from newsmill.core.records import Failure, RawDocument
-from newsmill.core.settings import DedupSettings, RunSettings, SourceConfig, SourcesFile
+from newsmill.core.settings import (
+    DedupSettings,
+    LimitSettings,
+    RunSettings,
+    SourceConfig,
+    SourcesFile,
+)
 from newsmill.execution.extractor import Extractor
 from newsmill.execution.scale import ScaleOut
 from newsmill.extractors import ExtractSettings
@@ -219,6 +225,8 @@ def ingest(host: Host, plan: SourcesFile, chosen: list[SourceConfig], settings: 
     from newsmill.pipeline import acquire
 
     report = RunReport(flow="ingest")
+    # The sources file's limits, less what the environment sets.
+    settings = replace(settings, runner=replace(settings.runner, limits=LimitSettings.from_env(plan.limits)))
     with _lifecycle(host, "ingest", {"sources": [s.name for s in chosen]}, settings, report) as run, \
             host.scale_out(settings.runner) as scale:
         store, archive, run_id = run.store, run.archive, run.run_id

@@ -1,0 +1,61 @@
+"""What a page costs before it is parsed: its element count, checked
+against ``ExtractSettings.max_elements`` (a page over it is refused as
+``too_complex`` before trafilatura's work, which grows about with the
+square of the element count: benchmarks/RESULTS.md, Limits), and nesting
+deeper than the HTML parser keeps (libxml2 drops what is nested more than
+256 elements deep) flattened, so that text inside thousands of nested
+``<div>``s is extracted rather than silently lost."""
+
+from __future__ import annotations
+
+import re
+
+# Container and inline tags whose removal keeps the text they hold; opened
+# deeper than this among themselves, they are removed with their end tags.
+FLATTEN_DEPTH = 100
+_CONTAINER = re.compile(
+    r"<(/?)(div|span|section|article|main|aside|header|footer|nav|font|center|blockquote|b|i|em|strong|u|small|big)"
+    r"(?=[\s/>])[^>]*>", re.IGNORECASE)
+_MATCH_SPAN = 8  # an end tag closes one of the last 8 open containers of its name, or none
+
+
+def count_elements(html: str) -> int:
+    """Start tags in ``html`` (``<`` not opening an end tag, a comment or a
+    doctype): a cheap count, without parsing."""
+    return html.count("<") - html.count("</") - html.count("<!")
+
+
+def flatten(html: str, depth: int = FLATTEN_DEPTH) -> tuple[str, int]:
+    """``html`` with the container tags (:data:`_CONTAINER`) opened more
+    than ``depth`` deep among themselves removed, with their end tags, and
+    how many were removed."""
+    if html.count("<") <= depth:
+        return html, 0
+    stack: list[tuple[str, bool]] = []  # open containers: (name, removed)
+    cut: list[tuple[int, int]] = []
+    for m in _CONTAINER.finditer(html):
+        name = m.group(2).lower()
+        if not m.group(1):
+            removed = len(stack) >= depth
+            stack.append((name, removed))
+            if removed:
+                cut.append(m.span())
+            continue
+        for k in range(len(stack) - 1, max(-1, len(stack) - 1 - _MATCH_SPAN), -1):
+            if stack[k][0] == name:
+                if stack[k][1]:
+                    cut.append(m.span())
+                del stack[k:]
+                break
+    if not cut:
+        return html, 0
+    parts: list[str] = []
+    at = 0
+    for a, b in cut:
+        parts.append(html[at:a])
+        at = b
+    parts.append(html[at:])
+    return "".join(parts), sum(1 for a, _ in cut if html[a + 1] != "/")
+
+
+__all__ = ["FLATTEN_DEPTH", "count_elements", "flatten"]
