@@ -16,6 +16,7 @@ import pytest
 
 from newsmill.core.errors import ConfigError
 from newsmill.core.records import RawDocument, SourceRef
+from newsmill.core.settings import LimitSettings
 from newsmill.execution.extractor import extract_ahead
 from newsmill.execution.fork import WORKER_NICENESS, fork_server
 from newsmill.execution.pool import ExtractPool
@@ -43,6 +44,20 @@ def dies_on_poison(docs: list[RawDocument], settings: ExtractSettings | None) ->
     an out-of-memory kill or a crash in a C extension would)."""
     if any(POISON in d.body for d in docs):
         os._exit(9)
+    return extract_documents(docs, settings)
+
+
+STUCK = b"<!-- stuck in C -->"
+
+
+def stuck_on_marker(docs: list[RawDocument], settings: ExtractSettings | None) -> Extracted:
+    """A worker function that, on a marked document, runs a regular
+    expression that backtracks for hours inside C code, holding the GIL and
+    deaf to signals (as a parser stuck on a page would)."""
+    import re
+
+    if any(STUCK in d.body for d in docs):
+        re.match(r"(a+)+$", "a" * 60 + "b")
     return extract_documents(docs, settings)
 
 
@@ -78,6 +93,23 @@ def test_a_dead_worker_costs_only_the_document_that_killed_it() -> None:
         assert (articles, [f for f in failures if f[0] != bad.url]) == summary(extract_documents(docs))
         # the pool was restarted: it goes on working
         assert summary(pool.extract(docs)) == summary(extract_documents(docs))
+
+
+def test_a_document_stuck_in_c_code_has_its_worker_killed_on_time() -> None:
+    """The time limit is kept from outside the worker: the worker, stuck in
+    C code holding the GIL, is killed, the document recorded as
+    ``timeout`` with its size, and the rest of the part goes on in a new
+    worker."""
+    docs = sample_docs()[:8]
+    bad = RawDocument(url=docs[3].url + "?stuck", body=docs[3].body + STUCK, source=docs[3].source,
+                      site=docs[3].site)
+    with ExtractPool(2, split=1, work=stuck_on_marker, limits=LimitSettings(document_seconds=1.5)) as pool:
+        got = pool.extract([*docs[:3], bad, *docs[3:]])
+        assert [(f.url, f.status) for f in got.failures if f.url == bad.url] == [(bad.url, "timeout")]
+        assert f"{len(bad.body):,}-byte document" in next(f.reason for f in got.failures if f.url == bad.url)
+        articles, failures = summary(got)
+        assert (articles, [f for f in failures if f[0] != bad.url]) == summary(extract_documents(docs))
+        assert pool.kills == 1 and len(pool.pids) == 2
 
 
 def test_pool_arguments_are_checked() -> None:
@@ -218,3 +250,21 @@ def test_a_dead_dask_worker_costs_only_the_document_that_killed_it(dask_client) 
     assert summary(cluster.extract(docs)) == summary(extract_documents(docs))  # and it goes on
     with pytest.raises(ConfigError, match="split must be >= 1"):
         ClusterExtractor(dask_client, split=0)
+
+
+def test_a_dask_task_stuck_in_c_code_is_stopped_on_time(dask_client) -> None:  # type: ignore[no-untyped-def]
+    """On Dask the guard runs in the worker: the document's child process is
+    killed, the document recorded as ``timeout``, and the worker itself
+    lives on."""
+    from newsmill.execution.cluster import ClusterExtractor
+
+    docs = sample_docs()[:6]
+    bad = RawDocument(url=docs[2].url + "?stuck", body=docs[2].body + STUCK, source=docs[2].source,
+                      site=docs[2].site)
+    before = dask_client.run(os.getpid)
+    cluster = ClusterExtractor(dask_client, work=stuck_on_marker, limits=LimitSettings(document_seconds=1.5))
+    got = cluster.extract([*docs[:2], bad, *docs[2:]])
+    assert [(f.url, f.status) for f in got.failures if f.url == bad.url] == [(bad.url, "timeout")]
+    articles, failures = summary(got)
+    assert (articles, [f for f in failures if f[0] != bad.url]) == summary(extract_documents(docs))
+    assert before.items() <= dask_client.run(os.getpid).items()  # (a worker restarted by an earlier test may join)

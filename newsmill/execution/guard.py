@@ -90,7 +90,7 @@ def _child_main(conn: Connection, alive: Connection) -> None:
 
 
 def _size(doc: RawDocument) -> str:
-    return f"{len(doc.body):,} bytes"
+    return f"{len(doc.body):,}-byte"
 
 
 class Guard:
@@ -123,7 +123,18 @@ class Guard:
         here, there = multiprocessing.Pipe(duplex=True)
         proc = self._ctx.Process(target=_child_main, args=(there, self._alive_r), daemon=True,
                                  name="newsmill-extract")
-        proc.start()
+        # A Dask worker is a daemonic process, which multiprocessing forbids
+        # to start children (they would outlive it); this child ends itself
+        # when its watcher is gone (_watch_parent), so the flag is lifted
+        # while it starts.
+        config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+        daemon = config.get("daemon")
+        config["daemon"] = False
+        try:
+            proc.start()
+        finally:
+            if daemon is not None:
+                config["daemon"] = daemon
         there.close()
         self._proc, self._conn = proc, here
 

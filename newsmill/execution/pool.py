@@ -76,6 +76,11 @@ class ExtractPool:
             guard.start()
 
     @property
+    def pids(self) -> list[int]:
+        """The worker processes running now."""
+        return [pid for guard in self._guards if (pid := guard.pid) is not None]
+
+    @property
     def kills(self) -> int:
         """Workers killed for a limit so far (each one replaced)."""
         return sum(guard.kills for guard in self._guards)
