@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsmill.core.errors import ConfigError
-from newsmill.core.settings import FetchSettings, SourceConfig, parse_sources
+from newsmill.core.settings import FetchSettings, LimitSettings, SourceConfig, parse_sources
 from newsmill.extractors.rules import BLOCK_RULES, LINE_RULES, OTHER_RULES, RULES
 from newsmill.extractors.sites import SiteOverride, parse_site_overrides
 from tests.conftest import REPO
@@ -60,10 +60,11 @@ def test_every_environment_variable_is_documented() -> None:
 
 
 def _sources_keys() -> set[str]:
-    """The keys the sources-file parser accepts: ``fetch`` and ``sources``
-    at the top, the fields of FetchSettings and SourceConfig below them
-    (``_build`` refuses any other key)."""
-    return ({"fetch", "sources"} | {f"fetch.{f.name}" for f in fields(FetchSettings)}
+    """The keys the sources-file parser accepts: ``fetch``, ``limits`` and
+    ``sources`` at the top, the fields of FetchSettings, LimitSettings and
+    SourceConfig below them (``_build`` refuses any other key)."""
+    return ({"fetch", "limits", "sources"} | {f"fetch.{f.name}" for f in fields(FetchSettings)}
+            | {f"limits.{f.name}" for f in fields(LimitSettings)}
             | {f"sources[].{f.name}" for f in fields(SourceConfig)})
 
 
@@ -83,6 +84,8 @@ def test_the_sources_parser_accepts_exactly_those_keys() -> None:
         parse_sources({"sources": [{**entry, "no_such_key": 1}]})
     with pytest.raises(ConfigError, match="unknown setting"):
         parse_sources({"fetch": {"no_such_key": 1}, "sources": [entry]})
+    with pytest.raises(ConfigError, match="unknown setting"):
+        parse_sources({"limits": {"no_such_key": 1}, "sources": [entry]})
 
 
 def test_every_site_overrides_key_is_documented() -> None:

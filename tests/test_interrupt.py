@@ -148,6 +148,34 @@ def test_second_ctrl_c_quits_at_once(pages: Path, tmp_path: Path) -> None:
     assert (flow, status) == ("import-files", "running")  # ended mid-run: the store is as a crash leaves it
 
 
+def test_a_killed_run_is_marked_interrupted_at_the_next_open(pages: Path, tmp_path: Path) -> None:
+    """kill -9 of the whole command (no handler runs) after its first stored
+    batch leaves its run ``running``; the next open of the store sees its
+    process gone and marks it ``interrupted``, with the counts it reached;
+    running the import again completes it."""
+    from newsmill.storage import open_store
+
+    home = tmp_path / "home"
+    db = home / "data" / "newsmill.db"
+    proc, _, err = _gated("hang", home, pages, tmp_path)
+    try:
+        _until("stored batch", lambda: b"gate: first batch stored" in err.read_bytes(), proc)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=LIMIT)
+        _no_process_left(proc.pid)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    [(flow, status, counts)] = _runs(db)
+    assert (flow, status) == ("import-files", "running") and counts["new"] == _articles(db) > 0
+    open_store(f"sqlite:///{db}").close()
+    assert _runs(db) == [("import-files", "interrupted", counts)]
+    again = subprocess.run([sys.executable, "-m", "newsmill.cli", "--home", str(home), "import", str(pages)],
+                           cwd=REPO, env=_env(), capture_output=True, text=True, timeout=LIMIT)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert [status for _, status, _ in _runs(db)] == ["interrupted", "completed"] and _articles(db) == PAGES
+
+
 def test_pool_workers_ignore_sigint() -> None:
     """Only the run's process decides what a Ctrl-C does: a SIGINT to an
     extraction worker leaves it working."""

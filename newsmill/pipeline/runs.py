@@ -192,6 +192,9 @@ def store_all(host: Host, extracted: list[Extracted], run: Run, seen: dict[str, 
     host.call(STORE, store_batch, extracted, run.store, run.report, run.settings.dedup, seen, archiver,
               label=str(run.report.stored_batches + 1))
     run.report.stored_batches += 1
+    # What it has reached, in the run log: a run whose process dies keeps it
+    # when it is marked interrupted (RunLog.recover_stale_runs).
+    run.store.run_progress(run.run_id, run.report.totals())
     progress.report("dedup and store", run.report.stored_batches, 0)
 
 

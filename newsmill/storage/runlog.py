@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -39,8 +41,32 @@ class RunLog:
         run_id = f"{flow}-{now():%Y%m%dT%H%M%S}-{uuid4().hex[:6]}"
         with self.db.begin() as conn:
             conn.execute(insert(t.runs).values(id=run_id, flow=flow, started_at=now(), status=RUNNING,
-                                               params=json.dumps(params, default=str)))
+                                               params=json.dumps(params, default=str), pid=os.getpid(),
+                                               host=_host()))
         return run_id
+
+    def run_progress(self, run_id: str, counts: Mapping[str, Any]) -> None:
+        """The counts a run under way has reached (kept if its process dies)."""
+        with self.db.begin() as conn:
+            conn.execute(update(t.runs).where((t.runs.c.id == run_id) & (t.runs.c.status == RUNNING)).values(
+                counts=json.dumps(counts, default=str)))
+
+    def recover_stale_runs(self) -> list[str]:
+        """Mark ``interrupted`` each run left ``running`` on this host by a
+        process that is gone (killed, or the machine restarted: its pid
+        free, or now another process's, started after the run), keeping the
+        counts it reached; the ids of those runs. Runs of other hosts, and
+        runs recorded before the pid was (schema version 6), are left alone."""
+        r = t.runs
+        with self.db.connect() as conn:
+            rows = conn.execute(select(r.c.id, r.c.pid, r.c.started_at).where(
+                (r.c.status == RUNNING) & (r.c.host == _host()) & r.c.pid.is_not(None))).all()
+        stale = [run_id for run_id, pid, started in rows if not _running_since(int(pid), utc(started))]
+        if stale:
+            with self.db.begin() as conn:
+                conn.execute(update(r).where(r.c.id.in_(stale) & (r.c.status == RUNNING)).values(
+                    status=INTERRUPTED, finished_at=now()))
+        return stale
 
     def finish_run(self, run_id: str, status: str, counts: Mapping[str, Any]) -> None:
         if status not in RUN_STATUSES[1:]:
@@ -125,6 +151,39 @@ class RunLog:
             upsert(conn, t.source_state,
                    {"name": name, "etag": etag, "last_modified": last_modified, "last_seen": now()},
                    ["name"], {"etag": etag, "last_modified": last_modified, "last_seen": now()})
+
+
+def _host() -> str:
+    return socket.gethostname()[:255]
+
+
+def _running_since(pid: int, started: datetime | None) -> bool:
+    """Whether process ``pid`` exists and started no later than ``started``
+    (a run's start: a process started after it is another one that got the
+    pid again)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists (another user's)
+    born = _process_start(pid)
+    return born is None or started is None or born <= started.timestamp() + 1.0
+
+
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch), from /proc
+    (None where there is none)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        with open("/proc/stat", "rb") as f:
+            boot = next(float(line.split()[1]) for line in f if line.startswith(b"btime "))
+        return boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
 
 
 __all__ = ["COMPLETED", "FAILED", "INTERRUPTED", "RUNNING", "RUN_STATUSES", "RunLog"]

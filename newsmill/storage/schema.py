@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 metadata = MetaData()
 
@@ -176,6 +176,10 @@ runs = Table(
     Column("finished_at", Timestamp),
     Column("status", String(16), nullable=False),
     Column("counts", Text, nullable=False, default="{}"),
+    # The process running it (migration 0008): a run left `running` by a
+    # process that is gone is marked interrupted at the next open.
+    Column("pid", Integer),
+    Column("host", String(255)),
 )
 
 sketches = Table(

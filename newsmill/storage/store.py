@@ -14,6 +14,7 @@ span several parts in one transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -54,6 +55,8 @@ from newsmill.storage.runlog import RunLog
 from newsmill.storage.search import MARK
 from newsmill.storage.sketches import SqlSketchIndex
 from newsmill.storage.templates import SiteTemplates, template_key
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -227,6 +230,15 @@ class Store:
     def finish_run(self, run_id: str, status: str, counts: Mapping[str, Any]) -> None:
         self._runlog.finish_run(run_id, status, counts)
 
+    def run_progress(self, run_id: str, counts: Mapping[str, Any]) -> None:
+        """The counts a run under way has reached (kept if its process dies)."""
+        self._runlog.run_progress(run_id, counts)
+
+    def recover_stale_runs(self) -> list[str]:
+        """Mark ``interrupted`` the runs left ``running`` on this host by a
+        process that is gone; their ids (:meth:`RunLog.recover_stale_runs`)."""
+        return self._runlog.recover_stale_runs()
+
     def record_fetches(self, outcomes: Iterable[FetchOutcome], run_id: str | None = None,
                        claims: Sequence[Claim] = ()) -> None:
         """Record fetches, and claim the records written for them (``claims``) in the same transaction."""
@@ -372,6 +384,14 @@ def open_store(url: str, *, create: bool = True) -> Store:
 
     with store.exclusive():
         upgrade(store.engine)
+    try:
+        stale = store.recover_stale_runs()
+    except BaseException:
+        store.close()
+        raise
+    if stale:
+        log.warning("%d run(s) left running by a process that is gone marked interrupted: %s", len(stale),
+                    ", ".join(stale))
     return store
 
 
