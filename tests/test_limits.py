@@ -205,3 +205,73 @@ def test_limits_come_from_the_sources_file_and_the_environment(monkeypatch: pyte
         parse_sources({"limits": {"seconds": 1}, "sources": [entry]})
     with pytest.raises(ConfigError, match="document_memory_mb must be 0"):
         LimitSettings(document_memory_mb=10)
+
+
+# --- an error that ends a run: one line first ------------------------------------------
+
+def _unshare_works() -> bool:
+    import shutil
+
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                            "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _unshare_works(),
+                    reason="needs `unshare --user --mount` to mount a small tmpfs (user namespaces disabled here)")
+@pytest.mark.parametrize("how", ["local", "prefect", "verbose"])
+def test_a_full_disk_ends_the_import_with_one_clear_line(tmp_path: Path, how: str) -> None:
+    """The raw archive on a 100 KB tmpfs: the import stops at once (a full
+    disk is not retried) and says so in one line, the first on stderr;
+    with ``-v`` the traceback follows that line. The run is recorded failed."""
+    from tests.helpers.crash_runner import Corpus
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    corpus = Corpus(n=300, added=0)
+    for i in range(300):  # about 1 MB to archive
+        (folder / f"{i:04d}.html").write_bytes(corpus.page(i, "https://crashwire.test"))
+    home = tmp_path / "home"
+    (home / "raw").mkdir(parents=True)
+    flags = {"local": [], "prefect": ["--prefect"], "verbose": ["-v"]}[how]
+    command = " ".join([f'"{sys.executable}"', "-m", "newsmill.cli", "--home", f'"{home}"', "import", *flags,
+                        f'"{folder}"'])
+    environ = {**os.environ, "PYTHONPATH": str(REPO), "NEWSMILL_PROGRESS": "0"}
+    environ.pop("PREFECT_API_URL", None)
+    out = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                          f'mount -t tmpfs -o size=100k tmpfs "{home}/raw" || exit 97; exec {command}'],
+                         cwd=REPO, env=environ, capture_output=True, text=True, timeout=BOUND)
+    assert out.returncode == 2, out.stderr[-3000:]
+    lines = out.stderr.splitlines()
+    said = [line for line in lines if line.startswith("newsmill: ")]
+    assert len(said) == 1 and "No space left on device" in said[0], out.stderr[-3000:]
+    assert "retry" not in out.stderr
+    if how == "verbose":
+        assert "Traceback (most recent call last)" in out.stderr
+        assert out.stderr.index(said[0]) < out.stderr.index("Traceback")
+    else:
+        assert lines == said, out.stderr[-3000:]
+    with sqlite3.connect(home / "data" / "newsmill.db") as db:
+        assert [s for (s,) in db.execute("select status from runs")] == ["failed"]
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_with_v(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from newsmill.cli import SOME_FAILED, main, reading
+
+    def broken(args: object) -> int:
+        raise RuntimeError("a bug\nover two lines")
+
+    monkeypatch.setattr(reading, "cmd_stats", broken)
+    import logging
+
+    level = logging.getLogger("newsmill").level
+    monkeypatch.setattr(logging.getLogger("newsmill"), "level", level)  # -v below sets it to INFO: restored after
+    assert main(["stats"]) == SOME_FAILED
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["newsmill: unexpected error: RuntimeError: a bug over two lines (-v shows where)"]
+    assert main(["-v", "stats"]) == SOME_FAILED
+    err = capsys.readouterr().err
+    assert err.startswith("newsmill: unexpected error: RuntimeError: a bug over two lines\n") and "Traceback" in err

@@ -28,29 +28,46 @@ def _log_to_stderr(verbose: bool) -> None:
         logging.getLogger("newsmill").setLevel(logging.INFO)
 
 
+def _said(exc: BaseException, line: str, verbose: bool) -> None:
+    """The error's one line on stderr; with ``-v``, its traceback after it."""
+    print(f"newsmill: {line}", file=sys.stderr)
+    if verbose:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit status (0 done, 1 some inputs
-    failed, 2 a usage or configuration error, 130 interrupted)."""
+    failed or an unexpected error, 2 a usage or configuration error, or an
+    error of the store or the disk, 130 interrupted). An error that ends
+    the command is said in one line first; ``-v`` adds its traceback."""
     args = build_parser().parse_args(argv)
-    _log_to_stderr(args.verbose)
+    verbose = bool(args.verbose)
+    _log_to_stderr(verbose)
     try:
         code: int = args.func(args)
     except StoreMissing as exc:
-        print(f"newsmill: {exc} (run `newsmill demo`, `import` or `run` first)", file=sys.stderr)
+        _said(exc, f"{exc} (run `newsmill demo`, `import` or `run` first)", verbose)
         return USAGE
     except SourceError as exc:  # e.g. every source failed: recorded, like other input failures
-        print(f"newsmill: {exc}", file=sys.stderr)
+        _said(exc, str(exc), verbose)
         return SOME_FAILED
     except NewsmillError as exc:
-        print(f"newsmill: {exc}", file=sys.stderr)
+        _said(exc, str(exc), verbose)
         return USAGE
     except KeyboardInterrupt:
         return INTERRUPTED
     except BrokenPipeError:
         return OK
     except OSError as exc:  # an unwritable output file, a full disk, ...
-        print(f"newsmill: {exc}", file=sys.stderr)
+        _said(exc, str(exc), verbose)
         return USAGE
+    except Exception as exc:  # a bug, or an error of a library no stage turned into one of newsmill's
+        detail = " ".join(str(exc).split())[:500]
+        _said(exc, f"unexpected error: {type(exc).__name__}: {detail}" + ("" if verbose else " (-v shows where)"),
+              verbose)
+        return SOME_FAILED
     return code
 
 

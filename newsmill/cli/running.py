@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import multiprocessing
 import os
 import sys
@@ -41,6 +42,39 @@ def prefect_environment(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
 
 
+# Prefect's loggers that report a failed task or flow run (with its traceback).
+PREFECT_RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs", "prefect.task_engine", "prefect.flow_engine")
+
+
+class _OneLineFailures(logging.Filter):
+    """Without ``-v``: a failed task or flow run that ends the run is said
+    once, by the command's own ``newsmill: ...`` line, not in Prefect's
+    lines and tracebacks; other error lines of Prefect's (a step that will
+    be retried) stay, as one line without the traceback."""
+
+    ENDS_RUN = ("Finished in state Failed", "Encountered exception during execution", "Retries are exhausted",
+                "Finished in state Crashed", "exception: CancelledError()")  # (the last: steps cancelled as the run ends)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR:
+            return True
+        if any(text in record.getMessage() for text in self.ENDS_RUN):
+            return False
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_prefect_failures(verbose: bool) -> None:
+    """Unless ``verbose``, Prefect's failed-run lines become one line or none
+    (:class:`_OneLineFailures`); with ``-v`` they stay as Prefect logs them."""
+    if verbose:
+        return
+    for name in PREFECT_RUN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _OneLineFailures) for f in logger.filters):
+            logger.addFilter(_OneLineFailures())
+
+
 def _hosted(args: argparse.Namespace, local: Callable[[Host], RunReport],
             flow: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """The run's report: ``local(host)`` in this process, or ``flow(flows)``
@@ -53,6 +87,7 @@ def _hosted(args: argparse.Namespace, local: Callable[[Host], RunReport],
             prefect_environment(args.verbose)
             from newsmill.flows import ingest as flows
 
+            quiet_prefect_failures(args.verbose)
             return flow(flows)
         from newsmill.pipeline.host import LocalHost
 

@@ -25,7 +25,7 @@ from newsmill.core.errors import ConfigError
 from newsmill.core.settings import RunnerSettings
 from newsmill.execution.scale import CLIENT_KWARGS, ScaleOut, local_cluster_kwargs, scale_out
 from newsmill.pipeline.extraction import Pending
-from newsmill.pipeline.host import STEPS, ProgressArtifact, Step
+from newsmill.pipeline.host import STEPS, ProgressArtifact, Step, worth_retrying
 from newsmill.pipeline.report import RunReport
 
 R = TypeVar("R")
@@ -44,7 +44,15 @@ def _step_task(step: Step) -> Task[..., Any]:
 
     run_step.__name__ = run_step.__qualname__ = step.name.replace("-", "_")  # each step a task of its own
     return task(name=step.name, task_run_name=step.run_name, retries=step.retries,
-                retry_delay_seconds=list(step.delays) or 0, cache_policy=NO_CACHE)(run_step)
+                retry_delay_seconds=list(step.delays) or 0, retry_condition_fn=_retry_wanted,
+                cache_policy=NO_CACHE)(run_step)
+
+
+def _retry_wanted(task: Any, task_run: Any, state: Any) -> bool:
+    """A failed step is retried unless its error is one waiting does not
+    mend (a full disk: :func:`~newsmill.pipeline.host.worth_retrying`)."""
+    error = getattr(state, "data", None)
+    return not isinstance(error, BaseException) or worth_retrying(error)
 
 
 TASKS: dict[str, Task[..., Any]] = {step.name: _step_task(step) for step in STEPS}

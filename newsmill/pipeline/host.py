@@ -7,6 +7,7 @@ command's default) and the Prefect one of :mod:`newsmill.flows.host`
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -82,6 +83,25 @@ class Host(Protocol):
         ...
 
 
+# What no retry helps: a full disk or quota, a read-only file system.
+_LASTING = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def worth_retrying(exc: BaseException) -> bool:
+    """False for an error that waiting does not mend (a full disk: the
+    error, or what caused it, is an OSError of :data:`_LASTING`)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and seen.errno in _LASTING:
+            return False
+        if "No space left on device" in str(seen) or "database or disk is full" in str(seen):
+            return False
+        seen = seen.__cause__ or seen.__context__
+    return True
+
+
 def with_retries(step: Step, fn: Callable[..., R], *args: Any) -> R:
     """``fn(*args)``, tried again after each of ``step.delays`` when it
     raises, up to ``step.retries`` times (as a Prefect task's retries); a
@@ -90,7 +110,7 @@ def with_retries(step: Step, fn: Callable[..., R], *args: Any) -> R:
         try:
             return fn(*args)
         except Exception as exc:
-            if attempt >= step.retries:
+            if attempt >= step.retries or not worth_retrying(exc):
                 raise
             delay = step.delays[min(attempt, len(step.delays) - 1)] if step.delays else 0.0
             log.warning("%s failed (%s: %s); retry %d of %d in %g s", step.name, type(exc).__name__, exc,
@@ -143,4 +163,4 @@ class LocalHost:
 
 
 __all__ = ["DISCOVER", "EXTRACT", "FETCH", "READ_LOCAL", "RECORD", "STEPS", "STORE", "Host", "LocalHost",
-           "ProgressArtifact", "Step", "with_retries"]
+           "ProgressArtifact", "Step", "with_retries", "worth_retrying"]
