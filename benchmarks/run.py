@@ -18,6 +18,7 @@ from benchmarks import (
     extraction_quality,
     fetch_bench,
     flow_bench,
+    limits_bench,
     search_bench,
     store_bench,
     syndication_bench,
@@ -60,7 +61,7 @@ def main() -> None:
         "",
     ]
     for bench in (extraction_quality, dedup_bench, fetch_bench, store_bench, search_bench, flow_bench,
-                  syndication_bench, cli_bench):
+                  syndication_bench, cli_bench, limits_bench):
         print(f"== {bench.__name__}", flush=True)
         sections += [*bench.main([]), ""]
     OUT.write_text("\n".join(sections) + "\n", encoding="utf-8")
