@@ -87,6 +87,44 @@ def test_band_rows_are_keyed_and_migration_0004_round_trips(store: Store) -> Non
     assert store.get_info("version") == str(t.SCHEMA_VERSION)
 
 
+def test_migration_0008_records_the_process_of_each_run(store: Store) -> None:
+    """Down to 0005 and up again: ``runs.pid`` and ``runs.host`` come back
+    null for the runs recorded before (which stale-run recovery leaves
+    alone), and new runs carry this process's. A run left ``running`` by a
+    process that is gone is marked interrupted with the counts it reached;
+    this process's own run is not."""
+    import socket
+    import subprocess
+    import sys
+
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from newsmill.storage.migrations import alembic_config
+
+    before = store.start_run("import-files", {})
+    with store.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005")
+    with store.engine.connect() as conn:
+        assert not {"pid", "host"} & {c["name"] for c in inspect(conn).get_columns("runs")}
+    assert store.get_info("version") == "5"
+    upgrade(store.engine)
+    assert store.get_info("version") == str(t.SCHEMA_VERSION)
+    assert rows(store, f"SELECT pid, host, status FROM runs WHERE id = '{before}'") == [(None, None, "running")]
+    mine = store.start_run("import-files", {})
+    assert rows(store, f"SELECT pid, host FROM runs WHERE id = '{mine}'") == [(os.getpid(), socket.gethostname())]
+    gone = store.start_run("import-files", {})
+    store.run_progress(gone, {"new": 7, "failed": 1})
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    with store.engine.begin() as conn:
+        conn.execute(sql(f"UPDATE runs SET pid = {int(dead.stdout)} WHERE id = '{gone}'"))
+    assert store.recover_stale_runs() == [gone]
+    got = {run_id: (status, json.loads(counts)) for run_id, status, counts in rows(store, "SELECT id, status, counts FROM runs")}
+    assert got == {before: ("running", {}), mine: ("running", {}), gone: ("interrupted", {"new": 7, "failed": 1})}
+    assert store.recover_stale_runs() == []
+
+
 def test_migration_0005_adds_the_extraction_column_to_a_stored_store(store: Store, tmp_path: Path) -> None:
     """A store at 0004 (here: one taken down to it, rows kept) upgrades in
     place: its rows get a null ``extraction``, new rows and new versions

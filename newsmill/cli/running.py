@@ -215,13 +215,14 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from newsmill.core.errors import ExtractionError
-    from newsmill.core.settings import site_overrides_path
+    from newsmill.core.settings import LimitSettings, site_overrides_path
     from newsmill.extractors import ExtractSettings, extract
     from newsmill.pipeline.extraction import site_overrides
     from newsmill.pipeline.inputs import expand_import_paths, read_import_path
 
     check_paths(args.paths, "extract")
-    settings = ExtractSettings(overrides=site_overrides(site_overrides_path()))  # try selectors on saved pages
+    settings = ExtractSettings(overrides=site_overrides(site_overrides_path()),  # try selectors on saved pages
+                               max_elements=LimitSettings.from_env().max_elements)
     out = sys.stdout
     failed = 0
     for item in expand_import_paths(args.paths):
