@@ -128,8 +128,8 @@ class LimitSettings:
     """What one document may cost its extraction worker (the ``limits:``
     block of a sources file; the environment wins over it:
     ``NEWSMILL_DOCUMENT_SECONDS``, ``NEWSMILL_DOCUMENT_MEMORY_MB``,
-    ``NEWSMILL_MAX_ELEMENTS``). A worker past ``document_seconds`` on one
-    document, or whose resident memory passes ``document_memory_mb``, is
+    ``NEWSMILL_MAX_ELEMENTS``). A worker past ``document_seconds`` of CPU
+    time on one document (or four times that on the clock), or whose resident memory passes ``document_memory_mb``, is
     killed from outside (:mod:`newsmill.execution.guard`) and the document
     recorded as ``timeout`` or ``too_much_memory``; a document of more than
     ``max_elements`` HTML elements is refused before it is parsed

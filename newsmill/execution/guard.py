@@ -1,6 +1,7 @@
 """Extraction watched from outside: a :class:`Guard` runs documents in a
 child process of its own and kills that process (SIGKILL, not a request)
-when one document takes longer than the time limit or the process's
+when one document takes more CPU time than the time limit (or, using no
+CPU, :data:`WALL_FACTOR` times as long on the clock) or the process's
 resident memory passes the memory limit
 (:class:`~newsmill.core.settings.LimitSettings`). The document is recorded
 as a ``timeout`` or ``too_much_memory`` failure with its size, the killed
@@ -43,7 +44,9 @@ POLL_SECONDS = 0.05  # how often a busy child's clock and memory are looked at
 STOP_SECONDS = 5.0  # how long a child asked to stop may take before it is killed
 TIMEOUT, TOO_MUCH_MEMORY = "timeout", "too_much_memory"
 
+WALL_FACTOR = 4  # a child that uses no CPU (blocked, starved) is stopped after this many times the limit on the clock
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def rss_bytes(pid: int) -> int | None:
@@ -52,6 +55,16 @@ def rss_bytes(pid: int) -> int | None:
     try:
         with open(f"/proc/{pid}/statm", "rb") as f:
             return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time process ``pid`` has used (user and system), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
     except (OSError, ValueError, IndexError):
         return None
 
@@ -192,15 +205,11 @@ class Guard:
         with contextlib.suppress(OSError):  # the child is gone: seen below as the other end closed
             conn.send((work, docs, settings))
         current: int | None = None
-        started = 0.0
-        checked = time.monotonic()
+        started = checked = time.monotonic()  # (while no document is under way: since the last word from the child)
+        cpu_at: float | None = None  # the child's CPU time when it started the current document
         while len(out) < len(docs):
-            now = time.monotonic()
-            wait = POLL_SECONDS
-            if current is not None and seconds is not None:
-                wait = max(0.0, min(wait, started + seconds - now))
             try:
-                ready = conn.poll(wait)
+                ready = conn.poll(POLL_SECONDS)
             except (EOFError, OSError):
                 ready = True
             if ready:
@@ -209,10 +218,10 @@ class Guard:
                 except (EOFError, OSError):
                     return out, self._died(docs[len(out)])
                 if message[0] == "start":
-                    current, started = message[1], time.monotonic()
+                    current, started, cpu_at = message[1], time.monotonic(), cpu_seconds(proc.pid)
                 else:
                     out.append(message[2])
-                    current = None
+                    current, started = None, time.monotonic()
                     if memory is not None and len(out) < len(docs):
                         rss = rss_bytes(proc.pid)
                         if rss is not None and rss > memory:  # its heap stays big: a fresh child for the next one
@@ -221,16 +230,24 @@ class Guard:
                 if time.monotonic() - checked < POLL_SECONDS:
                     continue
             checked = time.monotonic()
+            wall = time.monotonic() - started
             if current is None:
                 if not proc.is_alive():
                     return out, self._died(docs[len(out)])
-                continue
+                if seconds is None or wall < WALL_FACTOR * seconds:
+                    continue
+                current = len(out)  # silent between two documents that long: the next one's time is up
             doc = docs[current]
-            if seconds is not None and time.monotonic() - started >= seconds:
-                self._drop(kill=True)
-                self.kills += 1
-                return out, extract_failure(doc, TIMEOUT, f"extraction took over {seconds:g} s on this "
-                                            f"{_size(doc)} document; its worker process was killed")
+            if seconds is not None:
+                # CPU time, not the clock: a busy machine does not make a page time out.
+                cpu = cpu_seconds(proc.pid)
+                used = cpu - cpu_at if cpu is not None and cpu_at is not None else wall
+                if used >= seconds or wall >= WALL_FACTOR * seconds:
+                    self._drop(kill=True)
+                    self.kills += 1
+                    spent = f"{seconds:g} s of CPU time" if used >= seconds else f"{wall:.0f} s"
+                    return out, extract_failure(doc, TIMEOUT, f"extraction took over {spent} on this "
+                                                f"{_size(doc)} document; its worker process was killed")
             rss = rss_bytes(proc.pid) if memory is not None else None
             if memory is not None and rss is not None and rss > memory:
                 self._drop(kill=True)
@@ -290,4 +307,4 @@ class Guarded:
         return guard.run(self.work, docs, settings)
 
 
-__all__ = ["POLL_SECONDS", "TIMEOUT", "TOO_MUCH_MEMORY", "Guard", "Guarded", "rss_bytes"]
+__all__ = ["POLL_SECONDS", "TIMEOUT", "TOO_MUCH_MEMORY", "WALL_FACTOR", "Guard", "Guarded", "cpu_seconds", "rss_bytes"]
