@@ -40,7 +40,7 @@ from newsmill.core.settings import LimitSettings
 from newsmill.extractors import ExtractSettings
 from newsmill.pipeline.extraction import Extracted, ExtractFn, extract_documents, extract_failure
 
-POLL_SECONDS = 0.05  # how often a busy child's clock and memory are looked at
+POLL_SECONDS = 0.1  # how often a busy child's clock and memory are looked at
 STOP_SECONDS = 5.0  # how long a child asked to stop may take before it is killed
 TIMEOUT, TOO_MUCH_MEMORY = "timeout", "too_much_memory"
 
@@ -81,9 +81,10 @@ def _watch_parent(alive: Connection) -> None:
 
 
 def _child_main(conn: Connection, alive: Connection) -> None:
-    """The child's loop: a job is ``(work, docs, settings)``; for each
-    document it says ``("start", i)``, runs ``work([doc], settings)`` and
-    sends ``("done", i, result)``; ``None`` (or the other end closed) ends it."""
+    """The child's loop: a job is ``(work, docs, settings)``; it runs
+    ``work([doc], settings)`` on each document in turn and sends
+    ``("done", i, result)`` (so the watcher knows the next one has begun);
+    ``None`` (or the other end closed) ends it."""
     _watch_parent(alive)
     while True:
         try:
@@ -94,7 +95,6 @@ def _child_main(conn: Connection, alive: Connection) -> None:
             return
         work, docs, settings = job
         for i, doc in enumerate(docs):
-            conn.send(("start", i))
             try:
                 got = work([doc], settings)
             except Exception as exc:  # the work function's own bug: this document fails, the child goes on
@@ -204,9 +204,10 @@ class Guard:
         out: list[Extracted] = []
         with contextlib.suppress(OSError):  # the child is gone: seen below as the other end closed
             conn.send((work, docs, settings))
-        current: int | None = None
-        started = checked = time.monotonic()  # (while no document is under way: since the last word from the child)
-        cpu_at: float | None = None  # the child's CPU time when it started the current document
+        # The document under way: the first once the job is sent, the next
+        # one as each is done (the child goes straight on to it).
+        current, started, checked = 0, time.monotonic(), time.monotonic()
+        cpu_at = cpu_seconds(proc.pid)  # the child's CPU time when it began the current document
         while len(out) < len(docs):
             try:
                 ready = conn.poll(POLL_SECONDS)
@@ -217,26 +218,19 @@ class Guard:
                     message = conn.recv()
                 except (EOFError, OSError):
                     return out, self._died(docs[len(out)])
-                if message[0] == "start":
-                    current, started, cpu_at = message[1], time.monotonic(), cpu_seconds(proc.pid)
-                else:
-                    out.append(message[2])
-                    current, started = None, time.monotonic()
-                    if memory is not None and len(out) < len(docs):
-                        rss = rss_bytes(proc.pid)
-                        if rss is not None and rss > memory:  # its heap stays big: a fresh child for the next one
-                            self._drop(kill=True)
-                            return out, None
+                out.append(message[2])
+                current, started, cpu_at = len(out), time.monotonic(), cpu_seconds(proc.pid)
+                if memory is not None and len(out) < len(docs):
+                    rss = rss_bytes(proc.pid)
+                    if rss is not None and rss > memory:  # its heap stays big: a fresh child for the next one
+                        self._drop(kill=True)
+                        return out, None
                 if time.monotonic() - checked < POLL_SECONDS:
                     continue
             checked = time.monotonic()
+            if current >= len(docs):
+                break
             wall = time.monotonic() - started
-            if current is None:
-                if not proc.is_alive():
-                    return out, self._died(docs[len(out)])
-                if seconds is None or wall < WALL_FACTOR * seconds:
-                    continue
-                current = len(out)  # silent between two documents that long: the next one's time is up
             doc = docs[current]
             if seconds is not None:
                 # CPU time, not the clock: a busy machine does not make a page time out.

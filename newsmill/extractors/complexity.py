@@ -8,6 +8,7 @@ deeper than the HTML parser keeps (libxml2 drops what is nested more than
 
 from __future__ import annotations
 
+import itertools
 import re
 
 # Container and inline tags whose removal keeps the text they hold; opened
@@ -16,6 +17,8 @@ FLATTEN_DEPTH = 100
 _CONTAINER = re.compile(
     r"<(/?)(div|span|section|article|main|aside|header|footer|nav|font|center|blockquote|b|i|em|strong|u|small|big)"
     r"(?=[\s/>])[^>]*>", re.IGNORECASE)
+_SIGN = re.compile(_CONTAINER.pattern.replace(r"[^>]*>", "").replace("(div|", "(?:div|"), re.IGNORECASE)
+_DELTA = {"": 1, "/": -1}
 _MATCH_SPAN = 8  # an end tag closes one of the last 8 open containers of its name, or none
 
 
@@ -30,6 +33,11 @@ def flatten(html: str, depth: int = FLATTEN_DEPTH) -> tuple[str, int]:
     than ``depth`` deep among themselves removed, with their end tags, and
     how many were removed."""
     if html.count("<") <= depth:
+        return html, 0
+    # The common case at C speed: the running count of open containers
+    # (each start tag +1, each end tag -1) never passes ``depth``.
+    signs = _SIGN.findall(html)
+    if not signs or max(itertools.accumulate(map(_DELTA.__getitem__, signs))) <= depth:
         return html, 0
     stack: list[tuple[str, bool]] = []  # open containers: (name, removed)
     cut: list[tuple[int, int]] = []

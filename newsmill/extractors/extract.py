@@ -278,7 +278,8 @@ def _within_limits(html: str, doc: RawDocument, s: ExtractSettings) -> str:
     if flattened:
         log.warning("%s: %d container element(s) nested over %d deep removed (their text kept)", doc.url,
                     flattened, FLATTEN_DEPTH)
-    elements = count_elements(html)
+    # A start tag takes 3 characters at least (`<p>`): a shorter page cannot be over the limit.
+    elements = count_elements(html) if s.max_elements and len(html) > 3 * s.max_elements else 0
     if s.max_elements and elements > s.max_elements:
         raise ExtractionError(f"{elements:,} HTML elements in this {len(doc.body):,}-byte document, over the "
                               f"{s.max_elements:,}-element limit (NEWSMILL_MAX_ELEMENTS)", status="too_complex")
