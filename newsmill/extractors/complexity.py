@@ -13,7 +13,10 @@ import re
 
 # Container and inline tags whose removal keeps the text they hold; opened
 # deeper than this among themselves, they are removed with their end tags.
-FLATTEN_DEPTH = 100
+# Counted without parsing, so tags in scripts and never-closed ones count
+# too: 200 leaves room for those, and for the other elements (html, body,
+# p, tables, lists) under libxml2's 256.
+FLATTEN_DEPTH = 200
 _CONTAINER = re.compile(
     r"<(/?)(div|span|section|article|main|aside|header|footer|nav|font|center|blockquote|b|i|em|strong|u|small|big)"
     r"(?=[\s/>])[^>]*>", re.IGNORECASE)
@@ -44,6 +47,8 @@ def flatten(html: str, depth: int = FLATTEN_DEPTH) -> tuple[str, int]:
     for m in _CONTAINER.finditer(html):
         name = m.group(2).lower()
         if not m.group(1):
+            if m.group(0).endswith("/>"):  # written as empty: nothing nests in it
+                continue
             removed = len(stack) >= depth
             stack.append((name, removed))
             if removed:
