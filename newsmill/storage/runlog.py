@@ -56,7 +56,7 @@ class RunLog:
         process that is gone (killed, or the machine restarted: its pid
         free, or now another process's, started after the run), keeping the
         counts it reached; the ids of those runs. Runs of other hosts, and
-        runs recorded before the pid was (schema version 6), are left alone."""
+        runs recorded before the pid was (schema version 8), are left alone."""
         r = t.runs
         with self.db.connect() as conn:
             rows = conn.execute(select(r.c.id, r.c.pid, r.c.started_at).where(
