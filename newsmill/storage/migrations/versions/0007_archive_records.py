@@ -52,4 +52,4 @@ def downgrade() -> None:
     op.drop_column("failures", "raw")
     op.drop_index("ix_archive_records_location", table_name="archive_records")
     op.drop_table("archive_records")
-    op.execute("UPDATE schema_info SET value = '5' WHERE key = 'version'")
+    op.execute("UPDATE schema_info SET value = '6' WHERE key = 'version'")

@@ -26,10 +26,10 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("runs", sa.Column("pid", sa.Integer))
     op.add_column("runs", sa.Column("host", sa.String(255)))
-    op.execute("UPDATE schema_info SET value = '6' WHERE key = 'version'")
+    op.execute("UPDATE schema_info SET value = '8' WHERE key = 'version'")
 
 
 def downgrade() -> None:
     op.drop_column("runs", "host")
     op.drop_column("runs", "pid")
-    op.execute("UPDATE schema_info SET value = '5' WHERE key = 'version'")
+    op.execute("UPDATE schema_info SET value = '7' WHERE key = 'version'")
