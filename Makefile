@@ -8,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test lint typecheck bench clean
+.PHONY: install demo test lint typecheck bench bench-scale clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	bash scripts/test-services.sh start
 	$(BIN)/python -m benchmarks.run; status=$$?; bash scripts/test-services.sh stop; exit $$status
+
+bench-scale: $(STAMP)
+	bash scripts/test-services.sh start
+	timeout 6h $(BIN)/python -m benchmarks.scale_bench $(SCALE_ARGS); status=$$?; bash scripts/test-services.sh stop; exit $$status
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
