@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -41,15 +42,7 @@ START = datetime(2026, 1, 5, tzinfo=UTC)
 DAYS = 90
 COPY_SHARE = 0.25
 
-FALLBACK_WORDS = (
-    "the council said on monday that the new budget for the region would fund water pipelines schools and "
-    "hospitals after a year of delays minister of transport told reporters ferry line between harbour towns "
-    "reopens in spring while wheat harvest fell by a fifth according to official figures market traders "
-    "expect prices to rise before the festival museum library airport station metro border crossing police "
-    "officials residents families workers company shares percent million people report week month year "
-    "government parliament election court judge ruling law plan project energy power grid storm weather "
-    "flood rain snow temperature hospital doctors patients health care students teachers university"
-).split()
+FALLBACK_WORDS = ["the", "council", "said", "on", "monday", "that", "the", "new", "budget", "for", "the", "region", "would", "fund", "water", "pipelines", "schools", "and", "hospitals", "after", "a", "year", "of", "delays", "minister", "of", "transport", "told", "reporters", "ferry", "line", "between", "harbour", "towns", "reopens", "in", "spring", "while", "wheat", "harvest", "fell", "by", "a", "fifth", "according", "to", "official", "figures", "market", "traders", "expect", "prices", "to", "rise", "before", "the", "festival", "museum", "library", "airport", "station", "metro", "border", "crossing", "police", "officials", "residents", "families", "workers", "company", "shares", "percent", "million", "people", "report", "week", "month", "year", "government", "parliament", "election", "court", "judge", "ruling", "law", "plan", "project", "energy", "power", "grid", "storm", "weather", "flood", "rain", "snow", "temperature", "hospital", "doctors", "patients", "health", "care", "students", "teachers", "university"]
 
 
 def real_paragraphs(shared: Path = SHARED) -> list[str]:
@@ -100,7 +93,7 @@ class Chain:
         for para in paragraphs:
             words = para.split()
             self.starts.append(words[0])
-            for a, b in zip(words, words[1:], strict=False):
+            for a, b in itertools.pairwise(words):
                 self.follow.setdefault(a, []).append(b)
                 if a[-1] in ".!?":
                     self.starts.append(b)
@@ -170,7 +163,7 @@ class Corpus:
         self.documents = documents
         self.sites = [self._site(i) for i in range(sites)]
         self.quotes = [f"\u201c{self.chain.sentence(rnd).rstrip('.')},\u201d said {rnd.choice(FIRST)} "
-                       f"{rnd.choice(SURNAMES)}, a spokesperson." for _ in range(max(20, documents // 200))]
+                       f"{rnd.choice(SURNAMES)}, a spokesperson." for _ in range(max(20, documents // 15))]
         self.copies: dict[str, str] = {}  # copy URL -> URL of the article it copies
 
     def _site(self, i: int) -> Site:
@@ -202,18 +195,21 @@ class Corpus:
             if lo < len(originals) and rnd.random() < COPY_SHARE:
                 page = self._copy(originals[rnd.randrange(lo, len(originals))], site, when, n)
             else:
-                page = self._original(site, when, n)
+                page = self._original(site, when, n, n / self.documents)
                 originals.append(page)
             if len(site.related) >= 6:
                 site.related.pop(0)
             site.related.append(page.title)
             yield page
 
-    def _original(self, site: Site, when: datetime, n: int) -> Page:
+    def _original(self, site: Site, when: datetime, n: int, at: float) -> Page:
+        """A new story; ``at``: how far into the crawl (a quote is carried
+        by stories of a few days: the quotes of the moment)."""
         rnd = self.rnd
         paras = [self.chain.paragraph(rnd) for _ in range(rnd.randint(4, 10))]
         if rnd.random() < 0.3:
-            paras.insert(rnd.randint(1, len(paras)), rnd.choice(self.quotes))
+            k = int(at * len(self.quotes))
+            paras.insert(rnd.randint(1, len(paras)), rnd.choice(self.quotes[max(0, k - 5):k + 5]))
         title = " ".join(self.chain.sentence(rnd).split()[:rnd.randint(6, 11)]).rstrip(".,;:")
         author = f"{rnd.choice(FIRST)} {rnd.choice(SURNAMES)}"
         return Page(f"https://{site.host}/{when:%Y/%m/%d}/story-{n}", site, title, author, when, paras)

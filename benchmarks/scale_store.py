@@ -50,7 +50,7 @@ from newsmill.dedup.sketches import _instant
 from newsmill.pipeline.extraction import Extracted, extract_documents
 from newsmill.pipeline.report import RunReport
 from newsmill.pipeline.storing import check_sketch_params, store_articles
-from newsmill.storage import Store, open_store
+from newsmill.storage import open_store
 from newsmill.storage import schema as t
 from newsmill.storage.articles import article_row
 
