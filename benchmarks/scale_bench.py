@@ -351,12 +351,14 @@ def main(argv: list[str] | None = None) -> list[str]:
                           "`make bench-scale`).", ""]
         lines += ["#### Reading the generated WARC files", "", "| reader | records | records/s | vs warcio |",
                   "|---|---|---|---|", *warc_reading(warcs), ""]
+        print("\n".join(lines), flush=True)
     sizes = [int(s) for s in args.stored.split(",") if s.strip()]
     if sizes:
         from benchmarks import scale_store
 
-        lines += scale_store.main(sizes, args.postgres)
-    print("\n".join(lines), flush=True)
+        stored = scale_store.main(sizes, args.postgres)
+        lines += stored
+        print("\n".join(stored), flush=True)
     return lines
 
 

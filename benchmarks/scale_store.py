@@ -46,11 +46,13 @@ from benchmarks.scale_corpus import START, Corpus
 from benchmarks.store_bench import _drop_schema, _pg_schema_url, _test_server_url
 from newsmill.core.records import Article, RawDocument, SourceRef
 from newsmill.core.settings import DedupSettings
+from newsmill.dedup import Deduplicator
 from newsmill.dedup.sketches import _instant
+from newsmill.pipeline import storing
 from newsmill.pipeline.extraction import Extracted, extract_documents
 from newsmill.pipeline.report import RunReport
 from newsmill.pipeline.storing import check_sketch_params, store_articles
-from newsmill.storage import open_store
+from newsmill.storage import Store, open_store
 from newsmill.storage import schema as t
 from newsmill.storage.articles import article_row
 
@@ -115,6 +117,7 @@ class Loader:
         sketches: list[tuple[Any, ...]] = []
         bands_per_sid: list[int] = []
         blob_a, blob_p = os.urandom(ARTICLE_SHINGLES), os.urandom(PASSAGE_SHINGLES)
+        sid = 0
         with self._connection() as conn:
             self._drop_band_indexes(conn)
             for a in synthetic_articles(n, sites, sentences, seed):
@@ -122,10 +125,12 @@ class Loader:
                 row.update(cluster_id=a.id, version=1, first_seen=now, last_seen=now, stored_at=now)
                 articles.append(tuple(row[c] for c in art_cols))
                 key = f"{_instant(a.published_at or a.fetched_at)}|{a.canonical_url}"
-                sketches.append(("article", a.id, -1, key, blob_a, params, len(sketches) + 1))
+                sid += 1
+                sketches.append(("article", a.id, -1, key, blob_a, params, sid))
                 bands_per_sid.append(ARTICLE_BANDS)
                 for p in range(len(a.paragraphs)):
-                    sketches.append(("passage", a.id, p, key, blob_p, params, len(sketches) + 1))
+                    sid += 1
+                    sketches.append(("passage", a.id, p, key, blob_p, params, sid))
                     bands_per_sid.append(PASSAGE_BANDS)
                 if len(articles) >= 20_000:
                     self._rows(conn, "articles", art_cols, articles)
@@ -207,6 +212,35 @@ class Loader:
         conn.execute("ANALYZE")
 
 
+class Parts:
+    """Seconds spent in the parts of dedup-and-store while active: the
+    template counts (``storing.batch_lines``), the dedup runs
+    (``Deduplicator.run``) and the save (``Store.save_batch``)."""
+
+    def __init__(self) -> None:
+        self.seconds = {"templates": 0.0, "dedup": 0.0, "save": 0.0}
+        self.active = False
+
+    def wrap(self, owner: Any, name: str, part: str) -> None:
+        inner = getattr(owner, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                if self.active:
+                    self.seconds[part] += time.perf_counter() - start
+
+        setattr(owner, name, timed)
+
+
+PARTS = Parts()
+PARTS.wrap(storing, "batch_lines", "templates")
+PARTS.wrap(Deduplicator, "run", "dedup")
+PARTS.wrap(Store, "save_batch", "save")
+
+
 def extracted(docs: list[RawDocument]) -> Extracted:
     return extract_documents(docs)
 
@@ -226,10 +260,14 @@ def measure(name: str, url: str, n: int, corpus_docs: list[RawDocument], recent:
             store_articles(part, store, report, settings, sketches=recent.sketches)
         store._sketches.refresh_stats()
         report = RunReport("import-files")
+        PARTS.seconds = dict.fromkeys(PARTS.seconds, 0.0)
+        PARTS.active = True
         start = time.perf_counter()
         for i in range(0, len(batch.articles), TXN):
             store_articles(batch.articles[i:i + TXN], store, report, settings, sketches=batch.sketches)
         took = time.perf_counter() - start
+        PARTS.active = False
+        parts = {k: 1000 * v / len(batch.articles) for k, v in PARTS.seconds.items()}
         with store.engine.connect() as conn:
             from sqlalchemy import text
 
@@ -244,7 +282,7 @@ def measure(name: str, url: str, n: int, corpus_docs: list[RawDocument], recent:
     wanted = {u: o for u, o in copies.items() if u in in_batch}
     linked = sum(1 for u, o in wanted.items() if links.get(u) == o)
     return {"backend": name, "stored": n, "load_s": load_s, "ms": 1000 * took / len(batch.articles),
-            "rows": stored, "bands": bands, "copies": len(wanted), "linked": linked}
+            "rows": stored, "bands": bands, "copies": len(wanted), "linked": linked, "parts": parts}
 
 
 def main(sizes: list[int], postgres: str | None) -> list[str]:
@@ -277,12 +315,15 @@ def main(sizes: list[int], postgres: str | None) -> list[str]:
              f"The newest {RECENT:,} stored and the {BATCH:,} new are generated crawl pages (extracted beforehand, "
              f"{extract_s:.0f} s); the rest loaded straight in (random band keys, real-looking paragraphs on the "
              "crawl's sites). Transactions of 100 articles, as an import stores them.", "",
-             "| backend | stored articles | band rows | load s | dedup+store ms/article | vs smallest | copies linked |",
-             "|---|---|---|---|---|---|---|"]
+             "| backend | stored articles | band rows | load s | dedup+store ms/article | vs smallest | of which: template "
+             "counts, dedup runs, save (ms/article) | copies linked |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results:
         base_ms = next(x["ms"] for x in results if x["backend"] == r["backend"])
+        p = r["parts"]
         lines.append(f"| {r['backend']} | {r['stored']:,} | {r['bands']:,} | {r['load_s']:.0f} | {r['ms']:.1f} "
-                     f"| {r['ms'] / base_ms:.2f}x | {r['linked']} of {r['copies']} |")
+                     f"| {r['ms'] / base_ms:.2f}x | {p['templates']:.1f}, {p['dedup']:.1f}, {p['save']:.1f} "
+                     f"| {r['linked']} of {r['copies']} |")
     return lines
 
 
