@@ -245,12 +245,12 @@ def extracted(docs: list[RawDocument]) -> Extracted:
     return extract_documents(docs)
 
 
-def measure(name: str, url: str, n: int, corpus_docs: list[RawDocument], recent: Extracted,
+def measure(name: str, url: str, n: int, recent: Extracted,
             batch: Extracted, copies: dict[str, str], sites: list[str], sentences: list[str]) -> dict[str, Any]:
     store = open_store(url)
     params = check_sketch_params(store)
     store.close()
-    load_s = Loader(url).load(n - RECENT, sites, sentences, params.id)
+    load_s = Loader(url).load(n - len(recent.articles), sites, sentences, params.id)
     store = open_store(url)
     settings = DedupSettings()
     try:
@@ -285,11 +285,11 @@ def measure(name: str, url: str, n: int, corpus_docs: list[RawDocument], recent:
             "rows": stored, "bands": bands, "copies": len(wanted), "linked": linked, "parts": parts}
 
 
-def main(sizes: list[int], postgres: str | None) -> list[str]:
-    corpus = Corpus(RECENT + BATCH, sites=300)
-    docs = crawl_documents(corpus, RECENT + BATCH)
+def main(sizes: list[int], postgres: str | None, recent_n: int = RECENT) -> list[str]:
+    corpus = Corpus(recent_n + BATCH, sites=300)
+    docs = crawl_documents(corpus, recent_n + BATCH)
     t0 = time.perf_counter()
-    recent, batch = extracted(docs[:RECENT]), extracted(docs[RECENT:])
+    recent, batch = extracted(docs[:recent_n]), extracted(docs[recent_n:])
     extract_s = time.perf_counter() - t0
     sites = sorted({d.site for d in docs})
     sentences = [s for a in recent.articles for p in a.paragraphs for s in p.split(". ") if len(s.split()) > 5]
@@ -302,17 +302,17 @@ def main(sizes: list[int], postgres: str | None) -> list[str]:
             with tempfile.TemporaryDirectory(prefix="scale-store-", dir=os.environ.get("SCALE_TMP")) as tmp:
                 if base is None:
                     url = f"sqlite:///{Path(tmp) / 'store.db'}"
-                    results.append(measure(name, url, n, docs, recent, batch, corpus.copies, sites, sentences))
+                    results.append(measure(name, url, n, recent, batch, corpus.copies, sites, sentences))
                 else:
                     url, schema = _pg_schema_url(base)
                     try:
-                        results.append(measure(name, url, n, docs, recent, batch, corpus.copies, sites, sentences))
+                        results.append(measure(name, url, n, recent, batch, corpus.copies, sites, sentences))
                     finally:
                         _drop_schema(base, schema)
             r = results[-1]
             print(json.dumps(r), flush=True)
     lines = ["#### Stored state: dedup-and-store of 1,000 new articles against N stored", "",
-             f"The newest {RECENT:,} stored and the {BATCH:,} new are generated crawl pages (extracted beforehand, "
+             f"The newest {recent_n:,} stored and the {BATCH:,} new are generated crawl pages (extracted beforehand, "
              f"{extract_s:.0f} s); the rest loaded straight in (random band keys, real-looking paragraphs on the "
              "crawl's sites). Transactions of 100 articles, as an import stores them.", "",
              "| backend | stored articles | band rows | load s | dedup+store ms/article | vs smallest | of which: template "
@@ -330,6 +330,7 @@ def main(sizes: list[int], postgres: str | None) -> list[str]:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--stored", default="100000,1000000")
-    ap.add_argument("--postgres", default=_test_server_url())
+    ap.add_argument("--postgres", default=_test_server_url(), help="a server URL ('' for SQLite only)")
+    ap.add_argument("--recent", type=int, default=RECENT, help="real crawl articles stored last")
     args = ap.parse_args()
-    print("\n".join(main([int(s) for s in args.stored.split(",") if s], args.postgres)))
+    print("\n".join(main([int(s) for s in args.stored.split(",") if s], args.postgres or None, args.recent)))
