@@ -135,6 +135,7 @@ class Loader:
                 if len(articles) >= 20_000:
                     self._rows(conn, "articles", art_cols, articles)
                     self._rows(conn, "sketches", sk_cols, sketches)
+                    conn.commit()  # a transaction per chunk: SQLite's WAL is checkpointed as it goes
                     articles, sketches = [], []
             self._rows(conn, "articles", art_cols, articles)
             self._rows(conn, "sketches", sk_cols, sketches)
@@ -186,6 +187,7 @@ class Loader:
             else:
                 conn.executemany("INSERT OR IGNORE INTO sketch_bands (key, sid) VALUES (?, ?)",
                                  zip(keys.tolist(), part.tolist(), strict=True))
+            conn.commit()
 
     @staticmethod
     def _copy_binary(conn: Any, keys: np.ndarray[Any, Any], sids: np.ndarray[Any, Any]) -> None:
