@@ -49,7 +49,7 @@ from datetime import UTC, date, datetime
 from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -227,38 +227,54 @@ class Claim:
 
 PENDING_DIR = ".pending"  # under the archive's root: the marks of spans being written
 
+_T = TypeVar("_T")
+
 ClaimedLookup = Callable[[list[str]], set[str]]
 """Which of these location URIs the store has claimed (``archive_records``)."""
+
+
+def whole_records(fh: IO[bytes], read: Callable[[ArcWarcRecord], _T]) -> Iterator[tuple[ArcWarcRecord, _T, int, int]]:
+    """Each whole record of an open archive file from where ``fh`` stands:
+    the record, what ``read`` made of it (``read`` consumes its payload),
+    its offset from the file's start and its length. Stops at a torn or
+    corrupt tail (a record shorter than it declares, or no record)."""
+    it = ArchiveIterator(fh)
+    while True:
+        try:
+            record = next(it)
+            if not record.rec_type:
+                return  # a torn gzip member reads as a record of no type
+            value = read(record)
+            if getattr(record.raw_stream, "limit", 0):
+                return  # shorter than it declares: a torn tail
+            offset = it.get_record_offset()  # from the file's start (the iterator asks the file)
+            it.read_to_end()
+            length = it.get_record_length()
+        except Exception:  # the end of the file (StopIteration), or a corrupt tail
+            return
+        yield record, value, offset, length
+
+
+def archived_document(record: ArcWarcRecord) -> RawDocument | None:
+    """The document a response or resource record holds (its body read);
+    other records' payloads are read past."""
+    if record.rec_type in ("response", "resource"):
+        return document_from_record(record, None)
+    record.content_stream().read()
+    return None
 
 
 def _records_from(path: Path, relpath: str, start: int) -> list[tuple[ArchiveLocation, int]]:
     """The whole records of a file from byte ``start`` (each with where it
     ends), stopping at a torn or corrupt tail."""
-    out: list[tuple[ArchiveLocation, int]] = []
     try:
         fh = open(path, "rb")  # noqa: SIM115
     except FileNotFoundError:
-        return out
+        return []
     with fh:
         fh.seek(start)
-        it = ArchiveIterator(fh)
-        while True:
-            try:
-                record = next(it)
-                if not record.rec_type:
-                    break  # a torn gzip member reads as a record of no type
-                record.content_stream().read()
-                if getattr(record.raw_stream, "limit", 0):
-                    break
-                offset = it.get_record_offset()  # from the file's start (the iterator asks the file)
-                it.read_to_end()
-                length = it.get_record_length()
-            except StopIteration:
-                break
-            except Exception:
-                break
-            out.append((ArchiveLocation(relpath, offset, length), offset + length))
-    return out
+        return [(ArchiveLocation(relpath, offset, length), offset + length)
+                for _, _, offset, length in whole_records(fh, lambda r: r.content_stream().read())]
 
 
 def cut_back(root: Path, relpath: str, start: int, claimed: ClaimedLookup) -> int:
@@ -537,23 +553,10 @@ class RawArchive:
         except OSError as exc:
             raise ArchiveError(f"cannot open archive file {path}: {exc.strerror or exc}") from exc
         with fh:
-            it = ArchiveIterator(fh)
-            while True:
-                try:
-                    record = next(it)
-                    if record.rec_type not in ("response", "resource"):
-                        continue
-                    doc = document_from_record(record, None)  # read the body before asking offsets
-                    if getattr(record.raw_stream, "limit", 0):
-                        return  # torn tail: the record is shorter than it declares
-                    offset = it.get_record_offset()
-                    it.read_to_end()
-                    doc.archive = ArchiveLocation(relpath, offset, it.get_record_length())
-                except StopIteration:
-                    return
-                except (ArchiveLoadFailed, EOFError, OSError, ValueError, Exception):  # torn tail
-                    return
-                yield doc
+            for _, doc, offset, length in whole_records(fh, archived_document):
+                if doc is not None:
+                    doc.archive = ArchiveLocation(relpath, offset, length)
+                    yield doc
 
     def files(self) -> list[str]:
         """Archive files, relative to the root, oldest first."""

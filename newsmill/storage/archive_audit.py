@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 
 from newsmill.core.errors import ArchiveError
 from newsmill.core.records import ArchiveLocation
@@ -30,8 +30,9 @@ from newsmill.storage.archive import (
     PENDING_DIR,
     Claim,
     RawArchive,
-    document_from_record,
+    archived_document,
     record_key,
+    whole_records,
 )
 from newsmill.storage.store import Store
 
@@ -63,6 +64,12 @@ class ArchiveFile:
     torn: int = 0
 
 
+def _key(record: ArcWarcRecord) -> str | None:
+    """A document record's key (its payload read); other records' payloads read past."""
+    doc = archived_document(record)
+    return record_key(doc) if doc is not None else None
+
+
 def scan_file(archive: RawArchive, relpath: str) -> ArchiveFile:
     """Every whole record of one archive file, in order."""
     path = archive.root / relpath
@@ -74,28 +81,8 @@ def scan_file(archive: RawArchive, relpath: str) -> ArchiveFile:
     found = ArchiveFile(relpath, size)
     end = 0
     with fh:
-        it = ArchiveIterator(fh)
-        while True:
-            try:
-                record = next(it)
-                if not record.rec_type:
-                    break  # a torn gzip member reads as a record of no type
-                key: str | None = None
-                url = record.rec_headers.get_header("WARC-Target-URI") or ""
-                if record.rec_type in ("response", "resource"):
-                    doc = document_from_record(record)
-                    key = record_key(doc)
-                else:
-                    record.content_stream().read()
-                if getattr(record.raw_stream, "limit", 0):
-                    break  # shorter than it declares: a torn tail
-                offset = it.get_record_offset()
-                it.read_to_end()
-                length = it.get_record_length()
-            except StopIteration:
-                break
-            except Exception:  # a corrupt or torn tail ends the file's records
-                break
+        for record, key, offset, length in whole_records(fh, _key):
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
             found.records.append(Record(ArchiveLocation(relpath, offset, length), record.rec_type, key, url))
             end = offset + length
     found.torn = size - end
