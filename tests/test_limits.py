@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.limits_bench import SMALL, p_page, small_page, table_page
 from newsmill.core.errors import ConfigError
 from newsmill.core.records import RawDocument, SourceRef
 from newsmill.core.settings import LimitSettings, parse_sources
@@ -30,31 +31,7 @@ from newsmill.extractors.complexity import FLATTEN_DEPTH, count_elements, flatte
 from tests.conftest import REPO
 
 BOUND = 240.0  # seconds a whole import may take here (a run that stalls never ends)
-STORIES = {
-    "harbour": "The harbour authority opened a second ferry line across the bay on Monday morning.",
-    "council": "The city council voted to rebuild the old market hall with timber from local forests.",
-    "orchestra": "The youth orchestra played its first concert abroad to a full hall in the capital.",
-}
-
-
-def normal_page(topic: str, sentence: str) -> str:
-    paragraphs = "".join(f"<p>{sentence} Paragraph {i} adds what the {topic} story says next, "
-                         f"in plain words for the readers of the paper.</p>" for i in range(8))
-    return (f"<html><head><meta charset='utf-8'><title>The {topic} story</title></head><body><article>"
-            f"<h1>The {topic} story</h1>{paragraphs}</article></body></html>")
-
-
-def million_page(elements: int = 1_000_000) -> str:
-    """A valid page of ``elements`` short paragraphs (about 15 MB)."""
-    body = "".join(f"<p>w {i}</p>" for i in range(elements))
-    return f"<html><head><title>A long page</title></head><body><article>{body}</article></body></html>"
-
-
-def table_page(rows: int = 20_000) -> str:
-    body = "".join(f"<tr><td>row {i}</td><td>{i * 3}</td><td>note on row {i}</td></tr>" for i in range(rows))
-    return ("<html><head><title>The figures</title></head><body><article><h1>The figures</h1>"
-            "<p>The table below lists every figure the office published this year, row by row.</p>"
-            f"<table>{body}</table></article></body></html>")
+STORIES = SMALL  # three normal pages, as the limits benchmark imports them
 
 
 NESTED_TEXT = "The story inside two hundred thousand boxes is still a story worth reading to the end."
@@ -69,7 +46,7 @@ def folder_with(tmp_path: Path, name: str, bad: str) -> Path:
     folder = tmp_path / "in"
     folder.mkdir()
     for topic, sentence in STORIES.items():
-        (folder / f"{topic}.html").write_text(normal_page(topic, sentence), encoding="utf-8")
+        (folder / f"{topic}.html").write_text(small_page(topic, sentence), encoding="utf-8")
     (folder / name).write_text(bad, encoding="utf-8")
     return folder
 
@@ -96,7 +73,7 @@ NORMAL = sorted(f"{topic}.html" for topic in STORIES)
 
 
 def test_a_page_of_a_million_elements_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, "million.html", million_page())
+    folder = folder_with(tmp_path, "million.html", p_page(1_000_000))
     out, _ = run_import(tmp_path / "home", folder)
     assert out.returncode == 1, out.stderr[-3000:]
     urls, failures = stored(tmp_path / "home")
@@ -112,7 +89,7 @@ def test_a_page_over_the_time_limit_has_its_worker_killed(tmp_path: Path, runner
     if runner == "dask":
         pytest.importorskip("distributed")
     # 200,000 elements: about a minute of CPU time to extract, under 500 MB (the element limit off)
-    folder = folder_with(tmp_path, "million.html", million_page(200_000))
+    folder = folder_with(tmp_path, "million.html", p_page(200_000))
     size = (folder / "million.html").stat().st_size
     out, _ = run_import(tmp_path / "home", folder, NEWSMILL_MAX_ELEMENTS="0", NEWSMILL_DOCUMENT_SECONDS="3",
                         NEWSMILL_TASK_RUNNER=runner, NEWSMILL_DASK_WORKERS="2")
@@ -129,7 +106,7 @@ def test_a_page_over_the_time_limit_has_its_worker_killed(tmp_path: Path, runner
 
 
 def test_a_page_over_the_memory_limit_has_its_worker_killed(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, "million.html", million_page())
+    folder = folder_with(tmp_path, "million.html", p_page(1_000_000))
     out, _ = run_import(tmp_path / "home", folder, NEWSMILL_MAX_ELEMENTS="0", NEWSMILL_DOCUMENT_SECONDS="0",
                         NEWSMILL_DOCUMENT_MEMORY_MB="400")
     assert out.returncode == 1, out.stderr[-3000:]
@@ -140,7 +117,7 @@ def test_a_page_over_the_memory_limit_has_its_worker_killed(tmp_path: Path) -> N
 
 
 def test_a_table_of_twenty_thousand_rows_is_stored(tmp_path: Path) -> None:
-    folder = folder_with(tmp_path, "table.html", table_page())
+    folder = folder_with(tmp_path, "table.html", table_page(20_000))
     out, _ = run_import(tmp_path / "home", folder, NEWSMILL_DOCUMENT_SECONDS="120")
     assert out.returncode == 0, out.stderr[-3000:]
     urls, failures = stored(tmp_path / "home")
@@ -185,9 +162,9 @@ def test_flatten_keeps_the_text_and_the_shallow_structure() -> None:
 def test_nested_text_is_extracted_and_a_huge_page_refused_in_process() -> None:
     article = extract(doc(nested_page(5000)))
     assert NESTED_TEXT in article.text
-    assert count_elements(million_page(200)) == 205
+    assert count_elements(p_page(200)) == 205
     with pytest.raises(Exception, match="over the 1,000-element limit") as refused:
-        extract(doc(million_page(2000)), settings=ExtractSettings(max_elements=1000))
+        extract(doc(p_page(2000)), settings=ExtractSettings(max_elements=1000))
     assert getattr(refused.value, "status", None) == "too_complex"
 
 
