@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from newsmill.core.records import Article, SourceRef
@@ -208,6 +209,51 @@ def test_a_revision_replaces_the_old_text_in_the_index(store: Store) -> None:
     assert [v["version"] for v in store.revisions(first.id)] == [2, 1]  # the old version is kept, not indexed
     store.save_batch([second], [])  # unchanged: nothing rewritten
     assert index_ids(store) == article_ids(store)
+
+
+def _index_keys(store: Store) -> dict[str, object]:
+    """What identifies each article's index entry as written: SQLite's
+    docid (a re-index takes a new one), PostgreSQL's row version (xmin)."""
+    with store.engine.connect() as conn:
+        if store.dialect == "postgresql":
+            return dict(conn.execute(text("SELECT article_id, xmin::text FROM search_index")).all())  # type: ignore[arg-type]
+        return dict(conn.execute(text("SELECT article_id, docid FROM search_ids")).all())  # type: ignore[arg-type]
+
+
+def test_only_articles_whose_text_changed_are_indexed_again(store: Store) -> None:
+    """A re-save of unchanged articles (only ``last_seen`` moves) leaves
+    their index entries as they were; a changed text replaces just its own."""
+    store.save_batch(list(ALL), [])
+    before = _index_keys(store)
+    store.save_batch(list(ALL), [])
+    assert _index_keys(store) == before
+    changed = replace(EN, text="The council met again on Friday.", paragraphs=["The council met again on Friday."])
+    store.save_batch([RU, changed, ZH], [])
+    after = _index_keys(store)
+    assert set(after) == set(before) and after[EN.id] != before[EN.id]
+    assert {k: v for k, v in after.items() if k != EN.id} == {k: v for k, v in before.items() if k != EN.id}
+    assert ids(store.search("Friday")) == [EN.id] and store.search("trams") == []
+
+
+def test_postgresql_index_built_from_the_row_equals_the_text_sent(store: Store) -> None:
+    """PostgreSQL builds the tsvector from the written ``articles`` row when
+    :func:`index_text` leaves the text as it is (RU, KK, EN, TR here) and from
+    the text sent otherwise (ZH, as bigrams): either way the document is the
+    one the text as the index holds it gives."""
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL's index only")
+    store.save_batch(list(ALL), [])
+    with store.engine.connect() as conn:
+        for a in ALL:
+            cfg = config_for(a.language, [r[0] for r in conn.execute(text("SELECT cfgname FROM pg_ts_config"))])
+            same = conn.execute(text(
+                "SELECT s.config = CAST(:cfg AS regconfig) AND s.document = "
+                "setweight(to_tsvector(CAST(:cfg AS regconfig), :title), 'A') || "
+                "setweight(to_tsvector(CAST(:cfg AS regconfig), :body), 'D') FROM search_index s "
+                "WHERE s.article_id = :id"),
+                {"cfg": cfg, "title": index_text(a.title), "body": index_text(a.text), "id": a.id}).scalar_one()
+            assert same is True, a.language
+    assert index_text(ZH.text) != ZH.text and all(index_text(a.text) == a.text for a in (RU, KK, EN, TR))
 
 
 def test_an_article_deleted_with_plain_sql_can_be_stored_again(store: Store) -> None:
