@@ -335,7 +335,7 @@ def test_late_original_relinks_stored_copies_as_if_in_order(store_url: str, tmp_
     in_order.engine.dispose()
     with in_order.engine.begin() as conn:  # the same database serves the late-arrival run
         for table in ("passage_links", "sketch_bands", "sketches", "boilerplate_removals", "article_revisions",
-                      "articles"):
+                      "articles", "template_lines", "template_keys"):
             conn.execute(sql(f"DELETE FROM {table}"))
 
     store = open_store(store_url)

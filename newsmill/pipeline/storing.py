@@ -124,17 +124,19 @@ def _original_lines(articles: Sequence[Article]) -> dict[str, list[str]]:
 
 
 def batch_lines(articles: Sequence[Article], store: Store) -> BatchLines:
-    """The store's template counts a batch is weighed against, in one read:
-    the paragraphs of the sites with an original in the batch, the lines on
-    several sites and the batch's originals' lines, not counting the
-    batch's own stored versions (after a first dedup pass, which tells the
-    originals from the copies)."""
+    """The store's template counts a batch is weighed against, read for the
+    batch's lines from the counts kept with the articles
+    (:meth:`BatchLines.load`): on the sites with an original in the batch,
+    and across sites, not counting the batch's own stored versions (after a
+    first dedup pass, which tells the originals from the copies)."""
     lines = _original_lines(articles)
-    if not _by_site(articles):
+    by_site = _by_site(articles)
+    if not by_site:
         return BatchLines()
     sites = {a.site for a in articles if a.id in lines and a.paragraphs}
     return BatchLines.load(store, sites, exclude={a.id for a in articles},
-                           wanted=(p for mine in lines.values() for p in mine))
+                           wanted=[p for mine in lines.values() for p in mine],
+                           lines=[p for group in by_site.values() for a in group for p in a.paragraphs])
 
 
 BeforeSave = Callable[[Sequence[Article], StoredState], AbstractContextManager[Sequence[Claim]]]

@@ -13,10 +13,11 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from newsmill.storage import schema as t
 from newsmill.storage.articles import Articles
-from newsmill.storage.db import Database, chunks, utc
+from newsmill.storage.db import Database, chunks, rows_in, utc
 from newsmill.storage.links import DedupLinks
 from newsmill.storage.search import unindex
 from newsmill.storage.sketches import SqlSketchIndex
+from newsmill.storage.template_counts import TemplateCounts
 
 
 class Retention:
@@ -56,21 +57,28 @@ class Retention:
             ids = [r[0] for r in conn.execute(select(a.c.id).where(a.c.last_seen < cutoff))]
             if dry_run:
                 return len(ids)
-            pruned = set(ids)
-            self._hand_over(conn, pruned)
-            pl = t.passage_links
-            unlinked: set[str] = set()  # articles that stay and lose passage links to pruned ones
-            for part in chunks(ids):
-                unlinked.update(r[0] for r in conn.execute(select(pl.c.article_id).where(pl.c.of_article.in_(part)))
-                                if r[0] not in pruned)
-                conn.execute(delete(pl).where(pl.c.of_article.in_(part)))
-                SqlSketchIndex.delete(conn, part)
-                unindex(conn, part)  # first: it reads the text it indexed from the row
-                for table in (t.passage_links, t.boilerplate_removals, t.article_revisions):
-                    conn.execute(delete(table).where(table.c.article_id.in_(part)))
-                conn.execute(delete(a).where(a.c.id.in_(part)))
-            self.links.renew_novelty(conn, sorted(unlinked))
+            heirs = [r[0] for r in rows_in(conn, select(a.c.id), a.c.duplicate_of, ids)]
+            with TemplateCounts.track(conn, [*ids, *heirs]):
+                self._prune(conn, ids)
         return len(ids)
+
+    def _prune(self, conn: Connection, ids: list[str]) -> None:
+        """Delete the articles ``ids`` (see :meth:`prune_articles`)."""
+        a = t.articles
+        pruned = set(ids)
+        self._hand_over(conn, pruned)
+        pl = t.passage_links
+        unlinked: set[str] = set()  # articles that stay and lose passage links to pruned ones
+        for part in chunks(ids):
+            unlinked.update(r[0] for r in conn.execute(select(pl.c.article_id).where(pl.c.of_article.in_(part)))
+                            if r[0] not in pruned)
+            conn.execute(delete(pl).where(pl.c.of_article.in_(part)))
+            SqlSketchIndex.delete(conn, part)
+            unindex(conn, part)  # first: it reads the text it indexed from the row
+            for table in (t.passage_links, t.boilerplate_removals, t.article_revisions):
+                conn.execute(delete(table).where(table.c.article_id.in_(part)))
+            conn.execute(delete(a).where(a.c.id.in_(part)))
+        self.links.renew_novelty(conn, sorted(unlinked))
 
     def _hand_over(self, conn: Connection, pruned: set[str]) -> None:
         """The copies that stay of each original about to be pruned: the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -24,9 +25,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 metadata = MetaData()
 
@@ -233,6 +235,40 @@ article_revisions = Table(
     Column("stored_at", Timestamp, nullable=False),
     Column("replaced_at", Timestamp, nullable=False),
 )
+
+# Template evidence kept with the articles (migration 0009,
+# newsmill/storage/template_counts.py): per exact line (a signed 64-bit hash
+# of its text) and site, how often the site's original articles carry it
+# (lines of MAX_CHARS characters and MAX_WORDS words or fewer), and per line
+# key (the hash of the case- and space-folded line) and site, in how many
+# original articles it is, with the occurrences of its short lines.
+template_lines = Table(
+    "template_lines",
+    metadata,
+    Column("line", BigInteger, nullable=False),
+    Column("site", Text, nullable=False),
+    Column("key", BigInteger, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("occurrences", Integer, nullable=False),
+    PrimaryKeyConstraint("line", "site", name="pk_template_lines"),
+)
+Index("ix_template_lines_key", template_lines.c.key)
+
+template_keys = Table(
+    "template_keys",
+    metadata,
+    Column("key", BigInteger, nullable=False),
+    Column("site", Text, nullable=False),
+    Column("articles", Integer, nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("link", Boolean, nullable=False),
+    PrimaryKeyConstraint("key", "site", name="pk_template_keys"),
+)
+# The keys that may link two sites (a long enough line recurring on a site):
+# few, read by every batch to find the publisher groups.
+LINK_WHERE = "link AND lines >= 2"
+Index("ix_template_keys_links", template_keys.c.key, sqlite_where=text(LINK_WHERE),
+      postgresql_where=text(LINK_WHERE))
 
 export_checkpoints = Table(
     "export_checkpoints",

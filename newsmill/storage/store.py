@@ -54,6 +54,7 @@ from newsmill.storage.retention import Retention
 from newsmill.storage.runlog import RunLog
 from newsmill.storage.search import MARK
 from newsmill.storage.sketches import SqlSketchIndex
+from newsmill.storage.template_counts import TemplateCounts
 from newsmill.storage.templates import SiteTemplates, template_key
 
 log = logging.getLogger(__name__)
@@ -111,11 +112,13 @@ class Store:
         URLs under the writer lock the caller still holds (else it is read
         here). ``claims``: the raw-archive records the articles point at
         that were written for them, claimed in the same transaction.
-        Saving the same batch twice stores nothing twice.
+        Saving the same batch twice stores nothing twice. The template
+        counts (:mod:`.template_counts`) follow in the same transaction.
         """
         for attempt in range(3):
             try:
-                with self.exclusive(), self.db.begin() as conn:
+                counted = [*(a.id for a in articles), *(r.article for r in relinks if r.paragraph < 0)]
+                with self.exclusive(), self.db.begin() as conn, TemplateCounts.track(conn, counted):
                     clusters = self._links.clusters(conn, articles)
                     result, written = self._articles.write(conn, articles, clusters, novelty or {}, stored)
                     self._write_dedup(conn, [a for a in articles if a.id in written], sketches)
@@ -132,7 +135,7 @@ class Store:
     def save_dedup(self, articles: Sequence[Article], sketches: Sequence[Sketch],
                    novelty: Mapping[str, float] | None = None) -> None:
         """Store new dedup results of already stored articles (no new version)."""
-        with self.exclusive(), self.db.begin() as conn:
+        with self.exclusive(), self.db.begin() as conn, TemplateCounts.track(conn, [a.id for a in articles]):
             self._links.set_results(conn, articles, novelty or {})
             self._write_dedup(conn, articles, sketches)
         self._sketches.refresh_stats()
@@ -143,6 +146,7 @@ class Store:
         with self.exclusive(), self.db.begin() as conn:
             self._sketches.clear(conn)
             self._links.clear(conn)
+            TemplateCounts.rebuild(conn)  # every article is an original again
 
     def _write_dedup(self, conn: Connection, articles: Sequence[Article], sketches: Sequence[Sketch]) -> None:
         """Replace the passage links, sketches and bands of ``articles``."""

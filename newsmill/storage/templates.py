@@ -53,17 +53,16 @@ the batch pass (:func:`newsmill.pipeline.storing.remove_batch_templates`, which
 counts the batch's originals with the store's) remove the same lines:
 re-running the same input changes nothing.
 
-The counts come from one grouped query (:meth:`SharedLines.load`): for each
-exact line text on two sites or more (or asked for by a batch), the sites
-of the articles that carry it. Lines are grouped by their exact text there
-(the databases' case folding is not Python's): a line printed in different
-case on two sites is not found to be shared. The query reads the
-paragraphs of every original article in the database, once per call: once
-when a run's extraction settings are built, and once per batch stored,
-where the same statement also brings the paragraphs of the batch's sites
-(:meth:`BatchLines.load`). That grows with the store, as the per-site
-counts grow with a site. A table of short lines kept with the articles
-would make it grow with the batch instead (a schema change, not made).
+The counts come from two places. When a run's extraction settings are
+built, from one grouped query (:meth:`SharedLines.load`): for each exact
+line text on two sites or more, the sites of the articles that carry it,
+over the paragraphs of every original article, once per run. Lines are
+grouped by their exact text there (the databases' case folding is not
+Python's): a line printed in different case on two sites is not found to
+be shared. When a batch is stored, from the counts kept with the articles
+(:mod:`newsmill.storage.template_counts`, :meth:`BatchLines.load`): the
+same numbers, read for the batch's own lines and the few keys that may link
+sites, so that the read grows with the batch, not with the store.
 """
 
 from __future__ import annotations
@@ -79,13 +78,22 @@ from sqlalchemy import func, select, text
 from newsmill.core.errors import StorageError
 from newsmill.storage import schema as t
 from newsmill.storage.db import Database, chunks
+from newsmill.storage.template_counts import (
+    LINK_MIN_WORDS,
+    LINK_WHERE,
+    MAX_CHARS,
+    MAX_WORDS,
+    TemplateCounts,
+    line_hash,
+    template_key,
+)
 
 if TYPE_CHECKING:
     from newsmill.storage.store import Store
 
-MAX_WORDS = 40  # longer lines are never group or shared templates
-MAX_CHARS = 600  # what the query reads (a line of MAX_WORDS words is shorter)
-LINK_MIN_WORDS = 4  # a line that links two sites has this many words or more
+# MAX_WORDS: longer lines are never group or shared templates; MAX_CHARS:
+# what the queries read (a line of MAX_WORDS words is shorter);
+# LINK_MIN_WORDS: a line that links two sites has this many words or more.
 RECUR = 2  # a line recurs on a site when it is in this many of its articles
 QUOTES = frozenset("\"“”„‟«»‹›「」『』")
 
@@ -127,45 +135,6 @@ _COUNTS = {
         SELECT line, string_agg(site, chr(31)) AS sites FROM ({lines}) AS l GROUP BY line
         HAVING MIN(site) < MAX(site) OR line = ANY(CAST(:wanted AS text[]))""",
 }
-# One batch's template evidence in one statement (BatchLines.load): part 0,
-# the paragraphs of the original articles of the batch's :sites (but those
-# :exclude), part 1 the lines removed from them as templates, part 2 the
-# rows of _COUNTS. Columns: part, article id, site (part 2: the sites),
-# paragraphs as stored (part 1: the line; part 2: the line).
-_BATCH = {
-    "sqlite": """
-        SELECT 0 AS part, a.id AS article, a.site AS site, a.paragraphs AS value
-        FROM articles a
-        WHERE a.site IN (SELECT value FROM json_each(:sites)) AND a.duplicate_of IS NULL
-          AND a.id NOT IN (SELECT value FROM json_each(:exclude))
-        UNION ALL
-        SELECT 1, b.article_id, a.site, b.text
-        FROM boilerplate_removals b JOIN articles a ON a.id = b.article_id
-        WHERE a.site IN (SELECT value FROM json_each(:sites)) AND a.duplicate_of IS NULL
-          AND b.rule = 'site.template' AND a.id NOT IN (SELECT value FROM json_each(:exclude))
-        UNION ALL
-        SELECT 2, NULL, sites, line FROM ({counts}) AS s""",
-    "postgresql": """
-        SELECT 0 AS part, a.id AS article, a.site AS site, a.paragraphs AS value
-        FROM articles a
-        WHERE a.site = ANY(CAST(:sites AS text[])) AND a.duplicate_of IS NULL
-          AND NOT (a.id = ANY(CAST(:exclude AS text[])))
-        UNION ALL
-        SELECT 1, b.article_id, a.site, b.text
-        FROM boilerplate_removals b JOIN articles a ON a.id = b.article_id
-        WHERE a.site = ANY(CAST(:sites AS text[])) AND a.duplicate_of IS NULL
-          AND b.rule = 'site.template' AND NOT (a.id = ANY(CAST(:exclude AS text[])))
-        UNION ALL
-        SELECT 2, NULL, sites, line FROM ({counts}) AS s""",
-}
-
-
-def template_key(paragraph: str) -> str:
-    """How paragraphs are compared when learning templates: case and
-    spacing folded."""
-    return " ".join(paragraph.casefold().split())
-
-
 def shared_min(min_articles: int) -> int:
     """The article count at which a line printed on several sites is a
     template (with the other conditions of the ``shared`` rule)."""
@@ -176,19 +145,17 @@ def _words(key: str) -> int:
     return len(key.split())
 
 
-def _params(store: Store, *, exclude: Iterable[str] = (), wanted: Iterable[str] = (),
-            sites: Iterable[str] = ()) -> tuple[str, dict[str, Any]]:
+def _params(store: Store, *, exclude: Iterable[str] = (), wanted: Iterable[str] = ()) -> tuple[str, dict[str, Any]]:
     """The dialect of the queries above and their parameters: the articles
-    not counted, the lines asked for (those that can be templates), the sites."""
+    not counted, the lines asked for (those that can be templates)."""
     dialect = store.dialect if store.dialect in _LINES else "sqlite"
     asked = sorted({p for p in wanted if p and len(p) <= MAX_CHARS and _words(p) <= MAX_WORDS})
-    skip, mine = sorted(set(exclude)), sorted(set(sites))
+    skip = sorted(set(exclude))
     params: dict[str, Any] = {"chars": MAX_CHARS}
     if dialect == "postgresql":
-        params.update(exclude=skip, wanted=asked, sites=mine)
+        params.update(exclude=skip, wanted=asked)
     else:
-        params.update(exclude=json.dumps(skip), wanted=json.dumps(asked, ensure_ascii=False),
-                      sites=json.dumps(mine, ensure_ascii=False))
+        params.update(exclude=json.dumps(skip), wanted=json.dumps(asked, ensure_ascii=False))
     return dialect, params
 
 
@@ -321,11 +288,11 @@ class SharedLines:
 
 @dataclass
 class BatchLines:
-    """What storing one batch knows of its sites' templates, read in one
-    statement (:meth:`load`): per site of the batch, in how many stored
-    original articles (but the batch's own stored versions) each paragraph
-    key occurs (as :meth:`SiteTemplates.paragraph_counts` counts), and the
-    stored counts of the lines on several sites and of the batch's lines
+    """What storing one batch knows of its sites' templates (:meth:`load`):
+    per site of the batch, in how many stored original articles (but the
+    batch's own stored versions) each of the batch's paragraph keys occurs
+    (as :meth:`SiteTemplates.paragraph_counts` counts), and the stored counts
+    of the lines that can decide the batch's shared and group templates
     (as :meth:`SharedLines.load` reads them)."""
 
     sites: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -333,23 +300,51 @@ class BatchLines:
 
     @classmethod
     def load(cls, store: Store, sites: Iterable[str], *, exclude: Iterable[str] = (),
-             wanted: Iterable[str] = ()) -> BatchLines:
-        """The counts of ``sites`` and of the lines on several sites and the
-        ``wanted`` lines (exact texts), not counting the articles ``exclude``."""
-        dialect, params = _params(store, exclude=exclude, wanted=wanted, sites=sites)
-        sql = _BATCH[dialect].format(counts=_COUNTS[dialect].format(lines=_LINES[dialect]))
-        per_site: dict[str, _LineCounts] = {site: _LineCounts() for site in sorted(set(sites))}
-        out = cls()
+             wanted: Iterable[str] = (), lines: Iterable[str] = ()) -> BatchLines:
+        """The counts of the keys of ``wanted`` (exact texts: the lines of
+        the batch's originals) and ``lines`` (the batch's other paragraphs)
+        on ``sites``, and over every site those of the lines whose text is
+        on two sites or more or is ``wanted``, not counting the articles
+        ``exclude``; with the lines of every key that may link two sites
+        into a publisher group (:mod:`newsmill.storage.template_counts`).
+        Indexed reads of the kept counts: they grow with the batch and the
+        number of such keys, not with the store."""
+        asked = list(wanted)
+        wanted_lines = {line_hash(p) for p in asked if p and len(p) <= MAX_CHARS and _words(p) <= MAX_WORDS}
+        keys: dict[int, str] = {}
+        for p in (*asked, *lines):
+            key = template_key(p)
+            if key:
+                keys[line_hash(key)] = key
+        mine = sorted(set(sites))
+        tl, tk = t.template_lines, t.template_keys
         with store.db.connect() as conn:
-            for part, article_id, site, value in conn.execute(text(sql), params):
-                if part == 2:
-                    out.shared.add_row(value, site)
-                elif part == 0:
-                    for p in json.loads(value):
-                        per_site[site].add(article_id, p)
-                else:
-                    per_site[site].add(article_id, value)
-        out.sites = {site: lines.counts for site, lines in per_site.items()}
+            links = [r[0] for r in conn.execute(text(
+                f"SELECT key FROM template_keys WHERE {LINK_WHERE} GROUP BY key HAVING COUNT(*) >= 2"))]
+            found: dict[int, dict[str, int]] = {}
+            texts: dict[int, str] = {}
+            for part in chunks(sorted(set(keys) | set(links))):
+                for lh, site, line, n in conn.execute(select(tl.c.line, tl.c.site, tl.c.text, tl.c.occurrences)
+                                                      .where(tl.c.key.in_(part))):
+                    found.setdefault(lh, {})[site] = n
+                    texts[lh] = line
+            per_site: dict[tuple[int, str], int] = {}
+            if mine:
+                for part in chunks(sorted(keys)):
+                    per_site.update(((kh, site), n) for kh, site, n in conn.execute(
+                        select(tk.c.key, tk.c.site, tk.c.articles).where(tk.c.key.in_(part), tk.c.site.in_(mine))))
+            skipped = TemplateCounts.tally(conn, exclude)  # the batch's stored versions
+        out = cls(sites={site: {} for site in mine})
+        for (kh, site), n in sorted(per_site.items()):
+            articles = n - skipped.keys.get((kh, site), 0)
+            if articles > 0:
+                out.sites[site][keys[kh]] = articles
+        for lh, by_site in sorted(found.items()):
+            left = {site: n - skipped.lines.get((lh, site), 0) for site, n in by_site.items()}
+            carriers = {site: n for site, n in left.items() if n > 0}
+            if len(carriers) >= 2 or (carriers and lh in wanted_lines):
+                for site, n in sorted(carriers.items()):
+                    out.shared._count(texts[lh], site, n)
         return out
 
 
