@@ -6,11 +6,12 @@ parameters' check and the rebuild of every link."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 from newsmill.core.errors import DedupError
-from newsmill.core.records import Article, Removal
+from newsmill.core.interfaces import SketchIndex
+from newsmill.core.records import Article, Removal, SketchRef
 from newsmill.core.settings import DedupSettings
 from newsmill.dedup import ArticleSketches, Deduplicator, SketchParams
 from newsmill.extractors import Cleaner
@@ -139,6 +140,44 @@ def batch_lines(articles: Sequence[Article], store: Store) -> BatchLines:
                            lines=[p for group in by_site.values() for a in group for p in a.paragraphs])
 
 
+class ReadOnce:
+    """The store's sketch index, each answer read once: a band key set's
+    candidates and a sketch's shingles are kept for a second dedup run of
+    the same batch under the same writer lock (nothing is written between
+    the runs, so the store would answer the same). The second run, after
+    the batch's template pass, then reads only for the sketches the pass
+    changed (an article sketch of a cleaned text; paragraphs that stay keep
+    their bands) and links exactly as a run on the store itself would."""
+
+    def __init__(self, index: SketchIndex) -> None:
+        self.index = index
+        self._candidates: dict[tuple[str, tuple[int, ...]], set[SketchRef]] = {}
+        self._shingles: dict[SketchRef, bytes] = {}
+        self._absent: set[SketchRef] = set()  # asked for, not stored
+        self.asked = 0  # sketches whose candidates the store was asked for
+
+    def lookup(self, kind: str, bands: Iterable[int]) -> dict[int, list[SketchRef]]:
+        return self.index.lookup(kind, bands)
+
+    def candidates(self, kind: str, bands: Sequence[Sequence[int]]) -> list[set[SketchRef]]:
+        keys = [(kind, tuple(b)) for b in bands]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._candidates))
+        if missing:
+            self.asked += len(missing)
+            found = self.index.candidates(kind, [list(k[1]) for k in missing])
+            self._candidates.update(zip(missing, found, strict=True))
+        return [set(self._candidates[k]) for k in keys]
+
+    def shingles(self, refs: Iterable[SketchRef]) -> Mapping[SketchRef, bytes]:
+        wanted = set(refs)
+        missing = wanted - self._shingles.keys() - self._absent
+        if missing:
+            found = self.index.shingles(missing)
+            self._shingles.update(found)
+            self._absent.update(missing - found.keys())
+        return {ref: self._shingles[ref] for ref in wanted if ref in self._shingles}
+
+
 BeforeSave = Callable[[Sequence[Article], StoredState], AbstractContextManager[Sequence[Claim]]]
 
 
@@ -185,10 +224,14 @@ def _store_locked(articles: list[Article], store: Store, report: RunReport, sett
         store.touch(a.canonical_url for a in unchanged)
     if not fresh:
         return
-    dedup = Deduplicator(store, params, window=settings.window)
+    index = ReadOnce(store)
+    dedup = Deduplicator(index, params, window=settings.window)
     result = dedup.run(fresh, sketches)
     if remove_batch_templates(fresh, batch_lines(fresh, store), settings.template_min_articles):
-        result = dedup.run(fresh, sketches)  # the texts changed (and are sketched again): link them again
+        # The texts changed (and are sketched again): link the batch again. The
+        # store answers only for the sketches the removal changed: the others'
+        # candidates and shingles are those the first run read.
+        result = dedup.run(fresh, sketches)
     saved = store.save_batch(result.articles, result.sketches, novelty=result.novelty, relinks=result.relinks,
                              stored=stored, claims=claims)
     report.relinked += saved.relinked
@@ -209,5 +252,5 @@ def _store_locked(articles: list[Article], store: Store, report: RunReport, sett
             )
 
 
-__all__ = ["BeforeSave", "batch_lines", "check_sketch_params", "rebuild_dedup", "remove_batch_templates",
+__all__ = ["BeforeSave", "ReadOnce", "batch_lines", "check_sketch_params", "rebuild_dedup", "remove_batch_templates",
            "store_articles"]

@@ -119,3 +119,71 @@ def test_one_import_batch_reads_what_is_stored_once_and_the_template_counts_of_i
     assert len(archived) == 4
     assert len(list(archive.iter_documents(archived[0].split("#")[0]))) == 4
     store.close()
+
+
+def stored_results(store: Store) -> dict[str, Any]:
+    """What dedup-and-store left: each article's text, duplicate fields and
+    removals, the passage links and the sketches (with their bands)."""
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        def rows(query: str) -> list[tuple[Any, ...]]:
+            return sorted(tuple(r) for r in conn.execute(text(query)))
+
+        return {
+            "articles": rows("SELECT url, text, duplicate_of, similarity, novelty, cluster_id FROM articles"),
+            "removals": rows("SELECT article_id, position, text, rule FROM boilerplate_removals"),
+            "links": rows("SELECT article_id, paragraph, of_article, of_paragraph, similarity FROM passage_links"),
+            "sketches": rows("SELECT kind, article_id, paragraph, order_key, shingles FROM sketches"),
+            "bands": rows("SELECT s.article_id, s.paragraph, b.key FROM sketch_bands b JOIN sketches s ON s.sid = b.sid"),
+        }
+
+
+def test_the_second_dedup_run_reads_only_what_the_template_pass_changed_and_links_the_same(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """A batch whose template pass removes a line is linked again after it:
+    with the store's answers of the first run kept (ReadOnce) the second run
+    asks the store only for the sketches the pass changed, and the store
+    ends exactly as with two runs that each ask the store for everything
+    (what storing did before)."""
+    from newsmill.pipeline import storing
+
+    shared = "The ministry said the new ferry line will carry containers across the lake from next spring on."
+    first = [*(article(i, "x.example", SIGNATURE) for i in range(4)), article(30, "y.example", shared)]
+
+    def second() -> list[Article]:  # completes the signature (5th and 6th), a copy, a passage shared with y
+        body = [" ".join(f"{WORDS[(k * 5 + i) % len(WORDS)]}{k}x{i}" for i in range(30)) + "." for k in range(4)]
+        copy_of = article(4, "x.example", *body, SIGNATURE)
+        copy = Article(url="https://z.example/copy", canonical_url="https://z.example/copy", site="z.example",
+                       text=copy_of.text, paragraphs=list(copy_of.paragraphs), source=REF, fetched_at=T0,
+                       title="Copy", published_at=T0 + timedelta(hours=40), language="en")
+        return [copy_of, article(5, "x.example", SIGNATURE, shared), article(31, "y.example"), copy]
+
+    asked: list[int] = []
+    real = storing.ReadOnce
+
+    class Counting(real):  # type: ignore[misc, valid-type]
+        def candidates(self, kind: str, bands: Any) -> Any:
+            before = self.asked
+            out = super().candidates(kind, bands)
+            asked.append(self.asked - before)
+            return out
+
+    results = []
+    for name, index in (("kept", Counting), ("plain", lambda store: store)):
+        store = open_store(f"sqlite:///{tmp_path / name}.db")
+        monkeypatch.setattr(storing, "ReadOnce", index)
+        store_articles(first, store, RunReport("t"), SETTINGS)
+        asked.clear()
+        report = RunReport("t")
+        store_articles(second(), store, report, SETTINGS)
+        if name == "kept":
+            # two runs of two kinds each; the second run asked again only for
+            # the article sketches of the texts the pass cleaned
+            assert len(asked) == 4, asked
+            first_run, second_run = sum(asked[:2]), sum(asked[2:])
+            assert 0 < second_run < first_run, asked
+        assert report.totals()["duplicates"] == 1 and report.totals()["boilerplate_removed"] == 2
+        results.append(stored_results(store))
+        store.close()
+    assert results[0] == results[1]
