@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from newsmill.core.records import Article
+from newsmill.core.settings import DedupSettings
 from newsmill.dedup import Deduplicator
 from newsmill.pipeline.storing import (
     _original_lines,
@@ -151,6 +152,13 @@ def test_kept_counts_match_a_recount_through_saves_revisions_relinks_prunes_and_
     rebuild_dedup(store, settings=SETTINGS)
     assert_counts_right(store)
     assert_same_decisions(store, [article(s, 30, BOX, FOOTER) for s in SISTERS])
+    # again with a window of 2.4 hours: the first copy, 10 hours after the
+    # story it copied, is an original now (and counts)
+    rebuild_dedup(store, settings=DedupSettings(template_min_articles=5, window_days=0.1))
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT duplicate_of FROM articles WHERE id = :i"), {"i": copies[0].id}).scalar() \
+            is None
+    assert_counts_right(store)
 
 
 def test_migration_0009_counts_a_stored_store(store: Store) -> None:
