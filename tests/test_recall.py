@@ -189,6 +189,39 @@ def test_fill_puts_back_skipped_blocks_inside_the_article_only() -> None:
     assert [line.text for line in complete(page_blocks(tree), lines, fill=False)] == lines
 
 
+def test_fill_reads_the_article_container_as_article_even_inside_an_unclosed_nav() -> None:
+    # The page never closes its <nav>: the parser puts <main> (and the
+    # article) inside it. What holds both kept blocks is the article, not a
+    # widget; a widget inside the article is still left out.
+    tree = lxml_html.document_fromstring(
+        '<html><body><header><nav class="navbar"><ul><li>Home</li><li>About</li></ul>'
+        '<main class="content"><p>First paragraph of the story here.</p>'
+        "<h3>Identification characteristics</h3><ul><li>Twigs: a shrub or a small tree.</li></ul>"
+        '<div class="share-bar"><p>Share this story with friends</p></div>'
+        "<p>Last paragraph of the story here.</p></main></body></html>")
+    assert tree.find(".//main").getparent().tag == "nav"  # the parser's reading, the case under test
+    lines = ["First paragraph of the story here.", "Last paragraph of the story here."]
+    assert [(line.text, line.added) for line in complete(page_blocks(tree), lines)] == [
+        ("First paragraph of the story here.", False), ("Identification characteristics", True),
+        ("- Twigs: a shrub or a small tree.", True), ("Last paragraph of the story here.", False)]
+
+
+def test_fill_reads_lines_broken_by_br_apart() -> None:
+    # trafilatura gave the first item's <br> lines as lines of their own: the
+    # item is not put back a second time, glued ("BenchBrand"); the second
+    # item, which it skipped, comes back with its breaks as spaces.
+    tree = lxml_html.document_fromstring(
+        "<html><body><article><p>First paragraph of the story here.</p><ol>"
+        "<li><p><span>Compact Weight Bench</span><br><span>Price: $299</span></p></li>"
+        "<li><p><span>Jump Rope</span><br><span>Price: $30</span></p></li></ol>"
+        "<p>Last paragraph of the story here.</p></article></body></html>")
+    lines = ["First paragraph of the story here.", "Compact Weight Bench", "Price: $299",
+             "Last paragraph of the story here."]
+    assert [(line.text, line.added) for line in complete(page_blocks(tree), lines)] == [
+        ("First paragraph of the story here.", False), ("Compact Weight Bench", False), ("Price: $299", False),
+        ("Jump Rope Price: $30", True), ("Last paragraph of the story here.", False)]
+
+
 def test_utf8_served_with_a_legacy_label_is_read_as_utf8() -> None:
     text = "Ceará anuncia sessão extraordinária às 14h"
     body = f'<html><head><meta charset="iso-8859-1"></head><body><p>{text}</p></body></html>'.encode()

@@ -13,7 +13,10 @@ Only the span between the first and the last extracted block is filled,
 and never from elements whose class or id names a page widget (share,
 related, comment, newsletter...), from figure captions, or from blocks
 that are mostly link text: the span is the article, its edges are where
-boilerplate lives.
+boilerplate lives. A ``<main>`` or ``<article>`` holding the whole span is
+the article whatever it or its ancestors are named (broken markup can put
+it inside a ``<nav>``), and a block's lines broken by ``<br>`` are read
+apart, as trafilatura reads them, before the block counts as skipped.
 """
 
 from __future__ import annotations
@@ -300,8 +303,14 @@ def complete(blocks: Sequence[Block], lines: Sequence[str], *, fill: bool = True
     first, last = min(placed), max(placed)
     have = set(placed)
     text_key = " " + " ".join(keys) + " "
-    cache: dict[lxml_html.HtmlElement, bool] = {}
+    # A <main> or <article> that holds both the first and the last kept block
+    # is the article, and so is what holds it: none of them is a widget,
+    # whatever its name (a page that never closes its <nav> puts its <main>
+    # inside it).
+    cache: dict[lxml_html.HtmlElement, bool] = dict.fromkeys(_article_region(
+        blocks[first].element, blocks[last].element), False)
     missing: list[int] = []
+    spaced_text: dict[int, str] = {}
     for i in range(first + 1, last):
         block = blocks[i]
         if i in have or block.element.tag not in FILL_TAGS or not block.key:
@@ -313,6 +322,13 @@ def complete(blocks: Sequence[Block], lines: Sequence[str], *, fill: bool = True
         if ((_may_be_code(block.text) and _NOT_TEXT.search(block.text))
                 or next(block.element.iter(*_MEDIA), None) is not None):
             continue  # a picture with its caption, or code (styles, scripts) in the text
+        if next(block.element.iter("br"), None) is not None:
+            # Lines broken by <br>: the block's text glues them ("BenchBrand");
+            # read them apart, as trafilatura did, before asking again.
+            spaced = " ".join(element_lines(block.element))
+            if f" {line_key(spaced)} " in text_key:
+                continue
+            spaced_text[i] = spaced
         missing.append(i)
     out_lines: list[Line] = []
     pending = iter(missing)
@@ -320,10 +336,29 @@ def complete(blocks: Sequence[Block], lines: Sequence[str], *, fill: bool = True
     for line, key, at in zip(lines, keys, found, strict=True):
         if at is not None:
             while nxt is not None and nxt < at:
-                out_lines.append(Line(_as_line(blocks[nxt]), share(nxt), added=True, opens=links(nxt)[1]))
+                out_lines.append(Line(_as_line(blocks[nxt], spaced_text.get(nxt)), share(nxt), added=True,
+                                      opens=links(nxt)[1]))
                 nxt = next(pending, None)
         out_lines.append(placed_line(line, key, at))
     return out_lines
+
+
+_REGION_TAGS = frozenset({"main", "article"})
+
+
+def _article_region(a: lxml_html.HtmlElement, b: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """The innermost ``<main>``, ``<article>`` or ``role="main"`` element
+    that contains both ``a`` and ``b``, with its ancestors; none: ``[]``."""
+    above_b = [b, *b.iterancestors()]  # kept alive: the ids below are of live proxies
+    ids = {id(e) for e in above_b}
+    chain = [a, *a.iterancestors()]
+    for i, e in enumerate(chain):
+        if id(e) in ids:
+            for j in range(i, len(chain)):
+                if chain[j].tag in _REGION_TAGS or chain[j].get("role") == "main":
+                    return chain[j:]
+            return []
+    return []
 
 
 def _containers(blocks: Sequence[Block], wanted: set[str]) -> dict[str, tuple[float, bool]]:
@@ -350,8 +385,10 @@ def _containers(blocks: Sequence[Block], wanted: set[str]) -> dict[str, tuple[fl
     return out
 
 
-def _as_line(block: Block) -> str:
-    """A put-back block in trafilatura's own line shapes."""
+def _as_line(block: Block, text: str | None = None) -> str:
+    """A put-back block in trafilatura's own line shapes (``text``: its
+    text read with its ``<br>`` breaks as spaces, when it has any)."""
+    text = block.text if text is None else text
     if block.element.tag == "li":
-        return "- " + block.text
-    return block.text
+        return "- " + text
+    return text
