@@ -162,11 +162,13 @@ class TemplateCounts:
         """Add ``delta`` to the tables (rows that reach zero are deleted)."""
         mod = postgresql if conn.dialect.name == "postgresql" else sqlite
         tl, tk = t.template_lines, t.template_keys
-        line_rows: list[dict[str, Any]] = [{"line": lh, "site": site, "key": delta.key_of[lh], "text": delta.texts[lh], "occurrences": n}
-                     for (lh, site), n in sorted(delta.lines.items())]
-        key_rows: list[dict[str, Any]] = [{"key": kh, "site": site, "articles": delta.keys.get((kh, site), 0),
-                     "lines": delta.key_lines.get((kh, site), 0), "link": delta.link[kh]}
-                    for kh, site in sorted(delta.keys.keys() | delta.key_lines.keys())]
+        line_rows: list[dict[str, Any]] = [
+            {"line": lh, "site": site, "key": delta.key_of[lh], "text": delta.texts[lh], "occurrences": n}
+            for (lh, site), n in sorted(delta.lines.items())]
+        key_rows: list[dict[str, Any]] = [
+            {"key": kh, "site": site, "articles": delta.keys.get((kh, site), 0),
+             "lines": delta.key_lines.get((kh, site), 0), "link": delta.link[kh]}
+            for kh, site in sorted(delta.keys.keys() | delta.key_lines.keys())]
         if line_rows:
             stmt = mod.insert(tl)
             conn.execute(stmt.on_conflict_do_update(
@@ -218,5 +220,5 @@ class TemplateCounts:
         return out
 
 
-__all__ = ["LINK_MIN_WORDS", "LINK_WHERE", "MAX_CHARS", "MAX_WORDS", "Tally", "TemplateCounts", "article_lines", "line_hash",
-           "short", "template_key"]
+__all__ = ["LINK_MIN_WORDS", "LINK_WHERE", "MAX_CHARS", "MAX_WORDS", "Tally", "TemplateCounts", "article_lines",
+           "line_hash", "short", "template_key"]
