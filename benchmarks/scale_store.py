@@ -33,6 +33,7 @@ import io
 import json
 import os
 import random
+import shutil
 import sqlite3
 import struct
 import tempfile
@@ -250,24 +251,56 @@ def extracted(docs: list[RawDocument]) -> Extracted:
     return extract_documents(docs)
 
 
-def measure(name: str, url: str, n: int, recent: Extracted,
-            batch: Extracted, copies: dict[str, str], sites: list[str], sentences: list[str]) -> dict[str, Any]:
+def build(url: str, n: int, recent: Extracted, sites: list[str], sentences: list[str]) -> tuple[float, float]:
+    """The stored state: ``n`` articles, the last of them ``recent``
+    stored through the pipeline; the seconds of the load and of the
+    template counts' build."""
     store = open_store(url)
     params = check_sketch_params(store)
     store.close()
     load_s = Loader(url).load(n - len(recent.articles), sites, sentences, params.id)
     store = open_store(url)
-    start = time.perf_counter()
-    with store.db.begin() as conn:  # as migration 0009 counts a stored store
-        TemplateCounts.rebuild(conn)
-    counts_s = time.perf_counter() - start
-    settings = DedupSettings()
     try:
+        start = time.perf_counter()
+        with store.db.begin() as conn:  # as migration 0009 counts a stored store
+            TemplateCounts.rebuild(conn)
+        counts_s = time.perf_counter() - start
         report = RunReport("import-files")
         for i in range(0, len(recent.articles), TXN):
-            part = recent.articles[i:i + TXN]
-            store_articles(part, store, report, settings, sketches=recent.sketches)
+            store_articles(recent.articles[i:i + TXN], store, report, DedupSettings(), sketches=recent.sketches)
         store._sketches.refresh_stats()
+    finally:
+        store.close()
+    return load_s, counts_s
+
+
+def reused(directory: Path, n: int, recent: Extracted, sites: list[str], sentences: list[str],
+           into: Path) -> tuple[float, float]:
+    """A SQLite stored state kept in ``directory`` (built there the first
+    time), copied to ``into``: variants of the code measured against the
+    same state without loading it again."""
+    kept = directory / f"state-{n}-{len(recent.articles)}.db"
+    times = kept.with_suffix(".json")
+    if not kept.exists():
+        building = kept.with_suffix(".building")
+        building.unlink(missing_ok=True)
+        load_s, counts_s = build(f"sqlite:///{building}", n, recent, sites, sentences)
+        building.rename(kept)
+        building.with_name(building.name + ".lock").unlink(missing_ok=True)  # the store's lock file
+        times.write_text(json.dumps([load_s, counts_s]))
+    shutil.copyfile(kept, into)
+    load_s, counts_s = json.loads(times.read_text())
+    return float(load_s), float(counts_s)
+
+
+def measure(name: str, url: str, n: int, recent: Extracted, batch: Extracted, copies: dict[str, str],
+            sites: list[str], sentences: list[str], state: tuple[float, float] | None = None) -> dict[str, Any]:
+    """The batch's dedup-and-store against the stored state at ``url``
+    (built here unless ``state`` says it was built, with its times)."""
+    load_s, counts_s = state or build(url, n, recent, sites, sentences)
+    store = open_store(url)
+    settings = DedupSettings()
+    try:
         report = RunReport("import-files")
         PARTS.seconds = dict.fromkeys(PARTS.seconds, 0.0)
         PARTS.active = True
@@ -295,7 +328,7 @@ def measure(name: str, url: str, n: int, recent: Extracted,
             "rows": stored, "bands": bands, "copies": len(wanted), "linked": linked, "parts": parts}
 
 
-def main(sizes: list[int], postgres: str | None, recent_n: int = RECENT) -> list[str]:
+def main(sizes: list[int], postgres: str | None, recent_n: int = RECENT, reuse: Path | None = None) -> list[str]:
     corpus = Corpus(recent_n + BATCH, sites=300)
     docs = crawl_documents(corpus, recent_n + BATCH)
     t0 = time.perf_counter()
@@ -311,8 +344,10 @@ def main(sizes: list[int], postgres: str | None, recent_n: int = RECENT) -> list
         for n in sizes:
             with tempfile.TemporaryDirectory(prefix="scale-store-", dir=os.environ.get("SCALE_TMP")) as tmp:
                 if base is None:
-                    url = f"sqlite:///{Path(tmp) / 'store.db'}"
-                    results.append(measure(name, url, n, recent, batch, corpus.copies, sites, sentences))
+                    path = Path(tmp) / "store.db"
+                    state = reused(reuse, n, recent, sites, sentences, path) if reuse else None
+                    results.append(measure(name, f"sqlite:///{path}", n, recent, batch, corpus.copies, sites,
+                                           sentences, state))
                 else:
                     url, schema = _pg_schema_url(base)
                     try:
@@ -343,5 +378,10 @@ if __name__ == "__main__":
     ap.add_argument("--stored", default="100000,1000000")
     ap.add_argument("--postgres", default=_test_server_url(), help="a server URL ('' for SQLite only)")
     ap.add_argument("--recent", type=int, default=RECENT, help="real crawl articles stored last")
+    ap.add_argument("--reuse", type=Path, metavar="DIR",
+                    help="keep each SQLite stored state in DIR and measure a copy of it (built the first time)")
     args = ap.parse_args()
-    print("\n".join(main([int(s) for s in args.stored.split(",") if s], args.postgres or None, args.recent)))
+    if args.reuse:
+        args.reuse.mkdir(parents=True, exist_ok=True)
+    print("\n".join(main([int(s) for s in args.stored.split(",") if s], args.postgres or None, args.recent,
+                         args.reuse)))

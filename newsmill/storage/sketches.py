@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, select, text, tuple_
+from sqlalchemy import Connection, delete, func, select, text
 
 from newsmill.core.records import Sketch, SketchRef
 from newsmill.storage import schema as t
@@ -61,7 +61,10 @@ class SqlSketchIndex:
     # -- reads (the SketchIndex protocol) ---------------------------------------
 
     def lookup(self, kind: str, bands: Iterable[int]) -> dict[int, list[SketchRef]]:
-        keys = list(set(bands))
+        # In key order: consecutive probes walk the band index's B-tree
+        # forwards, each of its pages read once (in random order, every
+        # probe read the pages from the root again).
+        keys = sorted(set(bands))
         found: dict[int, list[SketchRef]] = {}
         if not keys:
             return found
@@ -91,14 +94,12 @@ class SqlSketchIndex:
         # matches a query on every band, and one row per matching band cost
         # more in Python than the lookups in the database.
         out: list[set[SketchRef]] = [set() for _ in bands]
-        items: list[int] = []
-        keys: list[int] = []
-        for i, item_keys in enumerate(bands):
-            for key in set(item_keys):
-                items.append(i)
-                keys.append(key)
-        if not keys:
+        # The (query, key) pairs in key order, as in lookup().
+        pairs = sorted((key, i) for i, item_keys in enumerate(bands) for key in set(item_keys))
+        if not pairs:
             return out
+        keys = [key for key, _ in pairs]
+        items = [i for _, i in pairs]
         # The distinct (query, sketch number) pairs first, from the band
         # index alone; then each pair's sketch.
         columns = "SELECT d.item, s.article_id, s.paragraph, s.order_key"
@@ -117,8 +118,8 @@ class SqlSketchIndex:
                        "WHERE s.kind = ?")
                 # (Written as text: many small lists made the garbage
                 # collector walk the whole heap several times per batch.)
-                pairs = ",".join(f"[{i},{k}]" for i, k in zip(items, keys, strict=True))
-                params = (f"[{pairs}]", kind)
+                listed = ",".join(f"[{i},{k}]" for k, i in pairs)
+                params = (f"[{listed}]", kind)
             rows = conn.exec_driver_sql(sql, params).fetchall()
         refs = _Refs(kind)
         for item, article_id, paragraph, order_key in rows:
@@ -126,19 +127,29 @@ class SqlSketchIndex:
         return out
 
     def shingles(self, refs: Iterable[SketchRef]) -> dict[SketchRef, bytes]:
-        wanted = list(set(refs))
+        # The wanted keys as one parameter, each looked up by the sketches'
+        # primary key. (A row-value IN list, `(kind, article_id, paragraph)
+        # IN (VALUES ...)`, is read by SQLite as a scan of every sketch: a
+        # cost that grew with the store.)
+        wanted = sorted(set(refs), key=lambda r: (r.kind, r.article_id, r.paragraph))
         out: dict[SketchRef, bytes] = {}
         by_key = {(r.kind, r.article_id, r.paragraph): r for r in wanted}
-        sk = t.sketches
+        columns = "SELECT s.kind, s.article_id, s.paragraph, s.shingles"
         with self.db.connect() as conn:
-            for part in chunks(wanted):
-                rows = conn.execute(
-                    select(sk.c.kind, sk.c.article_id, sk.c.paragraph, sk.c.shingles)
-                    .where(tuple_(sk.c.kind, sk.c.article_id, sk.c.paragraph)
-                           .in_([(r.kind, r.article_id, r.paragraph) for r in part]))
-                )
-                for r in rows:
-                    out[by_key[(r[0], r[1], r[2])]] = bytes(r[3])
+            for part in chunks(wanted, 5000):
+                if conn.dialect.name == "postgresql":
+                    sql = (f"{columns} FROM unnest(%s::text[], %s::text[], %s::integer[]) AS q(kind, article_id, "
+                           "paragraph) JOIN sketches s ON s.kind = q.kind AND s.article_id = q.article_id "
+                           "AND s.paragraph = q.paragraph")
+                    params: tuple[Any, ...] = ([r.kind for r in part], [r.article_id for r in part],
+                                               [r.paragraph for r in part])
+                else:
+                    sql = (f"{columns} FROM json_each(?) q CROSS JOIN sketches s "
+                           "ON s.kind = json_extract(q.value, '$[0]') AND s.article_id = json_extract(q.value, '$[1]') "
+                           "AND s.paragraph = json_extract(q.value, '$[2]')")
+                    params = (json.dumps([[r.kind, r.article_id, r.paragraph] for r in part]),)
+                for kind, article_id, paragraph, blob in conn.exec_driver_sql(sql, params):
+                    out[by_key[(kind, article_id, int(paragraph))]] = bytes(blob)
         return out
 
     @staticmethod
