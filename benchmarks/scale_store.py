@@ -58,6 +58,7 @@ from newsmill.pipeline.storing import check_sketch_params, store_articles
 from newsmill.storage import Store, open_store
 from newsmill.storage import schema as t
 from newsmill.storage.articles import article_row
+from newsmill.storage.sketches import SqlSketchIndex
 from newsmill.storage.template_counts import TemplateCounts
 
 RECENT = 2000  # real articles stored last
@@ -221,10 +222,12 @@ class Loader:
 class Parts:
     """Seconds spent in the parts of dedup-and-store while active: the
     template counts (``storing.batch_lines``), the dedup runs
-    (``Deduplicator.run``) and the save (``Store.save_batch``)."""
+    (``Deduplicator.run``) and the save (``Store.save_batch``); inside
+    the dedup runs, the band lookups (``SqlSketchIndex.candidates``) and
+    the candidates' shingles read (``SqlSketchIndex.shingles``)."""
 
     def __init__(self) -> None:
-        self.seconds = {"templates": 0.0, "dedup": 0.0, "save": 0.0}
+        self.seconds = {"templates": 0.0, "dedup": 0.0, "save": 0.0, "lookups": 0.0, "shingles": 0.0}
         self.active = False
 
     def wrap(self, owner: Any, name: str, part: str) -> None:
@@ -245,6 +248,9 @@ PARTS = Parts()
 PARTS.wrap(storing, "batch_lines", "templates")
 PARTS.wrap(Deduplicator, "run", "dedup")
 PARTS.wrap(Store, "save_batch", "save")
+# Inside the dedup runs: the stored index's band lookups and the candidates' shingles read for verification.
+PARTS.wrap(SqlSketchIndex, "candidates", "lookups")
+PARTS.wrap(SqlSketchIndex, "shingles", "shingles")
 
 
 def extracted(docs: list[RawDocument]) -> Extracted:
@@ -361,15 +367,16 @@ def main(sizes: list[int], postgres: str | None, recent_n: int = RECENT, reuse: 
              f"{extract_s:.0f} s); the rest loaded straight in (random band keys, real-looking paragraphs on the "
              "crawl's sites). Transactions of 100 articles, as an import stores them.", "",
              "| backend | stored articles | band rows | load s | template counts built s | dedup+store ms/article "
-             "| vs smallest | of which: template counts, dedup runs, save (ms/article) | copies linked |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| vs smallest | of which: template counts, dedup runs, save (ms/article) "
+             "| in the dedup runs: band lookups, shingles read (ms/article) | copies linked |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         base_ms = next(x["ms"] for x in results if x["backend"] == r["backend"])
         p = r["parts"]
         lines.append(f"| {r['backend']} | {r['stored']:,} | {r['bands']:,} | {r['load_s']:.0f} | {r['counts_s']:.0f} "
                      f"| {r['ms']:.1f} "
                      f"| {r['ms'] / base_ms:.2f}x | {p['templates']:.1f}, {p['dedup']:.1f}, {p['save']:.1f} "
-                     f"| {r['linked']} of {r['copies']} |")
+                     f"| {p['lookups']:.2f}, {p['shingles']:.2f} | {r['linked']} of {r['copies']} |")
     return lines
 
 
