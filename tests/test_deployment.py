@@ -33,6 +33,8 @@ pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 PREFECT = str(BIN / "prefect")
+# The status codes Prefect's client retries (prefect/client/base.py).
+RETRY_CODES = {429, 502, 503}
 
 
 def _free_port() -> int:
@@ -90,15 +92,28 @@ class PrefectStack:
             time.sleep(0.5)
         raise AssertionError("Prefect server did not become healthy:\n" + self.log("server"))
 
-    def post(self, path: str, body: dict[str, Any]) -> Any:
-        r = httpx.post(f"{self.api}{path}", json=body, timeout=30)
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """One API call with the retry contract of Prefect's own client.
+
+        The server answers 503 when its SQLite database is busy (a lock held by
+        the scheduler or a worker) and Prefect's client retries 429, 502 and 503
+        with backoff; a raw httpx call must do the same or it fails where every
+        Prefect tool would have succeeded. The failed request was rolled back by
+        the server, so sending it again is safe.
+        """
+        for attempt in range(8):
+            r = httpx.request(method, f"{self.api}{path}", json=body, timeout=30)
+            if r.status_code not in RETRY_CODES or attempt == 7:
+                break
+            time.sleep(min(2**attempt * 0.5, 10))
         r.raise_for_status()
         return r.json()
 
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self.request("POST", path, body)
+
     def get(self, path: str) -> Any:
-        r = httpx.get(f"{self.api}{path}", timeout=30)
-        r.raise_for_status()
-        return r.json()
+        return self.request("GET", path)
 
     def log(self, name: str) -> str:
         p = self.logs / f"{name}.log"
