@@ -277,7 +277,20 @@ def build(url: str, n: int, recent: Extracted, sites: list[str], sentences: list
         store._sketches.refresh_stats()
     finally:
         store.close()
+    settle(url)
     return load_s, counts_s
+
+
+def settle(url: str) -> None:
+    """PostgreSQL: VACUUM (ANALYZE) the loaded store, as autovacuum leaves a
+    store that has run for months. Left to itself, autovacuum would start
+    on the freshly loaded tables (their inserts pass its threshold) while
+    the batch is measured, and compete with it for the machine."""
+    if not url.startswith("postgresql"):
+        return
+    with Loader(url)._connection() as conn:
+        conn.autocommit = True
+        conn.execute("VACUUM (ANALYZE)")
 
 
 def reused(directory: Path, n: int, recent: Extracted, sites: list[str], sentences: list[str],
