@@ -33,8 +33,10 @@ pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
 PREFECT = str(BIN / "prefect")
-# The status codes Prefect's client retries (prefect/client/base.py).
-RETRY_CODES = {429, 502, 503}
+# What Prefect's own client retries (prefect/client/base.py, PrefectHttpxSyncClient.send).
+RETRY_CODES = {408, 429, 502, 503}
+RETRY_ERRORS = (httpx.ReadTimeout, httpx.PoolTimeout, httpx.ConnectTimeout, httpx.ReadError, httpx.WriteError,
+                httpx.RemoteProtocolError, httpx.LocalProtocolError)
 
 
 def _free_port() -> int:
@@ -96,15 +98,22 @@ class PrefectStack:
         """One API call with the retry contract of Prefect's own client.
 
         The server answers 503 when its SQLite database is busy (a lock held by
-        the scheduler or a worker) and Prefect's client retries 429, 502 and 503
-        with backoff; a raw httpx call must do the same or it fails where every
-        Prefect tool would have succeeded. The failed request was rolled back by
-        the server, so sending it again is safe.
+        the scheduler or a worker), or keeps the request waiting on the lock,
+        and Prefect's client retries those answers and timeouts with backoff; a
+        raw httpx call must do the same or it fails where every Prefect tool
+        would have succeeded.
         """
-        for attempt in range(8):
-            r = httpx.request(method, f"{self.api}{path}", json=body, timeout=30)
-            if r.status_code not in RETRY_CODES or attempt == 7:
-                break
+        attempts = 8
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                r = httpx.request(method, f"{self.api}{path}", json=body, timeout=30)
+            except RETRY_ERRORS:
+                if last:
+                    raise
+            else:
+                if r.status_code not in RETRY_CODES or last:
+                    break
             time.sleep(min(2**attempt * 0.5, 10))
         r.raise_for_status()
         return r.json()
