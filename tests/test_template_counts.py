@@ -65,7 +65,7 @@ def scanned(store: Store, articles: list[Article]) -> BatchLines:
     """A batch's template evidence as it was read before the counts were
     kept: every stored original of its sites and every line on two sites."""
     lines = _original_lines(articles)
-    sites = {a.site for a in articles if a.id in lines and a.paragraphs}
+    sites = {a.site for a in articles if a.paragraphs}
     exclude = {a.id for a in articles}
     return BatchLines(sites={site: store.paragraph_counts(site, exclude)[0] for site in sorted(sites)},
                       shared=SharedLines.load(store, exclude=exclude,

@@ -165,6 +165,31 @@ def test_a_syndicated_story_does_not_make_templates(store: Store) -> None:
     assert learned_settings(store, sites, min_articles=5).templates == {}
 
 
+def test_a_copy_alone_in_its_batch_is_cleaned_of_its_sites_templates(store: Store) -> None:
+    """A site's line stored in 5 of its originals is its template. A story
+    it reprints from another site, stored in a batch with no original of
+    the site beside it, loses that line as it does with one beside it (and
+    as the extract stage removes it once learned): left in, every such copy
+    kept the site's line, and each later article's lookup of the line found
+    all of them."""
+    tips = "Have a story? Write to the Harbour Gazette at tips@harbour.example."
+    ingest(store, [article("harbour.example", i, tips) for i in range(5)])
+    story = [words("wire/a", 30), words("wire/b", 30)]
+    original = article("wire.example", 1, body=story, hours=10)
+    ingest(store, [original])
+    alone = article("harbour.example", 20, tips, body=story, hours=11)
+    beside = article("harbour.example", 21, tips, body=story, hours=12)
+    ingest(store, [alone])
+    ingest(store, [beside, article("harbour.example", 22, tips, hours=13)])
+    rows = stored(store)
+    for copy in (alone, beside):
+        record = rows[copy.url]
+        assert record["duplicate_of"] == original.id
+        assert record["paragraphs"] == story
+        assert removed(record) == [tips]
+    assert removed(rows["https://harbour.example/22"]) == [tips]
+
+
 def _page(site: str, n: int, paragraphs: list[str]) -> RawDocument:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     html = (f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n} of {site}</h1>{body}"

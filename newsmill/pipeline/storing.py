@@ -89,9 +89,13 @@ def remove_batch_templates(articles: Sequence[Article], found: BatchLines, min_a
                     batch[key] = batch.get(key, 0) + 1
         present = {template_key(p) for a in group for p in a.paragraphs}
         templates = set(learned.get(site, {})) & present
-        if batch:
-            stored = found.sites.get(site, {})
-            templates |= {k for k, n in batch.items() if k and n + stored.get(k, 0) >= min_articles}
+        # Every line of the group the site's originals reach the threshold
+        # with, the batch's counted with the store's: a copy alone in its
+        # site's group is cleaned of the site's templates as the extract
+        # stage cleans it once they are learned (left in, each such copy
+        # kept the site's lines, and every later lookup of them found it).
+        stored = found.sites.get(site, {})
+        templates |= {k for k in present if k and batch.get(k, 0) + stored.get(k, 0) >= min_articles}
         if not templates:
             continue
         # Near variants too (a name or number changed), as the extract
@@ -127,14 +131,14 @@ def _original_lines(articles: Sequence[Article]) -> dict[str, list[str]]:
 def batch_lines(articles: Sequence[Article], store: Store) -> BatchLines:
     """The store's template counts a batch is weighed against, read for the
     batch's lines from the counts kept with the articles
-    (:meth:`BatchLines.load`): on the sites with an original in the batch,
-    and across sites, not counting the batch's own stored versions (after a
+    (:meth:`BatchLines.load`): on the batch's sites (a copy's too: it is
+    cleaned of its site's templates), and across sites, not counting the batch's own stored versions (after a
     first dedup pass, which tells the originals from the copies)."""
     lines = _original_lines(articles)
     by_site = _by_site(articles)
     if not by_site:
         return BatchLines()
-    sites = {a.site for a in articles if a.id in lines and a.paragraphs}
+    sites = {a.site for a in articles if a.paragraphs}
     return BatchLines.load(store, sites, exclude={a.id for a in articles},
                            wanted=[p for mine in lines.values() for p in mine],
                            lines=[p for group in by_site.values() for a in group for p in a.paragraphs])
