@@ -173,6 +173,66 @@ def test_a_cascade_longer_only_by_repeating_itself_is_not_taken(monkeypatch: pyt
     assert find_body(tree, tree, URL, BodyOptions()).path.startswith("trafilatura.fast")
 
 
+BARRIER = [
+    "The river authority opened the new flood barrier on Monday, two years after the spring floods that closed "
+    "the old town's bridges for a month.",
+    "Engineers said the barrier can hold back water a metre higher than the worst flood on record, and that it "
+    "will be raised about six times a year.",
+    "Shop owners on the embankment, who lost most of their stock in the floods, said they would believe it when "
+    "they saw the first high tide held back.",
+    "The authority will test the barrier's gates every first Sunday of the month, when the riverside path will "
+    "be closed from eight until noon.",
+    "The project cost 48 million euros, a third of it paid by the region and the rest by the national flood "
+    "fund, and came in four months late.",
+]
+
+
+def test_an_article_inside_an_unclosed_popup_is_found_by_recall_mode() -> None:
+    """A newsletter popup's ``<aside>`` never closed, so the page's header
+    and article sit inside it: fast mode and the cascade drop the aside
+    whole and find nothing; recall mode searches it, and the path says so."""
+    paragraphs = "".join(f"<p>{line}</p>" for line in BARRIER)
+    body = ('<aside class="popup-overlay"><div class="popup"><p>Sign up for our newsletter</p></div>'
+            '<header class="site-header"><nav><a href="/">Home</a> <a href="/news">News</a></nav>'
+            f'<article class="entry"><h1>The flood barrier opens</h1><div class="entry-text">{paragraphs}</div>'
+            "</article></header></aside>")
+    tree = lxml_html.document_fromstring(page(body))
+    assert body_module._trafilatura(tree, URL, BodyOptions(), fast=True) == []
+    assert body_module._trafilatura(tree, URL, BodyOptions(), fast=False) == []
+    article = extract(doc(page(body)))
+    assert article.extraction is not None and article.extraction.startswith("trafilatura.recall")
+    assert article.paragraphs[-len(BARRIER):] == BARRIER
+
+
+def test_recall_mode_runs_only_when_the_cascade_is_still_a_stub(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast mode and the cascade both a stub: recall mode's much longer
+    text is kept. A cascade that found the article: recall mode is not run."""
+    full = [LEAD, CLOSE, *(f"{LEAD} ({n})" for n in range(6))]
+    tree = lxml_html.document_fromstring(page("".join(f"<p>{line}</p>" for line in full)))
+    calls: list[tuple[bool, bool]] = []
+
+    def fake(page: lxml_html.HtmlElement, url: str | None, o: BodyOptions, *, fast: bool) -> list[str]:
+        calls.append((fast, o.favor_recall))
+        return full if o.favor_recall else [LEAD]
+
+    monkeypatch.setattr(body_module, "_trafilatura", fake)
+    assert find_body(tree, tree, URL, BodyOptions()).path == "trafilatura.recall"
+    assert calls == [(True, False), (False, False), (True, True)]
+    calls.clear()
+    monkeypatch.setattr(body_module, "_trafilatura", lambda p, u, o, *, fast: [LEAD] if fast else full)
+    assert find_body(tree, tree, URL, BodyOptions()).path == "trafilatura.cascade"
+    # Already in recall mode (the user's setting): not run twice.
+    calls.clear()
+
+    def stub(page: lxml_html.HtmlElement, url: str | None, o: BodyOptions, *, fast: bool) -> list[str]:
+        calls.append((fast, o.favor_recall))
+        return [LEAD]
+
+    monkeypatch.setattr(body_module, "_trafilatura", stub)
+    assert find_body(tree, tree, URL, BodyOptions(favor_recall=True)).path == "trafilatura.fast"
+    assert calls == [(True, True), (False, True)]
+
+
 def test_fill_puts_back_skipped_blocks_inside_the_article_only() -> None:
     tree = lxml_html.document_fromstring(
         "<html><body><nav><ul><li>Home</li></ul></nav><article><p>First paragraph of the story here.</p>"

@@ -258,7 +258,8 @@ class Article:
     boilerplate_removed: list[Removal] = field(default_factory=list)
     raw: ArchiveLocation | None = None
     # Which extraction path produced ``text`` (newsmill.extractors.body):
-    # "trafilatura.fast", "trafilatura.cascade", "jsonld" or "plaintext";
+    # "trafilatura.fast", "trafilatura.cascade", "trafilatura.recall",
+    # "jsonld" or "plaintext";
     # a "+fill" suffix when blocks trafilatura skipped were put back.
     extraction: str | None = None
     # How the bytes became text (newsmill.extractors.decode): the Python

@@ -14,11 +14,17 @@ the page itself says, and tries the next path:
    mode, and on text that long it almost never found more); kept when its distinct lines are over ``CASCADE_FACTOR`` times longer (a
    cascade only a little longer is mostly the same text with an edge more
    of the page; one longer by repeating lines found nothing more).
-3. ``jsonld``: the page's JSON-LD ``articleBody``, when it is over
+3. ``trafilatura.recall``: trafilatura's recall mode (``favor_recall``,
+   fast: its own extractor without the comparisons, which on these pages
+   found nothing more), when the cascade's text is still a stub by the same
+   measure; kept on the same ``CASCADE_FACTOR``. Recall mode also searches
+   the elements the other modes discard whole, which is where the article
+   is on a page whose popup ``<aside>`` or ``<header>`` is never closed.
+4. ``jsonld``: the page's JSON-LD ``articleBody``, when it is over
    ``JSONLD_FACTOR`` times longer than what trafilatura found (pages that
    render the article with JavaScript).
 
-A third signal, a cleaned text under half of what extraction returned,
+Another signal, a cleaned text under half of what extraction returned,
 was measured and is not used: on those pages the cleaner was mostly
 right (the benchmark prints it). The chosen lines then go through
 :func:`newsmill.extractors.dom.complete`
@@ -33,7 +39,7 @@ import contextlib
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lxml import etree
@@ -174,6 +180,13 @@ def find_body(tree: lxml_html.HtmlElement, page: lxml_html.HtmlElement, url: str
                 # (a page's hidden copies of its teasers) has found nothing more.
                 if _chars(list(dict.fromkeys(alt))) > CASCADE_FACTOR * chars:
                     lines, path, chars = alt, "trafilatura.cascade", _chars(alt)
+                if not o.favor_recall and chars < GUARD_ENOUGH_CHARS and _too_short(chars, blocks, page):
+                    # Still a stub: the article may sit inside an element
+                    # trafilatura discards whole (an unclosed popup <aside>
+                    # wrapping the page); its recall mode searches those too.
+                    alt = _trafilatura(page, url, replace(o, favor_recall=True, favor_precision=False), fast=True)
+                    if _chars(list(dict.fromkeys(alt))) > CASCADE_FACTOR * chars:
+                        lines, path, chars = alt, "trafilatura.recall", _chars(alt)
         body = jsonld_body(tree)
         # Much longer than what trafilatura found, or what trafilatura found
         # itself (its own last resort reads articleBody, as one paragraph).
