@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from newsmill.core.records import Article
 from newsmill.core.settings import DedupSettings
@@ -25,7 +27,7 @@ from newsmill.pipeline.storing import (
     rebuild_dedup,
     remove_batch_templates,
 )
-from newsmill.storage import Store
+from newsmill.storage import Store, open_store
 from newsmill.storage.migrations import upgrade
 from newsmill.storage.template_counts import Tally, TemplateCounts
 from newsmill.storage.templates import BatchLines, SharedLines, template_key
@@ -179,3 +181,55 @@ def test_migration_0009_counts_a_stored_store(store: Store) -> None:
     assert_counts_right(store)
     again, _ = kept_and_recounted(store)
     assert (again.lines, again.keys, again.key_lines) == (kept.lines, kept.keys, kept.key_lines)
+
+
+def plans(store: Store, read: Any) -> list[str]:
+    """SQLite's plan of every statement ``read()`` runs on ``store``."""
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        read()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    with store.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        return [" / ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters))
+                for statement, parameters in statements]
+
+
+def test_template_reads_take_removals_by_article_not_the_whole_store(tmp_path: Path) -> None:
+    """The tally of a batch's articles (before and after every save, and
+    for the batch's stored versions) and a site's paragraph counts (the
+    templates each import window learns, site by site) read the
+    ``site.template`` removals of their articles through the removals'
+    primary key. Asked for the rule as well, SQLite read every stored
+    ``site.template`` removal through the rule's index instead, on every
+    batch and for every site: a cost that grew with the store. Checked on
+    the plan of every statement they run, as SQLite runs it on this store."""
+    store = open_store(f"sqlite:///{tmp_path / 'plan.db'}")
+    for batch in first_batches():
+        ingest(store, batch)
+    stored_articles = list(store.articles(include_duplicates=True))
+    ids = [a["id"] for a in stored_articles][:5]
+    site = str(stored_articles[0]["site"])
+    counted: list[Tally] = []
+
+    def tally() -> None:
+        with store.engine.connect() as conn:
+            counted.append(TemplateCounts.tally(conn, ids))
+
+    found = plans(store, tally) + plans(store, lambda: store.paragraph_counts(site))
+    with store.engine.connect() as conn:
+        whole = TemplateCounts.tally(conn)
+    store.close()
+    assert counted[0].lines and set(counted[0].lines) <= set(whole.lines)
+    reading = [plan for plan in found if "boilerplate_removals" in plan]
+    assert len(reading) == 2, found
+    assert all("ix_boilerplate_rule" not in plan for plan in found), found
+    assert all("boilerplate_removals USING INDEX sqlite_autoindex_boilerplate_removals_1 (article_id=?)"
+               in plan for plan in reading), reading

@@ -18,6 +18,8 @@ from newsmill.core.records import Sketch, SketchRef
 from newsmill.storage import schema as t
 from newsmill.storage.db import Database, chunks, insert_many, rows_in
 
+KINDS = ("article", "passage")  # the sketches' kinds (SketchRef.kind)
+
 
 def band_rows(sketches: Sequence[Sketch], first_sid: int) -> list[tuple[int, int]]:
     """``(key, sid)`` rows of the sketches numbered from ``first_sid``,
@@ -175,9 +177,14 @@ class SqlSketchIndex:
     @staticmethod
     def delete(conn: Connection, article_ids: Sequence[str]) -> None:
         """Delete the sketches of these articles and their band rows."""
-        sids = select(t.sketches.c.sid).where(t.sketches.c.article_id.in_(article_ids)).scalar_subquery()
+        sk = t.sketches
+        # Both kinds named, so the rows are found by the primary key
+        # (kind, article_id, paragraph): by article_id alone, SQLite scanned
+        # every stored sketch, twice per batch.
+        mine = (sk.c.kind.in_(KINDS), sk.c.article_id.in_(article_ids))
+        sids = select(sk.c.sid).where(*mine).scalar_subquery()
         conn.execute(delete(t.sketch_bands).where(t.sketch_bands.c.sid.in_(sids)))
-        conn.execute(delete(t.sketches).where(t.sketches.c.article_id.in_(article_ids)))
+        conn.execute(delete(sk).where(*mine))
 
     def replace(self, conn: Connection, article_ids: set[str], sketches: Sequence[Sketch]) -> None:
         """Replace the sketches and bands of these articles by theirs among ``sketches``."""

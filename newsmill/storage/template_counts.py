@@ -134,16 +134,26 @@ class TemplateCounts:
         out = Tally()
         parts: Iterator[Sequence[str] | None] = iter([None]) if ids is None else iter(chunks(sorted(set(ids))))
         for part in parts:
-            q = select(a.c.id, a.c.site, a.c.paragraphs).where(a.c.duplicate_of.is_(None), a.c.site != "")
-            r = select(br.c.article_id, br.c.text).join(a, a.c.id == br.c.article_id).where(
-                br.c.rule == "site.template", a.c.duplicate_of.is_(None), a.c.site != "")
-            if part is not None:
-                q, r = q.where(a.c.id.in_(part)), r.where(br.c.article_id.in_(part))
+            q = select(a.c.id, a.c.site, a.c.paragraphs, a.c.duplicate_of)
+            if part is None:
+                q = q.where(a.c.duplicate_of.is_(None), a.c.site != "")
+                r = select(br.c.article_id, br.c.text, br.c.rule).join(a, a.c.id == br.c.article_id).where(
+                    br.c.rule == "site.template", a.c.duplicate_of.is_(None), a.c.site != "")
+            else:
+                # By primary keys alone, the rest checked here: asked for
+                # originals (``duplicate_of IS NULL``) and for the rule as
+                # well, SQLite read every stored original and every stored
+                # ``site.template`` removal by those columns' indexes, a
+                # read that grows with the store, on every batch.
+                q = q.where(a.c.id.in_(part))
+                r = select(br.c.article_id, br.c.text, br.c.rule).where(br.c.article_id.in_(part))
             removed: dict[str, list[str]] = {}
-            for article_id, line in conn.execute(r):
-                removed.setdefault(article_id, []).append(line)
-            for article_id, site, paragraphs in conn.execute(q):
-                out.add(site, article_lines(paragraphs, removed.get(article_id, ())))
+            for article_id, line, rule in conn.execute(r):
+                if rule == "site.template":
+                    removed.setdefault(article_id, []).append(line)
+            for article_id, site, paragraphs, duplicate_of in conn.execute(q):
+                if duplicate_of is None and site:
+                    out.add(site, article_lines(paragraphs, removed.get(article_id, ())))
         return out
 
     @staticmethod

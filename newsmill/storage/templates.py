@@ -368,11 +368,14 @@ class SiteTemplates:
                 if article_id not in skip:
                     for p in json.loads(paragraphs):
                         lines.add(article_id, p)
+            # The rule is checked here, not in the query: with it there,
+            # SQLite reads every stored ``site.template`` removal of every
+            # site by the rule's index, for each site asked.
             removed = conn.execute(
-                select(br.c.article_id, br.c.text).join(a, a.c.id == br.c.article_id)
-                .where(a.c.site == site, a.c.duplicate_of.is_(None), br.c.rule == "site.template"))
-            for article_id, line in removed:
-                if article_id not in skip:
+                select(br.c.article_id, br.c.text, br.c.rule).join(a, a.c.id == br.c.article_id)
+                .where(a.c.site == site, a.c.duplicate_of.is_(None)))
+            for article_id, line, rule in removed:
+                if rule == "site.template" and article_id not in skip:
                     lines.add(article_id, line)
         return lines.counts, lines.first
 

@@ -70,6 +70,9 @@ def kind(statement: str, parameters: Any) -> str:
     if "template_lines" in statement or "template_keys" in statement:
         return "templates"  # the template counts kept with the articles
     where = statement.partition(" WHERE ")[2]
+    by_id = "articles.id IN" in where or "boilerplate_removals.article_id IN" in where
+    if by_id and ("articles.paragraphs" in statement or "boilerplate_removals.rule" in statement):
+        return "counted articles"  # the same, the rule and originals checked on the rows read
     if "site.template" in statement or "site.template" in str(parameters) or (
             "paragraphs" in statement and ".site" in where):
         if "articles.id IN" in where or "boilerplate_removals.article_id IN" in where:
