@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from newsmill.core.records import Article
 from newsmill.core.settings import DedupSettings
@@ -31,6 +31,7 @@ from newsmill.storage import Store, open_store
 from newsmill.storage.migrations import upgrade
 from newsmill.storage.template_counts import Tally, TemplateCounts
 from newsmill.storage.templates import BatchLines, SharedLines, template_key
+from tests.helpers.statements import statements
 from tests.test_templates import (
     BOX,
     FOOTER,
@@ -185,21 +186,13 @@ def test_migration_0009_counts_a_stored_store(store: Store) -> None:
 
 def plans(store: Store, read: Any) -> list[str]:
     """SQLite's plan of every statement ``read()`` runs on ``store``."""
-    statements: list[tuple[str, Any]] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        statements.append((statement, parameters))
-
-    event.listen(store.engine, "before_cursor_execute", seen)
-    try:
+    with statements(store) as seen:
         read()
-    finally:
-        event.remove(store.engine, "before_cursor_execute", seen)
     with store.engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
         return [" / ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters))
-                for statement, parameters in statements]
+                for statement, parameters in seen]
 
 
 def test_template_reads_take_removals_by_article_not_the_whole_store(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ import contextlib
 import html
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -164,6 +165,16 @@ def _too_short(chars: int, blocks: list[Block], page: lxml_html.HtmlElement) -> 
     return chars < GUARD_PAGE_SHARE * block_chars or chars < GUARD_PAGE_SHARE * (block_chars + loose_chars(page))
 
 
+def _fallbacks(o: BodyOptions) -> Iterator[tuple[str, BodyOptions, bool]]:
+    """The guard's paths after fast mode, in order: the path's name, its
+    options and whether it runs in fast mode. Recall mode last (it also
+    searches the elements the others drop whole, such as an unclosed popup
+    ``<aside>`` wrapping the page), unless it is the user's setting already."""
+    yield "trafilatura.cascade", o, False
+    if not o.favor_recall:
+        yield "trafilatura.recall", replace(o, favor_recall=True, favor_precision=False), True
+
+
 def find_body(tree: lxml_html.HtmlElement, page: lxml_html.HtmlElement, url: str | None, o: BodyOptions) -> Body:
     """The article text of ``page`` (``tree`` narrowed by a site override,
     or ``tree`` itself); raises ExtractionError when every path fails."""
@@ -174,19 +185,14 @@ def find_body(tree: lxml_html.HtmlElement, page: lxml_html.HtmlElement, url: str
         chars = _chars(lines)
         if o.fast:
             blocks = page_blocks(page)
-            if chars < GUARD_ENOUGH_CHARS and _too_short(chars, blocks, page):
-                alt = _trafilatura(page, url, o, fast=False)
-                # Distinct lines: a cascade longer only by repeating itself
+            for name, alt_options, alt_fast in _fallbacks(o):
+                if chars >= GUARD_ENOUGH_CHARS or not _too_short(chars, blocks, page):
+                    break
+                alt = _trafilatura(page, url, alt_options, fast=alt_fast)
+                # Distinct lines: a text longer only by repeating itself
                 # (a page's hidden copies of its teasers) has found nothing more.
                 if _chars(list(dict.fromkeys(alt))) > CASCADE_FACTOR * chars:
-                    lines, path, chars = alt, "trafilatura.cascade", _chars(alt)
-                if not o.favor_recall and chars < GUARD_ENOUGH_CHARS and _too_short(chars, blocks, page):
-                    # Still a stub: the article may sit inside an element
-                    # trafilatura discards whole (an unclosed popup <aside>
-                    # wrapping the page); its recall mode searches those too.
-                    alt = _trafilatura(page, url, replace(o, favor_recall=True, favor_precision=False), fast=True)
-                    if _chars(list(dict.fromkeys(alt))) > CASCADE_FACTOR * chars:
-                        lines, path, chars = alt, "trafilatura.recall", _chars(alt)
+                    lines, path, chars = alt, name, _chars(alt)
         body = jsonld_body(tree)
         # Much longer than what trafilatura found, or what trafilatura found
         # itself (its own last resort reads articleBody, as one paragraph).

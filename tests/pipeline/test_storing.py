@@ -4,13 +4,9 @@ import reads from the store, counted statement by statement on SQLite."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import event
 
 from newsmill.core.records import Article, RawDocument, SourceRef
 from newsmill.core.settings import DedupSettings
@@ -18,6 +14,7 @@ from newsmill.pipeline.archiving import Archiver
 from newsmill.pipeline.report import RunReport
 from newsmill.pipeline.storing import store_articles
 from newsmill.storage import RawArchive, Store, open_store
+from tests.helpers.statements import statements
 
 REF = SourceRef("files", "folder", "file:///in")
 T0 = datetime(2025, 6, 1, 12, tzinfo=UTC)
@@ -47,20 +44,6 @@ def import_batch(store: Store, archiver: Archiver, batch: list[Article], report:
     store_articles(batch, store, report, SETTINGS, seen={}, before_save=archiver.before_store)
 
 
-@contextmanager
-def statements(store: Store) -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def executed(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((" ".join(statement.split()), parameters))
-
-    event.listen(store.engine, "before_cursor_execute", executed)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", executed)
-
-
 def kind(statement: str, parameters: Any) -> str:
     """What a statement of the store step is for."""
     if not statement.startswith("SELECT"):
@@ -75,7 +58,7 @@ def kind(statement: str, parameters: Any) -> str:
         return "counted articles"  # the same, the rule and originals checked on the rows read
     if "site.template" in statement or "site.template" in str(parameters) or (
             "paragraphs" in statement and ".site" in where):
-        if "articles.id IN" in where or "boilerplate_removals.article_id IN" in where:
+        if by_id:
             return "counted articles"  # the lines of the batch's own articles
         return "template scan"  # the sites' paragraphs and the lines removed as templates
     return "other"
