@@ -225,6 +225,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
+    # No JIT compilation: newsmill's statements are short lookups by key,
+    # and once a store is large enough for the planner's cost estimate to
+    # pass jit_above_cost, compiling a lookup took longer than running it
+    # (benchmarks/RESULTS.md, "PostgreSQL's sketch reads").
+    if getattr(getattr(dbapi_conn, "info", None), "server_version", 0) >= 110000:  # JIT since PostgreSQL 11
+        cur = dbapi_conn.cursor()
+        cur.execute("SET jit = off")
+        cur.close()
+        dbapi_conn.commit()  # a session setting: kept whatever the pool's later transactions do
+
+
 def describe_url(url: str) -> str:
     """A database URL as messages show it: an SQLite file's path, else the
     URL without its password."""
@@ -264,6 +276,8 @@ def connect_engine(url: str, *, create: bool = True) -> tuple[Engine, Path | Non
         raise StorageError(f"cannot open store {parsed.render_as_string(hide_password=True)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_session)
     return engine, lock_path
 
 

@@ -20,6 +20,16 @@ from newsmill.storage.db import Database, chunks, insert_many, rows_in
 
 KINDS = ("article", "passage")  # the sketches' kinds (SketchRef.kind)
 
+# PostgreSQL: a band row's sketch, looked up by its number (unique) for each
+# row. Written as a join, the planner estimated far more band matches than
+# come (a copy's bands all match one sketch) and hashed every stored sketch
+# of the kind for each lookup: a cost that grew with the store
+# (benchmarks/RESULTS.md, "PostgreSQL's sketch reads"). LIMIT 1 keeps the
+# subquery from being flattened back into a join.
+_BY_SID = ("(SELECT x.article_id, x.paragraph, x.order_key FROM sketches x WHERE x.sid = b.sid AND x.kind = %s "
+           "LIMIT 1) s")
+_BY_SID_D = _BY_SID.replace("b.sid", "d.sid")
+
 
 def band_rows(sketches: Sequence[Sketch], first_sid: int) -> list[tuple[int, int]]:
     """``(key, sid)`` rows of the sketches numbered from ``first_sid``,
@@ -76,8 +86,8 @@ class SqlSketchIndex:
         columns = "SELECT b.key, s.article_id, s.paragraph, s.order_key FROM sketch_bands b"
         with self.db.connect() as conn:
             if conn.dialect.name == "postgresql":
-                sql = f"{columns} JOIN sketches s ON s.sid = b.sid WHERE b.key = ANY(%s) AND s.kind = %s"
-                params: tuple[Any, ...] = (keys, kind)
+                sql = f"{columns} CROSS JOIN LATERAL {_BY_SID} WHERE b.key = ANY(%s)"
+                params: tuple[Any, ...] = (kind, keys)
             else:
                 # CROSS JOIN fixes SQLite's join order: band rows by key
                 # first, then their sketches by number (left to choose, a
@@ -108,8 +118,7 @@ class SqlSketchIndex:
         with self.db.connect() as conn:
             if conn.dialect.name == "postgresql":
                 sql = (f"{columns} FROM (SELECT DISTINCT q.item, b.sid FROM unnest(%s::bigint[], %s::bigint[]) "
-                       "AS q(item, key) JOIN sketch_bands b ON b.key = q.key) d "
-                       "JOIN sketches s ON s.sid = d.sid WHERE s.kind = %s")
+                       f"AS q(item, key) JOIN sketch_bands b ON b.key = q.key) d CROSS JOIN LATERAL {_BY_SID_D}")
                 params: tuple[Any, ...] = (items, keys, kind)
             else:
                 # One JSON array of [query, key] pairs; CROSS JOIN keeps the
@@ -140,9 +149,12 @@ class SqlSketchIndex:
         with self.db.connect() as conn:
             for part in chunks(wanted, 5000):
                 if conn.dialect.name == "postgresql":
-                    sql = (f"{columns} FROM unnest(%s::text[], %s::text[], %s::integer[]) AS q(kind, article_id, "
-                           "paragraph) JOIN sketches s ON s.kind = q.kind AND s.article_id = q.article_id "
-                           "AND s.paragraph = q.paragraph")
+                    # Each wanted sketch by its primary key (LATERAL, as
+                    # in _BY_SID): a join let the planner hash every stored sketch.
+                    sql = ("SELECT q.kind, q.article_id, q.paragraph, s.shingles FROM unnest(%s::text[], %s::text[], "
+                           "%s::integer[]) AS q(kind, article_id, paragraph) CROSS JOIN LATERAL (SELECT x.shingles "
+                           "FROM sketches x WHERE x.kind = q.kind AND x.article_id = q.article_id "
+                           "AND x.paragraph = q.paragraph LIMIT 1) s")
                     params: tuple[Any, ...] = ([r.kind for r in part], [r.article_id for r in part],
                                                [r.paragraph for r in part])
                 else:

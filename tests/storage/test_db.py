@@ -65,3 +65,20 @@ def test_sanitize_drops_what_no_backend_stores() -> None:
     assert sanitize("a\x00b") == "ab"
     assert sanitize("x\udc80y") == "x?y"
     assert sanitize(None) is None
+
+
+def test_postgresql_sessions_compile_no_statement_just_in_time(store: Store) -> None:
+    """JIT compiling a lookup by key cost more than running it once a store
+    was large enough for the planner's estimate to pass jit_above_cost: the
+    store's sessions turn it off, and keep it off through rolled-back and
+    committed transactions of the pool's connections."""
+    if store.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's JIT")
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar() == "off"
+        conn.rollback()
+        assert conn.execute(text("SHOW jit")).scalar() == "off"
+    with store.engine.begin() as conn:
+        assert conn.execute(text("SHOW jit")).scalar() == "off"
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar() == "off"
