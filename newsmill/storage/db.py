@@ -227,8 +227,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
     # No JIT compilation: newsmill's statements are short lookups by key,
-    # and once a store is large enough for the planner's cost estimate to
-    # pass jit_above_cost, compiling a lookup took longer than running it
+    # and when the planner's cost estimate for one passes the JIT
+    # thresholds, compiling it took longer than running it
     # (benchmarks/RESULTS.md, "PostgreSQL's sketch reads").
     if getattr(getattr(dbapi_conn, "info", None), "server_version", 0) >= 110000:  # JIT since PostgreSQL 11
         cur = dbapi_conn.cursor()
