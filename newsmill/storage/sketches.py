@@ -20,15 +20,18 @@ from newsmill.storage.db import Database, chunks, insert_many, rows_in
 
 KINDS = ("article", "passage")  # the sketches' kinds (SketchRef.kind)
 
+
 # PostgreSQL: a band row's sketch, looked up by its number (unique) for each
 # row. Written as a join, the planner estimated far more band matches than
 # come (a copy's bands all match one sketch) and hashed every stored sketch
 # of the kind for each lookup: a cost that grew with the store
 # (benchmarks/RESULTS.md, "PostgreSQL's sketch reads"). LIMIT 1 keeps the
 # subquery from being flattened back into a join.
-_BY_SID = ("(SELECT x.article_id, x.paragraph, x.order_key FROM sketches x WHERE x.sid = b.sid AND x.kind = %s "
-           "LIMIT 1) s")
-_BY_SID_D = _BY_SID.replace("b.sid", "d.sid")
+def _sketch_by_sid(rows: str) -> str:
+    """The LATERAL subquery (alias ``s``) of the sketch whose number is
+    ``{rows}.sid``, of the kind given as the statement's next parameter."""
+    return (f"(SELECT x.article_id, x.paragraph, x.order_key FROM sketches x WHERE x.sid = {rows}.sid "
+            "AND x.kind = %s LIMIT 1) s")
 
 
 def band_rows(sketches: Sequence[Sketch], first_sid: int) -> list[tuple[int, int]]:
@@ -86,7 +89,7 @@ class SqlSketchIndex:
         columns = "SELECT b.key, s.article_id, s.paragraph, s.order_key FROM sketch_bands b"
         with self.db.connect() as conn:
             if conn.dialect.name == "postgresql":
-                sql = f"{columns} CROSS JOIN LATERAL {_BY_SID} WHERE b.key = ANY(%s)"
+                sql = f"{columns} CROSS JOIN LATERAL {_sketch_by_sid('b')} WHERE b.key = ANY(%s)"
                 params: tuple[Any, ...] = (kind, keys)
             else:
                 # CROSS JOIN fixes SQLite's join order: band rows by key
@@ -118,7 +121,8 @@ class SqlSketchIndex:
         with self.db.connect() as conn:
             if conn.dialect.name == "postgresql":
                 sql = (f"{columns} FROM (SELECT DISTINCT q.item, b.sid FROM unnest(%s::bigint[], %s::bigint[]) "
-                       f"AS q(item, key) JOIN sketch_bands b ON b.key = q.key) d CROSS JOIN LATERAL {_BY_SID_D}")
+                       "AS q(item, key) JOIN sketch_bands b ON b.key = q.key) d "
+                       f"CROSS JOIN LATERAL {_sketch_by_sid('d')}")
                 params: tuple[Any, ...] = (items, keys, kind)
             else:
                 # One JSON array of [query, key] pairs; CROSS JOIN keeps the
@@ -150,7 +154,7 @@ class SqlSketchIndex:
             for part in chunks(wanted, 5000):
                 if conn.dialect.name == "postgresql":
                     # Each wanted sketch by its primary key (LATERAL, as
-                    # in _BY_SID): a join let the planner hash every stored sketch.
+                    # in _sketch_by_sid): a join let the planner hash every stored sketch.
                     sql = ("SELECT q.kind, q.article_id, q.paragraph, s.shingles FROM unnest(%s::text[], %s::text[], "
                            "%s::integer[]) AS q(kind, article_id, paragraph) CROSS JOIN LATERAL (SELECT x.shingles "
                            "FROM sketches x WHERE x.kind = q.kind AND x.article_id = q.article_id "
