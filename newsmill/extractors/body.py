@@ -5,7 +5,9 @@ most news pages, and a third cheaper). It sometimes returns a stub: a
 teaser, one caption, nothing. The *recall guard* catches that from what
 the page itself says, and tries the next path:
 
-1. ``trafilatura.fast``: fast mode.
+1. ``trafilatura.fast``: fast mode, without trafilatura's own recall
+   escalation when the guard is on (the guard takes that decision:
+   :mod:`newsmill.extractors.engine`).
 2. ``trafilatura.cascade``: the full cascade (readability and jusText
    compared), when fast mode's text is under ``GUARD_MIN_CHARS`` or under
    ``GUARD_PAGE_SHARE`` of the page's text (its blocks, and prose written
@@ -45,10 +47,10 @@ from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura import bare_extraction
 
 from newsmill.core.errors import ExtractionError
 from newsmill.extractors.dom import Block, Line, complete, loose_chars, page_blocks
+from newsmill.extractors.engine import bare_text, fast_text
 
 GUARD_MIN_CHARS = 250
 GUARD_PAGE_SHARE = 0.2
@@ -84,23 +86,11 @@ class Body:
 
 
 def _trafilatura(page: lxml_html.HtmlElement, url: str | None, o: BodyOptions, *, fast: bool) -> list[str]:
-    try:
-        result = bare_extraction(
-            page,
-            url=url,
-            with_metadata=False,
-            fast=fast,
-            include_comments=o.include_comments,
-            include_tables=o.include_tables,
-            favor_precision=o.favor_precision,
-            favor_recall=o.favor_recall,
-        )
-    except Exception as exc:  # trafilatura/lxml failures on hostile markup
-        raise ExtractionError(f"trafilatura failed: {type(exc).__name__}: {exc}", status="extract_error") from exc
-    if result is None:
-        return []
-    text = (result.as_dict() if hasattr(result, "as_dict") else dict(result)).get("text") or ""
-    return [line for line in text.split("\n") if line.strip()]
+    if fast and o.guard and not (o.include_comments or o.favor_precision or o.favor_recall):
+        # The guard decides what trafilatura's own recall escalation would (newsmill.extractors.engine).
+        return fast_text(page, url, include_tables=o.include_tables)
+    return bare_text(page, url, fast=fast, include_comments=o.include_comments, include_tables=o.include_tables,
+                     favor_precision=o.favor_precision, favor_recall=o.favor_recall)
 
 
 def _chars(lines: list[str]) -> int:
