@@ -7,18 +7,19 @@ recall mode. newsmill's recall guard (:mod:`newsmill.extractors.body`)
 makes that decision itself, from the page's blocks it reads anyway, and
 tries the full cascade and then recall mode when fast mode's text is a stub.
 In fast mode, the escalation inside trafilatura is that decision taken
-twice: on the development sets it changed the stored text of 32 of 1,518
-pages with no net change of any set's F1, and it cost a tenth of bare
-trafilatura's CPU time (benchmarks/RESULTS.md, "Extraction cost").
+twice: on the development sets, leaving it out changed the text of few
+pages and no set's F1, and saved a large share of newsmill's extraction
+time (benchmarks/RESULTS.md, the extraction section's time paragraph).
 
 :func:`fast_text` is therefore trafilatura's fast mode without its
 escalation: the same stages as ``trafilatura.core.trafilatura_sequence``
 (raw-tree pruning, cleaning and tag conversion, the main extractor, the
 baseline rescue of a short result) and the same output checks as
-``bare_extraction``, built from trafilatura's own functions. It is used
-only where it is that (fast mode, balanced focus, comments off); other
-settings, and a trafilatura whose stages are not where this expects them,
-go through ``bare_extraction`` unchanged. tests/extractors/test_engine.py
+``bare_extraction``, built from trafilatura's own functions. The guard
+uses it for fast mode with the balanced focus and comments off
+(newsmill's defaults); other settings, and a trafilatura
+whose stages are not where this expects them, go through
+``bare_extraction`` unchanged. tests/extractors/test_engine.py
 checks the text against ``bare_extraction`` on pages with and without the
 escalation, so a trafilatura release that changes its stages fails there.
 """
