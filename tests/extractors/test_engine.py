@@ -9,6 +9,7 @@ import pytest
 import trafilatura.core
 from lxml import html as lxml_html
 
+from newsmill.extractors import body as body_module
 from newsmill.extractors import engine
 from newsmill.extractors.body import BodyOptions, find_body
 from newsmill.extractors.engine import bare_text, fast_text
@@ -118,7 +119,6 @@ def test_the_guard_uses_fast_text_and_other_settings_use_bare_extraction(
         calls.append("bare_text")
         return real_bare(*args, **kwargs)  # type: ignore[arg-type]
 
-    from newsmill.extractors import body as body_module
     monkeypatch.setattr(body_module, "fast_text", fast)
     monkeypatch.setattr(body_module, "bare_text", bare)
     tree = _tree(PAGES["long article"])
