@@ -26,6 +26,12 @@ the page itself says, and tries the next path:
    ``JSONLD_FACTOR`` times longer than what trafilatura found (pages that
    render the article with JavaScript).
 
+A path may return the article glued into one line (trafilatura's
+baseline rescue reads an ``<article>`` as one paragraph; many JSON-LD
+``articleBody`` values have no line breaks): such lines are cut back at
+the page's paragraphs (:func:`newsmill.extractors.segments.split_glued`)
+before the cleaner sees them.
+
 Another signal, a cleaned text under half of what extraction returned,
 was measured and is not used: on those pages the cleaner was mostly
 right (the benchmark prints it). The chosen lines then go through
@@ -51,6 +57,7 @@ from lxml import html as lxml_html
 from newsmill.core.errors import ExtractionError
 from newsmill.extractors.dom import Block, Line, complete, loose_chars, page_blocks
 from newsmill.extractors.engine import bare_text, fast_text
+from newsmill.extractors.segments import split_glued
 
 GUARD_MIN_CHARS = 250
 GUARD_PAGE_SHARE = 0.2
@@ -192,12 +199,13 @@ def find_body(tree: lxml_html.HtmlElement, page: lxml_html.HtmlElement, url: str
         flat = " ".join(_SPACE.sub(" ", line) for line in found)
         if len(flat) >= JSONLD_MIN_CHARS and (len(flat) > JSONLD_FACTOR * max(chars, 1) or (
                 flat == " ".join(_SPACE.sub(" ", line).strip() for line in lines))):
+            found = split_glued(found, page)
             return Body([Line(line) for line in found], "jsonld", _chars(found))
     if not lines:
         raise ExtractionError("trafilatura found no article text", status="not_article")
     if blocks is None:
         blocks = page_blocks(page)
-    completed = complete(blocks, lines, fill=o.fill)
+    completed = complete(blocks, split_glued(lines, page), fill=o.fill)
     if any(line.added for line in completed):
         path += "+fill"
     return Body(completed, path, _chars([line.text for line in completed]))

@@ -124,15 +124,20 @@ _CELL_TAGS = frozenset({"td", "th"})
 _UNSEEN = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link"})
 
 
-def element_lines(element: lxml_html.HtmlElement) -> list[str]:
+def element_lines(element: lxml_html.HtmlElement, *, whole: frozenset[str] = frozenset()) -> list[str]:
     """The text of ``element`` as a reader sees it, line by line: a new
     line at each block element and ``<br>``, table cells of a row joined
-    with `` | ``, whitespace squeezed, script and style left out."""
+    with `` | ``, whitespace squeezed, script and style left out. An
+    element whose tag is in ``whole`` is one line, whatever it holds."""
     parts: list[str] = []
 
     def walk(node: lxml_html.HtmlElement) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag in _UNSEEN:
+            return
+        if tag in whole:
+            text = " ".join(_content(node).split())
+            parts.extend(("\n", text, "\n") if tag in _LINE_TAGS else (text,))
             return
         breaks = tag in _LINE_TAGS
         if breaks:
