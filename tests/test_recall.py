@@ -282,6 +282,52 @@ def test_fill_reads_lines_broken_by_br_apart() -> None:
         ("Jump Rope Price: $30", True), ("Last paragraph of the story here.", False)]
 
 
+CHUNK_PARAS = [LEAD, CLOSE,
+               "The service also asked walkers to leave their route with someone at home, and to turn back "
+               "when the weather turns, however close the summit looks.",
+               "Volunteers answered more than four hundred calls last summer, a third of them after dark, and "
+               "most within two hours' walk of a car park.",
+               "The advice is printed on a card handed out at the visitor centres, and read aloud at the start "
+               "of every guided walk this season."]
+
+
+def chunked(paras: list[str], *, wrapper: str = "article", extra: str = "") -> str:
+    """An article body a CMS split into chunks of one class around ad slots."""
+    def chunk(ps: list[str]) -> str:
+        return ('<div class="grid grid-layout"><div class="body body__container article__body">'
+                + "".join(f"<p>{p}</p>" for p in ps) + '</div><div class="ad-rail"></div></div>')
+    return (f"<main><{wrapper}><header><h1>Summer hiking advice</h1></header><div class='article__chunks'>"
+            f"{chunk(paras[:2])}<div class='ad'><span>Advertisement</span></div>{chunk(paras[2:4])}"
+            f"{extra}{chunk(paras[4:])}</div></{wrapper}></main>")
+
+
+def test_an_article_split_into_chunks_is_put_back_whole() -> None:
+    """trafilatura keeps the first chunk only (the shape of several
+    magazine CMSs): the chunks after it are the article too."""
+    article = extract(doc(page(chunked(CHUNK_PARAS))))
+    assert article.paragraphs == CHUNK_PARAS
+    assert article.extraction is not None and article.extraction.endswith("+fill")
+
+
+def test_chunks_outside_an_article_or_holding_a_headline_are_not_put_back() -> None:
+    lines = CHUNK_PARAS[:2]
+    inside = lxml_html.document_fromstring(page(chunked(CHUNK_PARAS)))
+    got = complete(page_blocks(inside), [*lines, "A line trafilatura found after the article"])
+    assert [(line.text, line.added) for line in got] == [
+        *((p, False) for p in lines), *((p, True) for p in CHUNK_PARAS[2:]),
+        ("A line trafilatura found after the article", False)]
+    # Same-class containers outside any <article>: a listing's cards, a sidebar's columns.
+    outside = lxml_html.document_fromstring(page(chunked(CHUNK_PARAS, wrapper="div")))
+    assert [line.text for line in complete(page_blocks(outside), lines)] == lines
+    # A chunk that holds a headline is the next story of an endless page, and so is what follows it.
+    story = ('<div class="grid grid-layout"><div class="body body__container article__body">'
+             "<h1>Another story</h1><p>The next story of the page begins here with its own lead.</p></div></div>")
+    endless = lxml_html.document_fromstring(page(chunked(CHUNK_PARAS, extra=story)))
+    got = [line.text for line in complete(page_blocks(endless), lines)]
+    assert "The next story of the page begins here with its own lead." not in got
+    assert got[:4] == CHUNK_PARAS[:4]
+
+
 def test_utf8_served_with_a_legacy_label_is_read_as_utf8() -> None:
     text = "Ceará anuncia sessão extraordinária às 14h"
     body = f'<html><head><meta charset="iso-8859-1"></head><body><p>{text}</p></body></html>'.encode()

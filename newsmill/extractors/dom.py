@@ -9,11 +9,13 @@ page behind them, and this module answers both from the parsed tree:
   first and the last block it kept, headings, list items, table rows and
   paragraphs it dropped are put back in page order (:func:`complete`).
 
-Only the span between the first and the last extracted block is filled,
-and never from elements whose class or id names a page widget (share,
-related, comment, newsletter...), from figure captions, or from blocks
-that are mostly link text: the span is the article, its edges are where
-boilerplate lives. A ``<main>`` or ``<article>`` holding the whole span is
+Only the span between the first and the last extracted block is filled
+(and the article's other chunks: a body a CMS split into sibling
+containers of one class inside its ``<article>``, of which trafilatura
+kept one), and never from elements whose class or id names a page widget
+(share, related, comment, newsletter...), from figure captions, or from
+blocks that are mostly link text: the span is the article, its edges are
+where boilerplate lives. A ``<main>`` or ``<article>`` holding the whole span is
 the article whatever it or its ancestors are named (broken markup can put
 it inside a ``<nav>``), and a block's lines broken by ``<br>`` are read
 apart, as trafilatura reads them, before the block counts as skipped.
@@ -314,38 +316,83 @@ def complete(blocks: Sequence[Block], lines: Sequence[str], *, fill: bool = True
     # inside it).
     cache: dict[lxml_html.HtmlElement, bool] = dict.fromkeys(_article_region(
         blocks[first].element, blocks[last].element), False)
-    missing: list[int] = []
     spaced_text: dict[int, str] = {}
-    for i in range(first + 1, last):
+
+    def fillable(i: int) -> bool:
         block = blocks[i]
         if i in have or block.element.tag not in FILL_TAGS or not block.key:
-            continue
+            return False
         if f" {block.key} " in text_key:
-            continue  # trafilatura has it, in another line's shape
+            return False  # trafilatura has it, in another line's shape
         if share(i) > MAX_LINK_SHARE or _in_widget(block.element, cache):
-            continue
+            return False
         if ((_may_be_code(block.text) and _NOT_TEXT.search(block.text))
                 or next(block.element.iter(*_MEDIA), None) is not None):
-            continue  # a picture with its caption, or code (styles, scripts) in the text
+            return False  # a picture with its caption, or code (styles, scripts) in the text
         if next(block.element.iter("br"), None) is not None:
             # Lines broken by <br>: the block's text glues them ("BenchBrand");
             # read them apart, as trafilatura did, before asking again.
             spaced = " ".join(element_lines(block.element))
             if f" {line_key(spaced)} " in text_key:
-                continue
+                return False
             spaced_text[i] = spaced
-        missing.append(i)
+        return True
+
+    before, after = _chunks(blocks, first, last)
+    missing = [i for i in (*before, *range(first + 1, last), *after) if fillable(i)]
     out_lines: list[Line] = []
     pending = iter(missing)
     nxt = next(pending, None)
+    end = 0  # where blocks after the last kept one go: right after its line
     for line, key, at in zip(lines, keys, found, strict=True):
         if at is not None:
             while nxt is not None and nxt < at:
-                out_lines.append(Line(_as_line(blocks[nxt], spaced_text.get(nxt)), share(nxt), added=True,
-                                      opens=links(nxt)[1]))
+                out_lines.append(_added(blocks, nxt, spaced_text.get(nxt), links(nxt)))
                 nxt = next(pending, None)
         out_lines.append(placed_line(line, key, at))
+        if at == last:
+            end = len(out_lines)
+    rest = [] if nxt is None else [nxt, *pending]
+    out_lines[end:end] = [_added(blocks, i, spaced_text.get(i), links(i)) for i in rest]
     return out_lines
+
+
+def _added(blocks: Sequence[Block], i: int, spaced: str | None, links: tuple[float, bool]) -> Line:
+    return Line(_as_line(blocks[i], spaced), links[0], added=True, opens=links[1])
+
+
+CHUNK_LEVELS = 3  # how far above the kept blocks' container the article's chunks are looked for
+
+
+def _chunks(blocks: Sequence[Block], first: int, last: int) -> tuple[list[int], list[int]]:
+    """The blocks before ``first`` and after ``last`` that sit in the
+    article's other chunks: CMSs split a long body into several containers
+    of one tag and class (around ad slots and embeds), and trafilatura may
+    keep only one of them. The container of the kept blocks (or one of its
+    ``CHUNK_LEVELS`` nearest ancestors) must have siblings of its tag and
+    class, inside an ``<article>``, and none of them may hold an ``<h1>``
+    or an ``<article>`` (the next story of an endless page)."""
+    a, b = blocks[first].element, blocks[last].element
+    above_b = set(b.iterancestors())
+    box = next((e for e in (a, *a.iterancestors()) if e is b or e in above_b), None)
+    if box is not None and box is a:
+        box = box.getparent()
+    same: list[lxml_html.HtmlElement] = []
+    for _ in range(CHUNK_LEVELS):
+        if box is None or box.tag in ("body", "html"):
+            return [], []
+        cls = box.get("class")
+        if cls:
+            same = [s for s in (*box.itersiblings(preceding=True), *box.itersiblings())
+                    if s.tag == box.tag and s.get("class") == cls and next(s.iter("article", "h1"), None) is None]
+            if same:
+                break
+        box = box.getparent()
+    if not same or box is None or not any(e.tag == "article" for e in box.iterancestors()):
+        return [], []
+    inside = {e for s in same for e in s.iter(*BLOCK_TAGS)}
+    return ([i for i in range(first) if blocks[i].element in inside],
+            [i for i in range(last + 1, len(blocks)) if blocks[i].element in inside])
 
 
 _REGION_TAGS = frozenset({"main", "article"})
