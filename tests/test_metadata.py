@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from trafilatura.utils import load_html
 
 from newsmill.core.records import RawDocument, SourceRef
@@ -186,3 +187,15 @@ def test_htmldate_fallback_prefers_the_original_date() -> None:
               'updated <time datetime="2024-08-05T18:30:00+02:00">5 August</time></p>')
     article = extract(raw("", BODY.replace("</h1>", "</h1>" + byline)))
     assert article.published_at is not None and article.published_at.date().isoformat() == "2024-08-04"
+
+
+@pytest.mark.filterwarnings("ignore::dateutil.parser.UnknownTimezoneWarning")  # CST, on purpose
+def test_a_date_with_a_zone_abbreviation_keeps_its_zone() -> None:
+    """"EST" is five hours behind UTC, not UTC; an abbreviation that names
+    several zones ("CST": US Central and China) is read without one, as UTC."""
+    head = '<meta property="article:published_time" content="Tue, 19 Nov 2019 10:30 PM EST">'
+    assert extract(raw(head)).published_at == datetime(2019, 11, 20, 3, 30, tzinfo=UTC)
+    assert meta_of('<meta property="article:published_time" content="19.11.2019 10:30 CEST">').published == \
+        datetime(2019, 11, 19, 10, 30, tzinfo=CEST)
+    assert meta_of('<meta property="article:published_time" content="Nov 19, 2019 10:30 CST">').published == \
+        datetime(2019, 11, 19, 10, 30, tzinfo=UTC)

@@ -11,10 +11,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dateutil import parser as dateparser
+from dateutil.tz import tzoffset
 
-# A page's date with a zone name dateutil does not know ("EST") is read
-# without the zone (then taken as UTC, as every zoneless date); dateutil's
-# warning about it is noise on the command's stderr.
+# Zone abbreviations news pages print after a date ("Nov 19, 2019 10:00 PM
+# EST"), with their offsets from UTC in hours. Only those that name one zone:
+# CST (US Central, China), IST (India, Ireland, Israel), BST (British summer,
+# Bangladesh) and AST (Atlantic, Arabia) are read without the zone, as a name
+# dateutil does not know is (then taken as UTC, as every zoneless date); its
+# warning about them is noise on the command's stderr.
+_ZONE_HOURS = {
+    "EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8,
+    "HST": -10, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    "PKT": 5, "WIB": 7, "HKT": 8, "SGT": 8, "AWST": 8, "JST": 9, "KST": 9, "ACST": 9.5, "AEST": 10,
+    "AEDT": 11, "NZST": 12, "NZDT": 13,
+}
+_ZONES = {name: tzoffset(name, int(hours * 3600)) for name, hours in _ZONE_HOURS.items()}
 warnings.filterwarnings("ignore", category=dateparser.UnknownTimezoneWarning)
 
 # schema.org's Article and its subtypes (NewsArticle's, BlogPosting's with
@@ -57,7 +68,7 @@ def parse_datetime(value: Any) -> datetime | None:
             dt = dateparser.isoparse(value.strip())
         except (ValueError, OverflowError):
             try:
-                dt = dateparser.parse(value.strip())
+                dt = dateparser.parse(value.strip(), tzinfos=_ZONES)
             except (ValueError, OverflowError, TypeError):
                 return None
     else:
