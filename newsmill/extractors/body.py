@@ -29,7 +29,7 @@ the page itself says, and tries the next path:
 A path may return the article glued into one line (trafilatura's
 baseline rescue reads an ``<article>`` as one paragraph; many JSON-LD
 ``articleBody`` values have no line breaks): such lines are cut back at
-the page's paragraphs (:func:`newsmill.extractors.segments.split_glued`)
+the page's own lines (:func:`newsmill.extractors.segments.split_glued`)
 before the cleaner sees them.
 
 Another signal, a cleaned text under half of what extraction returned,

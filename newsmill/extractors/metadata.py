@@ -14,11 +14,12 @@ from dateutil import parser as dateparser
 from dateutil.tz import tzoffset
 
 # Zone abbreviations news pages print after a date ("Nov 19, 2019 10:00 PM
-# EST"), with their offsets from UTC in hours. Only those that name one zone:
-# CST (US Central, China), IST (India, Ireland, Israel), BST (British summer,
-# Bangladesh) and AST (Atlantic, Arabia) are read without the zone, as a name
-# dateutil does not know is (then taken as UTC, as every zoneless date); its
-# warning about them is noise on the command's stderr.
+# EST"), with their offsets from UTC in hours: only abbreviations that name
+# one zone. CST (US Central, China), IST (India, Ireland, Israel), BST
+# (British summer, Bangladesh) and AST (Atlantic, Arabia) name several: they
+# are read without a zone, as any name dateutil does not know (then taken as
+# UTC, as every zoneless date), and dateutil's warning about them is noise
+# on the command's stderr.
 _ZONE_HOURS = {
     "EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8,
     "HST": -10, "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3,
