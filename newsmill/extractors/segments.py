@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from lxml import html as lxml_html
 
 from newsmill.extractors.dom import element_lines
+from newsmill.extractors.rules.patterns import UNSPACED
 
 GLUED_MIN_CHARS = 1000  # a line this long may be several paragraphs
 ANCHOR_MIN_CHARS = 15  # shorter page lines (a name, a menu word) recur inside prose
@@ -40,6 +41,13 @@ def _anchors(page: lxml_html.HtmlElement) -> list[str]:
     return element_lines(page, whole=_WHOLE)
 
 
+def _joined(a: str, b: str) -> bool:
+    """Whether two characters side by side are within one word: letters or
+    digits, neither of a script written without spaces (Chinese, Japanese,
+    Thai...), where any two characters may end one line and begin the next."""
+    return a.isalnum() and b.isalnum() and UNSPACED.match(a) is None and UNSPACED.match(b) is None
+
+
 def _spans(text: str, anchors: list[str]) -> list[tuple[int, int]]:
     """The heaviest chain (most characters) of anchor occurrences that
     follow each other in page order and in the text, without overlapping;
@@ -50,7 +58,8 @@ def _spans(text: str, anchors: list[str]) -> list[tuple[int, int]]:
             continue
         at = text.find(anchor)
         end = at + len(anchor)
-        if at < 0 or (at > 0 and text[at - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+        if at < 0 or (at > 0 and _joined(text[at - 1], text[at])) or (
+                end < len(text) and _joined(text[end - 1], text[end])):
             continue
         found.append((at, end))
     if len(found) < 2:

@@ -90,6 +90,17 @@ def test_a_page_line_is_found_only_as_whole_words() -> None:
     assert split_glued([glued(*PARAS[1:], changed)], page) == [*PARAS[1:], changed]
 
 
+def test_paragraphs_of_a_script_without_spaces_are_found_side_by_side() -> None:
+    """A Chinese ``articleBody`` runs its paragraphs together with no space:
+    a paragraph ends where the next begins, letters on both sides."""
+    paras = [line for n in range(1, 21) for line in (
+        f"第{n}部分市议会批准新的过河大桥工程计划",  # a heading: no stop before the next paragraph's first letter
+        f"市议会周四批准了第{n}期工程，明年春天开工，预计三年后通车，居民可以参加听证会。")]
+    page = tree("".join(f"<p>{p}</p>" for p in paras))
+    assert len("".join(paras)) >= GLUED_MIN_CHARS
+    assert split_glued(["".join(paras)], page) == paras
+
+
 def test_lines_follow_the_page_order() -> None:
     """A menu at the top repeats the third paragraph as a headline: the
     chain that follows the page's order through the line still cuts every

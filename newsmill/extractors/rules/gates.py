@@ -15,7 +15,6 @@ from newsmill.extractors.rules.patterns import (
     _BULLET,
     _CJK,
     _PHOTO_HEAD_RX,
-    _UNSPACED,
     _UNSPACED_HAN,
     _UNSPACED_SEA,
     ADS,
@@ -29,6 +28,7 @@ from newsmill.extractors.rules.patterns import (
     STAMP,
     TAGS_HEAD,
     TAGS_INLINE,
+    UNSPACED,
     WEATHER_HEAD,
     WIDGET_MESSAGE,
 )
@@ -47,7 +47,7 @@ def count_words(text: str) -> int:
     kana, Thai, Lao, Khmer, Myanmar, Tibetan) a word per two Han or kana
     characters or per three letters, so a Thai or Japanese sentence counts
     about as many words as its translation would."""
-    if not _UNSPACED.search(text):
+    if not UNSPACED.search(text):
         return len(text.split())
     n = 0
     for token in text.split():
@@ -329,4 +329,4 @@ def _facts(line: str) -> tuple[str, int, int]:
         gates |= _G_DIGIT
     if _CJK.search(t):
         gates |= _G_CJK
-    return t, (count_words(t) if _UNSPACED.search(t) else len(words)), gates
+    return t, (count_words(t) if UNSPACED.search(t) else len(words)), gates
