@@ -1,17 +1,20 @@
 """Property tests (hypothesis) over the cleaner, the text normalizer and the
-extractor: whatever the input, they never raise, and the cleaner never
-returns a line that was not in its input."""
+extractor: whatever the input, they never raise, the cleaner never
+returns a line that was not in its input, and the glued-line cut keeps
+every character of its line in order."""
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import html as lxml_html
 
 from newsmill.core.errors import ExtractionError
 from newsmill.core.records import RawDocument, SourceRef
 from newsmill.dedup.normalize import normalize_text, shingle_hashes, text_hash, tokens_hash, words
 from newsmill.extractors import clean, extract
+from newsmill.extractors.segments import split_glued
 
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
@@ -72,3 +75,24 @@ def test_extractor_fails_only_with_extraction_error(body: bytes, kind: str | Non
     except ExtractionError:
         return
     assert isinstance(article.text, str) and article.paragraphs == article.text.split("\n\n")
+
+
+# Page lines for the glued-line cut: words of several scripts, with and without spaces.
+_WORDS = st.sampled_from(["river", "council", "bridge", "мост", "совет", "köprü", "大桥", "议会", "工程", "3", "2019",
+                          "«да»", "—", "(AP)", "Share", "O'Neil"])
+page_line = st.lists(_WORDS, min_size=1, max_size=40).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(lines=st.lists(page_line, min_size=1, max_size=40), glue=st.sampled_from([" ", "", "  \n "]),
+       drop=st.sets(st.integers(0, 39), max_size=10))
+def test_a_glued_line_is_cut_without_losing_or_moving_text(lines: list[str], glue: str, drop: set[int]) -> None:
+    """Whatever the page and however its lines were glued (some left out of
+    the page), the cut keeps every character of the line, in order, but
+    whitespace (squeezed, and where it cuts)."""
+    shown = [text for i, text in enumerate(lines) if i not in drop] or lines[:1]
+    page = lxml_html.fromstring("<html><body>" + "".join(f"<p>{text}</p>" for text in shown) + "</body></html>")
+    glued = glue.join(lines) * (1 + 1000 // max(len(glue.join(lines)), 1))
+    out = split_glued(["Short line.", glued], page)
+    assert out[0] == "Short line."
+    assert "".join("".join(out[1:]).split()) == "".join(glued.split())
