@@ -35,12 +35,6 @@ MIN_COVER = 0.5
 _WHOLE = frozenset({"pre", "code"})  # read as one line each: code is not cut at its lines
 
 
-def _anchors(page: lxml_html.HtmlElement) -> list[str]:
-    """The page's lines as a reader sees them (:func:`element_lines`: a
-    line per block element, ``<div>`` and ``<br>``), in page order."""
-    return element_lines(page, whole=_WHOLE)
-
-
 def _joined(a: str, b: str) -> bool:
     """Whether two characters side by side are within one word: letters or
     digits, neither of a script written without spaces (Chinese, Japanese,
@@ -107,7 +101,7 @@ def split_glued(lines: Sequence[str], page: lxml_html.HtmlElement) -> list[str]:
             out.append(line)  # (a table row's cells, as trafilatura writes them, stay one line)
             continue
         if anchors is None:
-            anchors = _anchors(page)
+            anchors = element_lines(page, whole=_WHOLE)  # the page's lines as a reader sees them
         text = " ".join(line.split())
         spans = _spans(text, anchors)
         if len(spans) < 2 or sum(end - start for start, end in spans) < MIN_COVER * len(text):

@@ -22,7 +22,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _UNSPACED_HAN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _UNSPACED_SEA = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff]")
 UNSPACED = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
-                       r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+                      r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Marks that end a sentence, in the scripts that have them (Unicode's
 # Sentence_Terminal, the common ones): Latin, Greek (";" after NFKC),
 # Armenian, Arabic and Urdu, Devanagari and Bengali dandas, Myanmar,
