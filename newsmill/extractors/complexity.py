@@ -1,10 +1,17 @@
 """What a page costs before it is parsed: its element count, checked
 against ``ExtractSettings.max_elements`` (a page over it is refused as
 ``too_complex`` before trafilatura's work, which grows about with the
-square of the element count: benchmarks/RESULTS.md, Limits), and nesting
-deeper than the HTML parser keeps (libxml2 drops what is nested more than
-256 elements deep) flattened, so that text inside thousands of nested
-``<div>``s is extracted rather than silently lost."""
+square of the element count: benchmarks/RESULTS.md, Limits), and what the
+HTML parser would silently lose repaired first:
+
+- nesting deeper than libxml2 keeps (it drops what is nested more than 256
+  elements deep) flattened, so that text inside thousands of nested
+  ``<div>``s is extracted;
+- a document closed before its end (a template's ``</body></html>`` after
+  the header, the article after it) reopened: libxml2 drops what follows
+  ``</html>`` and puts what follows ``</body>`` outside the body, where a
+  browser (HTML5 parsing) shows both as the body's.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,23 @@ _CONTAINER = re.compile(
 _SIGN = re.compile(_CONTAINER.pattern.replace(r"[^>]*>", "").replace("(div|", "(?:div|"), re.IGNORECASE)
 _DELTA = {"": 1, "/": -1}
 _MATCH_SPAN = 8  # an end tag closes one of the last 8 open containers of its name, or none
+
+
+# An end tag of the document; written out rather than IGNORECASE, so that
+# the search runs on its literal "</" prefix (0.3 us per kB).
+_DOCUMENT_END = re.compile(r"</(?:[bB][oO][dD][yY]|[hH][tT][mM][lL])\s*>")
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+
+
+def reopen(html: str) -> tuple[str, bool]:
+    """``html`` without its ``</body>`` and ``</html>`` end tags when
+    anything but whitespace and comments follows the first of them (the
+    parser closes the document at its end, as a browser does), and whether
+    it was reopened."""
+    end = _DOCUMENT_END.search(html)
+    if end is None or not _DOCUMENT_END.sub("", _COMMENT.sub("", html[end.end():])).strip():
+        return html, False
+    return _DOCUMENT_END.sub("", html), True
 
 
 def count_elements(html: str) -> int:
@@ -71,4 +95,4 @@ def flatten(html: str, depth: int = FLATTEN_DEPTH) -> tuple[str, int]:
     return "".join(parts), sum(1 for a, _ in cut if html[a + 1] != "/")
 
 
-__all__ = ["FLATTEN_DEPTH", "count_elements", "flatten"]
+__all__ = ["FLATTEN_DEPTH", "count_elements", "flatten", "reopen"]

@@ -22,7 +22,7 @@ from newsmill.core.urls import canonicalize_url
 from newsmill.extractors import rules as r
 from newsmill.extractors.body import BodyOptions, find_body
 from newsmill.extractors.clean import Cleaner
-from newsmill.extractors.complexity import FLATTEN_DEPTH, count_elements, flatten
+from newsmill.extractors.complexity import FLATTEN_DEPTH, count_elements, flatten, reopen
 from newsmill.extractors.decode import decode
 from newsmill.extractors.dom import Line
 from newsmill.extractors.language import load_identifier
@@ -274,6 +274,9 @@ def _within_limits(html: str, doc: RawDocument, s: ExtractSettings) -> str:
     """``html`` with its too deep nesting flattened (:mod:`~newsmill.extractors.complexity`);
     an ExtractionError (``too_complex``) when it has more than
     ``max_elements`` start tags even so."""
+    html, reopened = reopen(html)
+    if reopened:
+        log.debug("%s: the document's end tags come before its end: removed", doc.url)
     html, flattened = flatten(html)
     if flattened:
         log.warning("%s: %d container element(s) nested over %d deep removed (their text kept)", doc.url,
