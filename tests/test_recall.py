@@ -16,7 +16,8 @@ from newsmill.extractors import extract
 from newsmill.extractors.body import BodyOptions, find_body, jsonld_body
 from newsmill.extractors.clean import Cleaner
 from newsmill.extractors.decode import decode
-from newsmill.extractors.dom import complete, page_blocks
+from newsmill.extractors.dom import page_blocks
+from newsmill.extractors.fill import complete
 
 REF = SourceRef("test", "urls", "")
 URL = "https://news.example.com/2025/06/10/story.html"

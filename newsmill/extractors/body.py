@@ -35,7 +35,7 @@ before the cleaner sees them.
 Another signal, a cleaned text under half of what extraction returned,
 was measured and is not used: on those pages the cleaner was mostly
 right (the benchmark prints it). The chosen lines then go through
-:func:`newsmill.extractors.dom.complete`
+:func:`newsmill.extractors.fill.complete`
 (link shares, skipped blocks put back: a ``+fill`` suffix on the path).
 The path is the article's ``extraction`` field. Thresholds were chosen on
 the development sets (benchmarks/RESULTS.md, the extraction paths table).
@@ -55,8 +55,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newsmill.core.errors import ExtractionError
-from newsmill.extractors.dom import Block, Line, complete, loose_chars, page_blocks
+from newsmill.extractors.dom import Block, Line, loose_chars, page_blocks
 from newsmill.extractors.engine import bare_text, fast_text
+from newsmill.extractors.fill import complete
 from newsmill.extractors.segments import split_glued
 
 GUARD_MIN_CHARS = 250
