@@ -166,7 +166,7 @@ def _containers_of(elements: list[lxml_html.HtmlElement]) -> list[bool]:
 
 class _PageBlocks(list[Block]):
     """page_blocks' list, which also keeps the tree's containers (for
-    :func:`_containers`, when the tree is the whole page)."""
+    :func:`container_links`, when the tree is the whole page)."""
 
     def __init__(self, blocks: list[Block], root: lxml_html.HtmlElement,
                  containers: list[lxml_html.HtmlElement]) -> None:

@@ -271,7 +271,8 @@ def finish(x: Extracted, s: ExtractSettings = DEFAULT_SETTINGS) -> Article:
 
 
 def _within_limits(html: str, doc: RawDocument, s: ExtractSettings) -> str:
-    """``html`` with its too deep nesting flattened (:mod:`~newsmill.extractors.complexity`);
+    """``html`` reopened when its document ends before its end and with its
+    too deep nesting flattened (:mod:`~newsmill.extractors.complexity`);
     an ExtractionError (``too_complex``) when it has more than
     ``max_elements`` start tags even so."""
     html, reopened = reopen(html)

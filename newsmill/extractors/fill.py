@@ -86,7 +86,7 @@ def _in_widget(element: lxml_html.HtmlElement, cache: dict[lxml_html.HtmlElement
 def complete(blocks: Sequence[Block], lines: Sequence[str], *, fill: bool = True) -> list[Line]:
     """``lines`` with their link shares, and (``fill``) the blocks
     trafilatura skipped between the first and the last block it kept put
-    back in page order; ``blocks`` are :func:`page_blocks` of the page."""
+    back in page order; ``blocks`` are :func:`~newsmill.extractors.dom.page_blocks` of the page."""
     if not blocks or not lines:
         return [Line(text) for text in lines]
     by_key: dict[str, int] = {}
