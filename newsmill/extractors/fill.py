@@ -36,8 +36,9 @@ from newsmill.extractors.dom import (
     link_share,
 )
 
-# Of those, what may be put back when trafilatura skipped it.
-FILL_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li", "tr", "pre", "blockquote", "dt", "dd"})
+# The page's block tags that may be put back when trafilatura skipped them:
+# all but the headline.
+FILL_TAGS = frozenset(BLOCK_TAGS) - {"h1"}
 
 WIDGET = re.compile(
     r"share|social|related|recommend|newsletter|subscri|promo|advert|(?:^|[\s_-])ads?(?:$|[\s_-])|sponsor|"
